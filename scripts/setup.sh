@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Creates .venv, installs the workbench with its extras, and makes sure Graphviz `dot` exists.
+# Installs system packages with apt-get when running as root; otherwise prints the exact command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+
+as_root() { [ "$(id -u)" = 0 ]; }
+
+apt_install() {
+  # apt-get install, refreshing the package lists once if a package is not found
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null 2>&1 || {
+    apt-get update -q >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null
+  }
+}
+
+need_dot() {
+  command -v dot >/dev/null 2>&1 && return 0
+  if as_root && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Graphviz (apt-get install graphviz)…"
+    apt_install graphviz
+    command -v dot >/dev/null 2>&1 && return 0
+  fi
+  echo "setup: Graphviz 'dot' is missing. Install it with:" >&2
+  echo "    sudo apt-get install -y graphviz" >&2
+  exit 1
+}
+
+if [ "${1:-}" = "--check-dot" ]; then
+  need_dot
+  exit 0
+fi
+
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+  echo "setup: $PYTHON not found; install Python 3.10 or newer (sudo apt-get install -y python3 python3-venv)." >&2
+  exit 1
+fi
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+  echo "setup: $("$PYTHON" -V) is too old; the workbench needs Python 3.10+. Run: make PYTHON=python3.11 …" >&2
+  exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv with $("$PYTHON" -V)…"
+  if ! "$PYTHON" -m venv .venv 2>/dev/null; then
+    rm -rf .venv
+    pyver=$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    if as_root && command -v apt-get >/dev/null 2>&1; then
+      echo "setup: installing python${pyver}-venv (apt-get)…"
+      apt_install "python${pyver}-venv" || apt_install python3-venv
+      "$PYTHON" -m venv .venv
+    else
+      echo "setup: Python's venv module is missing. Install it with:" >&2
+      echo "    sudo apt-get install -y python${pyver}-venv" >&2
+      exit 1
+    fi
+  fi
+fi
+
+echo "setup: installing the workbench into .venv (pip install -e '.[dev,postgres,mysql]')…"
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[dev,postgres,mysql]'
+need_dot
+touch .venv/.installed
+echo "setup: done."

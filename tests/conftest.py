@@ -1,0 +1,149 @@
+"""Shared fixtures: an isolated workbench home per test, the loopback fake API, real kernels,
+and service checks that skip on a laptop but fail in CI (WORKBENCH_CI=1)."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from workbench.testing import FakeAnthropic
+
+CI = os.environ.get("WORKBENCH_CI") == "1"
+KEY = "sk-ant-test-0123456789abcdef"
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+PROJECT = Path(__file__).resolve().parents[1]
+_ENV_TO_CLEAR = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "CLAUDE_CODE_USE_BEDROCK",
+                 "CLAUDE_CODE_USE_VERTEX", "WORKBENCH_MODEL", "WORKBENCH_AGENTS_PATH", "WORKBENCH_MAX_STEPS",
+                 "WORKBENCH_BUDGET", "ANTHROPIC_PROFILE", "ANTHROPIC_CONFIG_DIR")
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip when a service is missing, except in CI, where it must be there."""
+    if not condition:
+        if CI:
+            pytest.fail(f"{reason} — in CI (WORKBENCH_CI=1) this test must run, not skip")
+        pytest.skip(reason)
+
+
+def corpus_file(name: str) -> Path:
+    path = CORPUS / name
+    if not path.exists():
+        pytest.skip(f"schema corpus not found at {CORPUS} (tests read ../shared/corpus when present)")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """Every test gets its own working directory and workbench home, and no real credentials."""
+    for var in _ENV_TO_CLEAR:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(tmp_path / ".anthropic-config"))
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / ".workbench"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def fake():
+    with FakeAnthropic(api_key=KEY) as server:
+        yield server
+
+
+@pytest.fixture
+def api_env(fake, monkeypatch):
+    """The environment a user has: a key and (here) the base URL of the fake."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
+    monkeypatch.setenv("WORKBENCH_MAX_RETRIES", "2")
+    return fake
+
+
+# -- real kernels -----------------------------------------------------------------------------
+class Kernel:
+    """A real IPython kernel (jupyter_client) that runs code and returns its iopub outputs."""
+
+    def __init__(self, cwd: Path) -> None:
+        from jupyter_client import KernelManager
+
+        self.km = KernelManager(kernel_name="python3")
+        self.km.start_kernel(cwd=str(cwd), env=dict(os.environ))
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=60)
+
+    def run(self, code: str, *, timeout: float = 120, interrupt_after_output: bool = False) -> dict:
+        """Execute `code`; returns {'outputs': [...], 'status': 'ok'|'error', 'error': content|None}."""
+        msg_id = self.kc.execute(code)
+        outputs: list[dict] = []
+        interrupted = False
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"kernel did not finish within {timeout} s: {code[:80]!r}")
+            try:
+                msg = self.kc.get_iopub_msg(timeout=remaining)
+            except queue.Empty:
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind in ("stream", "display_data", "update_display_data", "execute_result", "error"):
+                outputs.append({"type": kind, **content})
+                if interrupt_after_output and not interrupted and kind in ("display_data", "update_display_data") \
+                        and "text/markdown" in content.get("data", {}):
+                    interrupted = True
+                    self.km.interrupt_kernel()
+            elif kind == "status" and content["execution_state"] == "idle":
+                break
+        reply = self.kc.get_shell_msg(timeout=30)
+        error = next((o for o in outputs if o["type"] == "error"), None)
+        return {"outputs": outputs, "status": reply["content"]["status"], "error": error, "reply": reply["content"]}
+
+    def stop(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+def texts(result: dict, mime: str = "text/plain") -> str:
+    """All text of a kernel result's outputs (final state of updated displays included)."""
+    parts = []
+    for out in result["outputs"]:
+        if out["type"] == "stream":
+            parts.append(out["text"])
+        elif out["type"] == "error":
+            parts.append(f"{out['ename']}: {out['evalue']}")
+        elif "data" in out:
+            parts.append(out["data"].get(mime, out["data"].get("text/plain", "")))
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def kernel(isolated):
+    k = Kernel(isolated)
+    yield k
+    k.stop()
+
+
+@pytest.fixture
+def start_kernel(isolated):
+    """Start kernels on demand (for restart tests); all are stopped at the end."""
+    started: list[Kernel] = []
+
+    def start() -> Kernel:
+        k = Kernel(isolated)
+        started.append(k)
+        return k
+
+    yield start
+    for k in started:
+        k.stop()
+
+
+def has_chromium() -> bool:
+    return shutil.which("chromium") is not None or Path("/usr/bin/chromium").exists()

@@ -1,0 +1,57 @@
+import sqlite3
+
+import pytest
+
+from workbench.design.design import Design, list_designs
+from workbench.design.store import MIGRATIONS, Store
+from workbench.errors import DesignError
+
+
+def test_migrations_are_numbered_applied_once_and_recorded(isolated):
+    store = Store(isolated / "wb.db")
+    assert store.applied_migrations() == [name for name, _ in MIGRATIONS]
+    assert [name for name, _ in MIGRATIONS] == sorted(name for name, _ in MIGRATIONS)
+    store.close()
+    again = Store(isolated / "wb.db")
+    assert again.applied_migrations() == [name for name, _ in MIGRATIONS]
+    tables = {r[0] for r in sqlite3.connect(isolated / "wb.db").execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"designs", "turns", "messages", "calls", "artifacts", "migrations"} <= tables
+
+
+def test_artifact_versions_count_up_per_name():
+    d = Design("shop")
+    assert d.add_version("schema", "main", {"ddl": "a"}) == 1
+    assert d.add_version("schema", "main", {"ddl": "b"}, summary="2 tables") == 2
+    assert d.add_version("schema", "billing", {"ddl": "c"}) == 1
+    assert [v["version"] for v in d.versions("schema", "main")] == [1, 2]
+    assert d.latest("schema", "main")["body"] == {"ddl": "b"}
+    assert d.latest("schema")["name"] == "billing"
+    assert "schema: main v2, billing v1" in d.state_summary()
+
+
+def test_designs_are_listed_and_names_checked():
+    Design("a")
+    Design("b")
+    assert [d["name"] for d in list_designs()] == ["a", "b"]
+    with pytest.raises(DesignError) as info:
+        Design("../etc")
+    assert "Invalid design name" in str(info.value)
+    with pytest.raises(DesignError) as info:
+        Design("missing", create=False)
+    assert "Known designs: a, b" in str(info.value)
+
+
+def test_requirements_and_conversations():
+    d = Design("x")
+    assert d.requirements is None
+    d.requirements = "A shop"
+    assert Design("x").requirements == "A shop"
+    assert d.conversation == 1
+    d.store.append_message(d.id, 1, None, "user", [{"type": "text", "text": "hi"}])
+    assert len(d.messages()) == 1
+    assert d.reset_conversation() == 2
+    assert d.messages() == []
+
+
+def test_workspace_lives_under_the_home(isolated):
+    assert Design("w").workspace == isolated / ".workbench" / "designs" / "w" / "workspace"

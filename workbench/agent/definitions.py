@@ -1,0 +1,159 @@
+"""Agent definitions: Markdown files with YAML front matter, in Claude Code's subagent format.
+
+    ---
+    name: backend-architect
+    description: ...
+    model: sonnet            # optional: an alias, a full model id, or `inherit`
+    tools: [Read, Write]     # optional: a YAML list or "Read, Write"
+    ---
+    The system prompt.
+
+Agents are found, first match wins, in `./prompts/`, `./.claude/agents/`, the folders
+of WORKBENCH_AGENTS_PATH, and the project's own `prompts/` (the default agent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import PROJECT_ROOT, settings
+from ..errors import AgentDefinitionError
+
+DEFAULT_AGENT = "backend-architect"
+
+
+@dataclass(frozen=True)
+class AgentDefinition:
+    """One agent: its name, description, model, tools and system prompt."""
+
+    name: str
+    description: str
+    system_prompt: str
+    model: str | None = None
+    tools: tuple[str, ...] | None = None
+    path: Path | None = None
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> AgentDefinition:
+        """Read an agent definition; a malformed file raises AgentDefinitionError naming file and field."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise AgentDefinitionError(f"{path}: cannot read the agent definition ({exc.strerror}).") from None
+        return cls.from_text(text, source=path)
+
+    @classmethod
+    def from_text(cls, text: str, *, source: str | Path = "<agent>") -> AgentDefinition:
+        """Parse the front matter and body of an agent definition."""
+        import yaml
+
+        where = str(source)
+        text = text.lstrip("\ufeff")
+        lines = text.splitlines(keepends=True)
+        if not lines or lines[0].strip() != "---":
+            raise AgentDefinitionError(
+                f"{where}: no YAML front matter; the file must start with a line '---', then "
+                "`name:` and `description:`, then '---' and the system prompt."
+            )
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+        if end is None:
+            raise AgentDefinitionError(f"{where}: the front matter is not closed; add a line '---' after it.")
+        try:
+            meta = yaml.safe_load("".join(lines[1:end])) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = f" (line {mark.line + 2})" if mark is not None else ""
+            raise AgentDefinitionError(f"{where}: the front matter is not valid YAML{at}: "
+                                       f"{getattr(exc, 'problem', exc)}") from None
+        if not isinstance(meta, dict):
+            raise AgentDefinitionError(f"{where}: the front matter must be a mapping of fields, "
+                                       f"got {type(meta).__name__}.")
+        body = "".join(lines[end + 1:]).strip()
+
+        def text_field(key: str, required: bool) -> str | None:
+            value = meta.get(key)
+            if value is None:
+                if required:
+                    raise AgentDefinitionError(f"{where}: field `{key}` is missing from the front matter.")
+                return None
+            if not isinstance(value, str) or not value.strip():
+                raise AgentDefinitionError(f"{where}: field `{key}` must be a non-empty string, "
+                                           f"got {value!r}.")
+            return value.strip()
+
+        name = text_field("name", True)
+        description = text_field("description", True)
+        model = text_field("model", False)
+        tools = _parse_tools(meta.get("tools"), where)
+        if not body:
+            raise AgentDefinitionError(f"{where}: the system prompt (the text after the front matter) is empty.")
+        return cls(name=name, description=description, system_prompt=body, model=model, tools=tools,
+                   path=Path(source) if isinstance(source, Path) else None)
+
+
+def _parse_tools(value: object, where: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        items = [t.strip() for t in value.split(",")]
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise AgentDefinitionError(f"{where}: field `tools` must be a list or a comma-separated string, "
+                                   f"got {type(value).__name__}.")
+    out = []
+    for item in items:
+        if not isinstance(item, str) or not item.strip():
+            raise AgentDefinitionError(f"{where}: field `tools` has an entry that is not a tool name: {item!r}.")
+        out.append(item.strip())
+    return tuple(out)
+
+
+def search_path() -> list[Path]:
+    """Folders searched for agent definitions, in priority order."""
+    cwd = Path.cwd()
+    folders = [cwd / "prompts", cwd / ".claude" / "agents", *settings().agents_path, PROJECT_ROOT / "prompts"]
+    seen: list[Path] = []
+    for folder in folders:
+        resolved = folder.resolve()
+        if resolved not in seen:
+            seen.append(resolved)
+    return seen
+
+
+def available_agents() -> dict[str, Path]:
+    """Every agent name found on the search path, mapped to its file (first match wins)."""
+    found: dict[str, Path] = {}
+    for folder in search_path():
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.md")):
+            if path.name.lower() == "readme.md":
+                continue
+            try:
+                name = AgentDefinition.from_file(path).name
+            except AgentDefinitionError:
+                name = path.stem
+            found.setdefault(name, path)
+    return found
+
+
+def load_agent(name_or_path: str | Path | None = None) -> AgentDefinition:
+    """Load an agent by name (searched on the path) or from a file path."""
+    target = name_or_path or DEFAULT_AGENT
+    candidate = Path(target)
+    if candidate.suffix == ".md" and candidate.exists():
+        return AgentDefinition.from_file(candidate)
+    agents = available_agents()
+    if str(target) in agents:
+        return AgentDefinition.from_file(agents[str(target)])
+    for folder in search_path():
+        path = folder / f"{target}.md"
+        if path.exists():
+            return AgentDefinition.from_file(path)
+    known = ", ".join(sorted(agents)) or "none"
+    folders = ", ".join(str(f) for f in search_path())
+    raise AgentDefinitionError(f"No agent named {target!r}. Known agents: {known}.",
+                               hint=f"Agents are Markdown files with front matter in: {folders}.")

@@ -1,0 +1,119 @@
+"""The Design aggregate: a named design and everything in it, kept in the store.
+
+A design has requirements (its first prompt unless edited), a conversation with the
+agent, versioned artifacts (schemas, architectures, experiments, decisions, API contract),
+and a workspace folder that the file tools are confined to.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..config import settings
+from .store import Store
+
+SCHEMA, ARCHITECTURE, EXPERIMENT, DECISION, API, QUERY = (
+    "schema", "architecture", "experiment", "decision", "api", "query")
+
+
+class Design:
+    """One design in a workbench home (default `.workbench/` in the working directory)."""
+
+    def __init__(self, name: str = "default", *, home: str | Path | None = None, store: Store | None = None,
+                 create: bool = True) -> None:
+        self.home = Path(home) if home is not None else settings().home
+        self.store = store if store is not None else Store(self.home / "workbench.db")
+        row = self.store.design(name, create=create)
+        self.name = row["name"]
+        self.id = int(row["id"])
+
+    def __repr__(self) -> str:
+        return f"<Design {self.name!r} in {self.home}>"
+
+    # -- the row ---------------------------------------------------------------------------
+    def _row(self) -> dict:
+        return self.store.design(self.name)
+
+    @property
+    def conversation(self) -> int:
+        """The current conversation number (a reset starts a new one; old ones are kept)."""
+        return int(self._row()["conversation"])
+
+    @property
+    def requirements(self) -> str | None:
+        return self._row()["requirements"]
+
+    @requirements.setter
+    def requirements(self, text: str) -> None:
+        self.store.update_design(self.id, requirements=text)
+
+    # -- conversation ----------------------------------------------------------------------
+    def messages(self) -> list[dict]:
+        return self.store.messages(self.id, self.conversation)
+
+    def reset_conversation(self) -> int:
+        """Start a new conversation; artifacts and earlier turns stay in the store."""
+        new = self.conversation + 1
+        self.store.update_design(self.id, conversation=new)
+        return new
+
+    def turns(self, *, all_conversations: bool = False) -> list[dict]:
+        return self.store.turns(self.id, None if all_conversations else self.conversation)
+
+    def usage(self):
+        """Usage and cost summed over every turn of the design."""
+        from ..agent.models import Usage
+
+        total = Usage()
+        for turn in self.turns(all_conversations=True):
+            total = total + Usage.from_dict(turn["usage"])
+        return total
+
+    # -- artifacts -------------------------------------------------------------------------
+    def add_version(self, kind: str, name: str, body: Any, *, summary: str | None = None,
+                    turn_id: int | None = None) -> int:
+        return self.store.add_artifact(self.id, kind, name, body, summary=summary, turn_id=turn_id)
+
+    def versions(self, kind: str, name: str | None = None) -> list[dict]:
+        return self.store.artifacts(self.id, kind, name)
+
+    def latest(self, kind: str, name: str | None = None) -> dict | None:
+        """The newest version of an artifact kind (of one name, or of any name)."""
+        rows = self.versions(kind, name)
+        return rows[-1] if rows else None
+
+    # -- workspace -------------------------------------------------------------------------
+    @property
+    def workspace(self) -> Path:
+        """The folder the file tools work in (created on first use)."""
+        path = self.home / "designs" / self.name / "workspace"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def state_summary(self) -> str:
+        """A short account of the design's artifacts for the model (names, versions, counts)."""
+        lines = [f"Design: {self.name}"]
+        for kind in (SCHEMA, ARCHITECTURE, API, DECISION, EXPERIMENT):
+            rows = self.versions(kind)
+            if not rows:
+                continue
+            names: dict[str, int] = {}
+            for r in rows:
+                names[r["name"]] = r["version"]
+            listed = ", ".join(f"{n} v{v}" for n, v in names.items())
+            summary = rows[-1].get("summary")
+            lines.append(f"- {kind}: {listed}" + (f" — latest: {summary}" if summary else ""))
+        if len(lines) == 1:
+            lines.append("- no artifacts yet")
+        return "\n".join(lines)
+
+
+def design(name: str = "default", *, home: str | Path | None = None) -> Design:
+    """Open (or create) a design by name in the workbench home."""
+    return Design(name, home=home)
+
+
+def list_designs(home: str | Path | None = None) -> list[dict]:
+    base = Path(home) if home is not None else settings().home
+    return Store(base / "workbench.db").designs()

@@ -1,0 +1,133 @@
+"""Showing a turn in a notebook: streamed Markdown updated in place, tool activity, a footer.
+
+Every output is a MIME bundle with a text/plain fallback, so it reads the same in
+JupyterLab, in nbclient-executed notebooks and in exported documents.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+import uuid
+from typing import Any
+
+from ..agent.render import Renderer
+
+MAX_UPDATES_PER_SECOND = 20
+
+
+def publish(bundle: dict[str, Any], *, display_id: str | None = None, update: bool = False) -> None:
+    from IPython.display import display, update_display
+
+    if update:
+        update_display(bundle, raw=True, display_id=display_id)
+    else:
+        display(bundle, raw=True, display_id=display_id)
+
+
+def _line(text: str, *, css: str, icon: str = "") -> dict[str, str]:
+    return {"text/plain": f"{icon} {text}".strip(),
+            "text/html": f'<div class="wb-line" style="{css}">{html.escape(icon)} {html.escape(text)}</div>'}
+
+
+_MUTED = "font-family: var(--jp-ui-font-family, sans-serif); font-size: 0.85em; color: #666; margin: 2px 0"
+_NOTICE = "font-family: var(--jp-ui-font-family, sans-serif); font-size: 0.9em; color: #8a5a00; margin: 4px 0"
+_ERROR = "font-family: var(--jp-ui-font-family, sans-serif); font-size: 0.9em; color: #b00020; margin: 4px 0"
+
+
+class NotebookRenderer(Renderer):
+    """Renders a turn into the running cell's output area."""
+
+    def __init__(self, *, min_interval: float = 1.0 / MAX_UPDATES_PER_SECOND) -> None:
+        self.min_interval = min_interval
+        self.updates = 0  # text display updates sent (for the throttle's tests and benchmark)
+        self._text_id: str | None = None
+        self._snapshot = ""
+        self._last = 0.0
+        self._dirty = False
+        self._status_id: str | None = None
+
+    # -- streamed text -----------------------------------------------------------------------
+    def _markdown(self, text: str) -> dict[str, str]:
+        return {"text/markdown": text, "text/plain": text}
+
+    def text(self, delta: str, snapshot: str) -> None:
+        self._snapshot = snapshot
+        now = time.monotonic()
+        if self._text_id is None:
+            self._text_id = uuid.uuid4().hex
+            publish(self._markdown(snapshot), display_id=self._text_id)
+            self.updates += 1
+            self._last = now
+            self._dirty = False
+        elif now - self._last >= self.min_interval:
+            self._flush(now)
+        else:
+            self._dirty = True
+
+    def _flush(self, now: float | None = None) -> None:
+        if self._text_id is not None:
+            publish(self._markdown(self._snapshot), display_id=self._text_id, update=True)
+            self.updates += 1
+            self._last = now if now is not None else time.monotonic()
+            self._dirty = False
+
+    def end_text(self) -> None:
+        if self._dirty:
+            self._flush()
+        self._text_id = None
+        self._snapshot = ""
+
+    # -- tools -------------------------------------------------------------------------------
+    def _status(self, bundle: dict[str, str], *, new: bool) -> None:
+        if new or self._status_id is None:
+            self._status_id = uuid.uuid4().hex
+            publish(bundle, display_id=self._status_id)
+        else:
+            publish(bundle, display_id=self._status_id, update=True)
+
+    def tool_pending(self, name: str) -> None:
+        self.end_text()
+        self._status(_line(f"{name}: preparing the call…", css=_MUTED, icon="⚙"), new=True)
+
+    def tool_start(self, name: str, input: dict) -> None:
+        self._status(_line(f"{name}: running…", css=_MUTED, icon="⚙"), new=self._status_id is None)
+
+    def tool_end(self, name: str, result: Any, elapsed: float) -> None:
+        first = (getattr(result, "text", "") or "").strip().splitlines()
+        detail = first[0][:200] if first else ""
+        if getattr(result, "is_error", False):
+            bundle = _line(f"{name} failed ({elapsed:.2f} s): {detail} — the agent sees this and can correct it",
+                           css=_ERROR, icon="✗")
+        else:
+            bundle = _line(f"{name} ({elapsed:.2f} s){': ' + detail if detail else ''}", css=_MUTED, icon="✓")
+        self._status(bundle, new=False)
+        self._status_id = None
+
+    def show(self, obj: Any) -> None:
+        from IPython.display import display
+
+        display(obj)
+
+    # -- notices and the end -----------------------------------------------------------------
+    def begin_turn(self, *, design: str, agent: str, model: str, note: str | None = None) -> None:
+        if note:
+            publish(_line(note, css=_NOTICE, icon="ℹ"))
+
+    def notice(self, text: str) -> None:
+        if self._dirty:
+            self._flush()
+        publish(_line(text, css=_NOTICE, icon="!"))
+
+    def interrupted(self, reason: str) -> None:
+        marker = f"\n\n**[answer interrupted: {reason}]**"
+        if self._text_id is not None:
+            self._snapshot += marker
+            self._flush()
+            self._text_id = None
+        else:
+            publish(_line(f"answer interrupted: {reason}", css=_ERROR, icon="✗"))
+
+    def end_turn(self, result: Any) -> None:
+        self.end_text()
+        publish(_line(result.footer(), css=_MUTED, icon="—"))

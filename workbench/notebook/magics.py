@@ -1,0 +1,220 @@
+"""IPython magics: parse the line, call the Python API, display the result. Nothing more.
+
+Bad usage raises UsageError (no traceback); a workbench error fails the cell with its
+message (WorkbenchError renders without a traceback).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from .interpolate import interpolate
+from .state import KernelState
+
+
+def _bundle(text: str, html_text: str | None = None, markdown: str | None = None) -> dict[str, str]:
+    bundle = {"text/plain": text}
+    if html_text is not None:
+        bundle["text/html"] = html_text
+    if markdown is not None:
+        bundle["text/markdown"] = markdown
+    return bundle
+
+
+def _show(bundle: dict[str, str]) -> None:
+    from IPython.display import display
+
+    display(bundle, raw=True)
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> dict[str, str]:
+    """A small table as HTML with a text fallback."""
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h)) for i, h in enumerate(headers)]
+    lines = ["  ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
+    return _bundle("\n".join(lines), f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+@magics_class
+class WorkbenchMagics(Magics):
+    """%%architect, %architect and %design."""
+
+    def __init__(self, shell: Any, state: KernelState | None = None) -> None:
+        super().__init__(shell)
+        self.state = state or KernelState()
+
+    # -- %%architect ---------------------------------------------------------------------------
+    @magic_arguments()
+    @argument("-d", "--design", help="design to work on (default: the current design, see %%design use)")
+    @argument("-m", "--model", help="model alias (sonnet, opus, haiku) or full id, for this cell")
+    @argument("-a", "--agent", help="agent definition to use from now on for this design")
+    @argument("--new", action="store_true", help="start a new conversation (artifacts are kept)")
+    @argument("--no-tools", action="store_true", help="answer in prose only, without tools")
+    @argument("--max-steps", type=int, help="most model calls in this turn (default 12, WORKBENCH_MAX_STEPS)")
+    @argument("--budget", type=float, help="most USD to spend in this turn (default 2.00, WORKBENCH_BUDGET)")
+    @argument("--bash", action="store_true", help="let the agent run shell commands in the design workspace")
+    @cell_magic
+    def architect(self, line: str, cell: str) -> None:
+        """Ask the architect agent. The conversation continues across cells for the same design.
+
+        {name}, {name.attr} and {In[3]} in the cell are replaced by notebook values when the
+        name exists; other braces stay as written.
+        """
+        args = parse_argstring(self.architect, line)
+        if args.max_steps is not None and args.max_steps < 1:
+            raise UsageError("--max-steps must be at least 1.")
+        if args.budget is not None and args.budget <= 0:
+            raise UsageError("--budget must be more than 0 (USD).")
+        prompt = interpolate(cell, self.shell.user_ns).strip()
+        if not prompt:
+            raise UsageError("Write your requirements or question in the cell below %%architect.")
+        from ..agent.definitions import load_agent
+        from .display import NotebookRenderer
+
+        design = self.state.design(args.design)
+        if args.agent:
+            agent = load_agent(args.agent)
+            design.store.update_design(design.id, agent=agent.name if agent.path is None else str(args.agent))
+        if args.new:
+            design.reset_conversation()
+        architect = self.state.architect(design, model=args.model, max_steps=args.max_steps, budget=args.budget,
+                                         bash=args.bash)
+        architect.ask(prompt, renderer=NotebookRenderer(), use_tools=not args.no_tools)
+
+    # -- %architect SUBCOMMAND -------------------------------------------------------------------
+    @line_magic("architect")
+    def architect_line(self, line: str) -> None:
+        """%architect history | reset | cost | model [NAME] | agents | tools | doctor | script PATH"""
+        words = line.split()
+        if not words:
+            raise UsageError("Usage: %architect history | reset | cost | model [NAME] | agents | tools | doctor | "
+                             "script PATH  (and %%architect in a cell to ask the agent)")
+        command, rest = words[0], words[1:]
+        handler = {
+            "history": self._history, "reset": self._reset, "cost": self._cost, "model": self._model,
+            "agents": self._agents, "tools": self._tools, "doctor": self._doctor, "script": self._script,
+        }.get(command)
+        if handler is None:
+            raise UsageError(f"Unknown subcommand {command!r}: use history, reset, cost, model, agents, tools, "
+                             "doctor or script.")
+        handler(rest)
+
+    def _history(self, rest: list[str]) -> None:
+        from .history import history_bundle
+
+        design = self.state.design(rest[0] if rest else None)
+        _show(history_bundle(design))
+
+    def _reset(self, rest: list[str]) -> None:
+        design = self.state.design(rest[0] if rest else None)
+        number = design.reset_conversation()
+        _show(_bundle(f"Design {design.name}: conversation {number} started; artifacts and earlier turns are kept."))
+
+    def _cost(self, rest: list[str]) -> None:
+        design = self.state.design(rest[0] if rest else None)
+        rows = []
+        for t in design.turns(all_conversations=True):
+            u = t["usage"] or {}
+            rows.append([t["id"], t["status"], t["model"], f"{u.get('input_tokens', 0):,}",
+                         f"{u.get('cache_read_tokens', 0):,}", f"{u.get('cache_write_tokens', 0):,}",
+                         f"{u.get('output_tokens', 0):,}", f"${t['cost_usd']:.4f}", f"{t['elapsed_s'] or 0:.1f} s"])
+        total = design.usage()
+        rows.append(["total", "", "", f"{total.input_tokens:,}", f"{total.cache_read_tokens:,}",
+                     f"{total.cache_write_tokens:,}", f"{total.output_tokens:,}", f"${total.cost_usd:.4f}", ""])
+        _show(_table(["turn", "status", "model", "input", "cache read", "cache write", "output", "cost", "time"], rows))
+
+    def _model(self, rest: list[str]) -> None:
+        from ..agent.models import resolve_model
+
+        design = self.state.design()
+        if rest:
+            model_id = resolve_model(rest[0])
+            design.store.update_design(design.id, model=rest[0])
+            _show(_bundle(f"Design {design.name} now uses {rest[0]} → {model_id}."))
+            return
+        architect_model = self.state.architect(design).model if self._has_client() else None
+        chosen = design._row()["model"]
+        from ..config import settings
+
+        name = chosen or settings().model or "the agent's model (or sonnet)"
+        _show(_bundle(f"Design {design.name}: {name}" + (f" → {architect_model}" if architect_model else "")))
+
+    def _has_client(self) -> bool:
+        from ..config import has_api_credentials
+
+        return has_api_credentials() or self.state.script is not None
+
+    def _agents(self, rest: list[str]) -> None:
+        from ..agent.definitions import AgentDefinition, available_agents
+        from ..errors import AgentDefinitionError
+
+        rows = []
+        for name, path in sorted(available_agents().items()):
+            try:
+                agent = AgentDefinition.from_file(path)
+                rows.append([name, agent.model or "", ", ".join(agent.tools or ()) or "(all)", str(path)])
+            except AgentDefinitionError as exc:
+                rows.append([name, "", f"invalid: {exc}", str(path)])
+        _show(_table(["agent", "model", "tools", "file"], rows))
+
+    def _tools(self, rest: list[str]) -> None:
+        rows = [[t.name, t.group, t.description.splitlines()[0]] for t in self.state.tools]
+        _show(_table(["tool", "group", "description"], rows))
+
+    def _doctor(self, rest: list[str]) -> None:
+        from ..doctor import report
+
+        text = report()
+        _show(_bundle(text, f"<pre>{html.escape(text)}</pre>"))
+
+    def _script(self, rest: list[str]) -> None:
+        if len(rest) != 1:
+            raise UsageError("Usage: %architect script PATH  (a YAML script of answers used when no API key is set)")
+        _show(_bundle(self.state.use_script(rest[0])))
+
+    # -- %design ---------------------------------------------------------------------------------
+    @line_magic
+    def design(self, line: str) -> None:
+        """%design show | list | use NAME | requirements [TEXT] | export PATH"""
+        words = line.split(maxsplit=1)
+        command = words[0] if words else "show"
+        rest = words[1].strip() if len(words) > 1 else ""
+        if command == "list":
+            from ..design.design import list_designs
+
+            rows = [[d["name"], d["turns"], f"${d['cost_usd']:.4f}", "←" if d["name"] == self.state.design_name else ""]
+                    for d in list_designs()]
+            _show(_table(["design", "turns", "cost", "current"], rows))
+        elif command == "use":
+            if not rest:
+                raise UsageError("Usage: %design use NAME")
+            design = self.state.design(rest)
+            self.state.design_name = design.name
+            _show(_bundle(f"Current design: {design.name}"))
+        elif command == "requirements":
+            design = self.state.design()
+            if rest:
+                design.requirements = rest
+            _show(_bundle(design.requirements or "(no requirements yet: the first %%architect prompt sets them)"))
+        elif command == "show":
+            design = self.state.design(rest or None)
+            from .history import design_bundle
+
+            _show(design_bundle(design))
+        elif command == "export":
+            if not rest:
+                raise UsageError("Usage: %design export PATH.html|PATH.md")
+            from ..export import export_design
+
+            path = export_design(self.state.design(), rest)
+            _show(_bundle(f"Wrote {path}"))
+        else:
+            raise UsageError(f"Unknown %design subcommand {command!r}: use show, list, use, requirements or export.")
+
