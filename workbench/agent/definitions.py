@@ -142,17 +142,19 @@ def available_agents() -> dict[str, Path]:
 
 def load_agent(name_or_path: str | Path | None = None) -> AgentDefinition:
     """Load an agent by name (searched on the path) or from a file path."""
-    target = name_or_path or DEFAULT_AGENT
+    target = str(name_or_path or DEFAULT_AGENT)
     candidate = Path(target)
     if candidate.suffix == ".md" and candidate.exists():
         return AgentDefinition.from_file(candidate)
-    agents = available_agents()
-    if str(target) in agents:
-        return AgentDefinition.from_file(agents[str(target)])
-    for folder in search_path():
+    for folder in search_path():  # the usual case: the file is named after the agent
         path = folder / f"{target}.md"
-        if path.exists():
-            return AgentDefinition.from_file(path)
+        if path.is_file():
+            agent = AgentDefinition.from_file(path)
+            if agent.name == target:
+                return agent
+    agents = available_agents()
+    if target in agents:
+        return AgentDefinition.from_file(agents[target])
     known = ", ".join(sorted(agents)) or "none"
     folders = ", ".join(str(f) for f in search_path())
     raise AgentDefinitionError(f"No agent named {target!r}. Known agents: {known}.",

@@ -106,15 +106,22 @@ class Architect:
     # -- configuration ---------------------------------------------------------------------
     @property
     def agent(self) -> AgentDefinition:
+        """The agent definition: the one given, else the design's, else backend-architect."""
+        return self._agent(self.design._row())
+
+    def _agent(self, row: dict) -> AgentDefinition:
         if isinstance(self._agent_arg, AgentDefinition):
             return self._agent_arg
-        return load_agent(self._agent_arg or self.design._row()["agent"] or None)
+        return load_agent(self._agent_arg or row["agent"] or None)
 
     @property
     def model(self) -> str:
         """The model id used: -m, else the design's `%architect model`, WORKBENCH_MODEL, the agent's, sonnet."""
-        chosen = self._model_arg or self.design._row()["model"] or settings().model or self.agent.model
-        return resolve_model(chosen)
+        row = self.design._row()
+        return self._model(row, self._agent(row))
+
+    def _model(self, row: dict, agent: AgentDefinition) -> str:
+        return resolve_model(self._model_arg or row["model"] or settings().model or agent.model)
 
     @property
     def client(self) -> Any:
@@ -144,19 +151,20 @@ class Architect:
         if not prompt or not prompt.strip():
             raise WorkbenchError("The prompt is empty.", hint="Write your requirements or question in the cell.")
         renderer = renderer or Renderer()
-        agent = self.agent
-        model = self.model
+        design = self.design
+        row = design._row()
+        agent = self._agent(row)
+        model = self._model(row, agent)
         client = self.client  # raises MissingAPIKey before anything is stored
         max_steps = self.max_steps if max_steps is None else max_steps
         budget = self.budget_usd if budget_usd is None else budget_usd
         offered = self.tools.select(agent.tools, bash_enabled=self.bash) if use_tools else []
         tool_defs = [t.definition() for t in offered]
         system = self.system_blocks(agent, offered)
-        design = self.design
-        conversation = design.conversation
-        if design.requirements is None:
+        conversation = int(row["conversation"])
+        if row["requirements"] is None:
             design.requirements = prompt
-        history = design.messages()
+        history = design.store.messages(design.id, conversation)
         state = f"<design-state>\n{design.state_summary()}\n</design-state>"
         user_msg = {"role": "user", "content": [{"type": "text", "text": state}, {"type": "text", "text": prompt}]}
         history.append(user_msg)

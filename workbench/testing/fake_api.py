@@ -447,3 +447,32 @@ def _content_events(reply: Reply):
                 yield "content_block_delta", {"type": "content_block_delta", "index": index,
                                               "delta": {"type": "input_json_delta", "partial_json": raw[k:k + step]}}
         yield "content_block_stop", {"type": "content_block_stop", "index": index}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the fake from its own process: every request gets the same text answer.
+
+    python -m workbench.testing --words 3200 --chunk 4 [--delay 0.001] [--port 0]
+    Prints the base URL on the first line, then serves until killed.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--words", type=int, default=200)
+    parser.add_argument("--chunk", type=int, default=4, help="characters per text delta")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds between deltas")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--api-key", default=None)
+    args = parser.parse_args(argv)
+    answer = "word " * args.words
+    fake = FakeAnthropic(lambda body: Reply.text(answer, text_chunk=args.chunk, delay=args.delay),
+                         api_key=args.api_key, port=args.port)
+    print(fake.base_url, flush=True)
+    try:
+        fake._server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
