@@ -147,3 +147,95 @@ def start_kernel(isolated):
 
 def has_chromium() -> bool:
     return shutil.which("chromium") is not None or Path("/usr/bin/chromium").exists()
+
+
+# -- real database servers ----------------------------------------------------------------------
+def _pg_admin_url() -> str:
+    from workbench.config import settings
+
+    url = settings().pg_url
+    return url.rsplit("/", 1)[0] + "/postgres"
+
+
+def _server_up(kind: str) -> bool:
+    try:
+        if kind == "postgres":
+            import psycopg
+
+            psycopg.connect(_pg_admin_url(), connect_timeout=3).close()
+        else:
+            import pymysql
+
+            pymysql.connect(**_mysql_args(), connect_timeout=3).close()
+        return True
+    except Exception:
+        return False
+
+
+def _mysql_args() -> dict:
+    from urllib.parse import urlparse
+
+    from workbench.config import settings
+
+    u = urlparse(settings().mysql_url.replace("mysql+pymysql", "mysql"))
+    return {"host": u.hostname or "127.0.0.1", "port": u.port or 3306, "user": u.username or "root",
+            "password": u.password or ""}
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh PostgreSQL database for the test (dropped afterwards); its URL."""
+    import uuid
+
+    need(_server_up("postgres"), "PostgreSQL is not reachable at WORKBENCH_PG_URL")
+    import psycopg
+
+    name = "wbt_" + uuid.uuid4().hex[:10]
+    with psycopg.connect(_pg_admin_url(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield _pg_admin_url().rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(_pg_admin_url(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def mysql_url():
+    """A fresh MariaDB/MySQL database for the test (dropped afterwards); its URL."""
+    import uuid
+
+    need(_server_up("mysql"), "MariaDB/MySQL is not reachable at WORKBENCH_MYSQL_URL")
+    import pymysql
+
+    args = _mysql_args()
+    name = "wbt_" + uuid.uuid4().hex[:10]
+    conn = pymysql.connect(**args, autocommit=True)
+    conn.cursor().execute(f"CREATE DATABASE {name}")
+    conn.close()
+    auth = args["user"] + (f":{args['password']}" if args["password"] else "")
+    yield f"mysql+pymysql://{auth}@{args['host']}:{args['port']}/{name}"
+    conn = pymysql.connect(**args, autocommit=True)
+    conn.cursor().execute(f"DROP DATABASE IF EXISTS {name}")
+    conn.close()
+
+
+def run_script(url: str, text: str, dialect: str) -> None:
+    """Run a SQL script on the database at `url` with the workbench's script runner."""
+    from sqlalchemy import create_engine
+
+    from workbench.config import sqlalchemy_url
+    from workbench.schema.statements import execute_script
+
+    engine = create_engine(sqlalchemy_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            execute_script(raw, text, dialect)
+            if dialect != "postgres":
+                raw.commit()
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'test.db'}"

@@ -31,6 +31,63 @@ def _ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _load_schema(source: str, dialect: str | None):
+    from pathlib import Path
+
+    from .errors import SchemaError
+    from .schema import Schema, guess_dialect
+
+    if "://" in source:
+        return Schema.from_url(source)
+    path = Path(source)
+    if not path.is_file():
+        raise SchemaError(f"No file {source!r}.", hint="Give a .sql file or a database URL (postgresql://…).")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return Schema.from_ddl(text, dialect or guess_dialect(text, path.name), name=path.stem)
+
+
+def _er(args: argparse.Namespace) -> int:
+    schema = _load_schema(args.source, args.dialect)
+    diagram = schema.er(focus=args.focus, depth=args.depth, keys_only=args.keys_only, cluster=args.cluster,
+                        overview=True if args.overview else None)
+    out = diagram.save(args.output)
+    print(f"{out}: {len(diagram.tables)} of {len(schema.tables)} tables{' (overview)' if diagram.overview else ''}")
+    return EXIT_OK
+
+
+def _lint(args: argparse.Namespace) -> int:
+    if args.arch:
+        from .architecture.spec import Architecture
+
+        findings = Architecture.from_file(args.arch).lint()
+    else:
+        if not args.source:
+            print("error: give a DDL file or URL, or --arch SPEC.yaml", file=sys.stderr)
+            return EXIT_ERROR
+        schema = _load_schema(args.source, args.dialect)
+        findings = schema.lint(expected_rows=args.expected_rows)
+    print(findings.to_json() if args.format == "json" else findings.text())
+    return EXIT_FINDINGS if findings.errors else EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    old = _load_schema(args.old, args.dialect)
+    new = _load_schema(args.new, args.dialect)
+    change = old.diff(new)
+    if args.format == "text":
+        print(change.text())
+        print(f"-- {change.summary()}")
+    elif args.format == "json":
+        import json
+
+        print(json.dumps([{"kind": c.kind, "table": c.table, "target": c.target, "detail": c.detail, "risk": c.risk}
+                          for c in change.changes], indent=2))
+    else:
+        print(f"-- {change.summary()}")
+        print(change.sql(args.to or new.dialect), end="")
+    return EXIT_OK
+
+
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -58,6 +115,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-tools", action="store_true", help="answer without tools")
     p.add_argument("--max-steps", type=int, help="most model calls in the turn")
     p.add_argument("--budget", type=float, help="most USD to spend in the turn")
+
+    p = command("er", _er, "draw the ER diagram of a DDL file or a live database (read-only)")
+    p.add_argument("source", help="a .sql file or a database URL")
+    p.add_argument("-o", "--output", required=True, help="OUT.svg, OUT.png or OUT.dot")
+    p.add_argument("--dialect", help="postgres, sqlite or mysql (default: guessed from the file)")
+    p.add_argument("--focus", help="draw this table and its neighbours")
+    p.add_argument("--depth", type=int, default=1, help="foreign-key hops around --focus (default 1)")
+    p.add_argument("--keys-only", action="store_true", help="only key columns")
+    p.add_argument("--cluster", choices=["namespace", "prefix"], help="group tables")
+    p.add_argument("--overview", action="store_true", help="table names only (automatic above 150 tables)")
+
+    p = command("lint", _lint, "review a schema (or with --arch an architecture spec); exit 1 when there are errors")
+    p.add_argument("source", nargs="?", help="a .sql file or a database URL")
+    p.add_argument("--arch", metavar="SPEC.yaml", help="lint an architecture spec instead")
+    p.add_argument("--dialect", help="postgres, sqlite or mysql (default: guessed from the file)")
+    p.add_argument("--expected-rows", type=float, help="expected rows per table, for the key-size rule")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+
+    p = command("diff", _diff, "changes and migration SQL between two schema versions")
+    p.add_argument("old", help="the old .sql file or URL")
+    p.add_argument("new", help="the new .sql file or URL")
+    p.add_argument("--dialect", help="dialect of both files (default: guessed)")
+    p.add_argument("--to", help="write the migration for this dialect (default: the new file's)")
+    p.add_argument("--format", choices=["sql", "text", "json"], default="sql")
 
     p = command("demo", _demo, "run the tour notebook and write build/tour.html (scripted model without a key)")
     p.add_argument("-o", "--output", default="build", help="output folder (default: build)")

@@ -7,7 +7,7 @@ returns a compact summary for the model. Heavy imports happen inside the functio
 
 from __future__ import annotations
 
-from .registry import BASH, FILES, Tool, ToolContext, ToolRegistry, ToolResult
+from .registry import BASH, DESIGN, FILES, Tool, ToolContext, ToolRegistry, ToolResult
 
 
 def _workspace(ctx: ToolContext):
@@ -71,9 +71,42 @@ FILE_TOOLS = [
 ]
 
 
+# -- schema ----------------------------------------------------------------------------------
+def propose_schema(ctx: ToolContext, ddl: str, dialect: str, name: str = "main", rationale: str | None = None) -> str:
+    """Parse DDL, store it as a new version of the design's schema, show ER + lint inline."""
+    from ..errors import SchemaError
+    from ..schema.model import Schema
+    from ..schema.report import SchemaReport
+
+    schema = Schema.from_ddl(ddl, dialect, name=name)
+    if not schema.tables:
+        raise SchemaError("The DDL defines no tables.", hint="Send CREATE TABLE statements (one per table).")
+    version, change = ctx.design.save_schema(schema, name, source_ddl=ddl, rationale=rationale, turn_id=ctx.turn_id)
+    report = SchemaReport(schema, title=f"Schema {name} v{version}", changes=change, version=version)
+    ctx.show(report)
+    return f"Stored as version {version} of schema {name!r} in design {ctx.design.name!r}.\n" + report.for_model()
+
+
+SCHEMA_TOOLS = [
+    Tool("propose_schema",
+         "Propose the database schema as DDL: it is parsed, drawn as an ER diagram, linted and stored as a new "
+         "version of the design's schema. The result lists tables, foreign keys, lint findings (with fixes) and "
+         "what changed since the previous version; a syntax error names line and column.",
+         {"type": "object", "properties": {
+             "ddl": {"type": "string", "minLength": 1,
+                     "description": "CREATE TABLE / CREATE INDEX / ALTER TABLE statements."},
+             "dialect": {"type": "string", "enum": ["postgres", "postgresql", "sqlite", "mysql", "mariadb"]},
+             "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$",
+                      "description": "Schema name within the design (default: main)."},
+             "rationale": {"type": "string", "description": "Why this version: the main decisions."}},
+          "required": ["ddl", "dialect"], "additionalProperties": False},
+         propose_schema, DESIGN),
+]
+
+
 def builtin_registry() -> ToolRegistry:
     """A new registry holding every built-in tool."""
     registry = ToolRegistry()
-    for tool in FILE_TOOLS:
+    for tool in SCHEMA_TOOLS + FILE_TOOLS:
         registry.add(Tool(tool.name, tool.description, tool.input_schema, tool.func, tool.group))
     return registry

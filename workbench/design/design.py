@@ -83,6 +83,33 @@ class Design:
         rows = self.versions(kind, name)
         return rows[-1] if rows else None
 
+    # -- schemas ---------------------------------------------------------------------------
+    def save_schema(self, schema: Any, name: str = "main", *, source_ddl: str | None = None,
+                    rationale: str | None = None, turn_id: int | None = None) -> tuple[int, Any]:
+        """Store a new version of a schema; returns (version, SchemaDiff from the previous version or None)."""
+        previous = self.schema(name)
+        change = previous.diff(schema) if previous is not None else None
+        body = {"dialect": schema.dialect, "ddl": source_ddl if source_ddl is not None else schema.to_ddl(),
+                "model": schema.to_dict(), "rationale": rationale}
+        summary = schema.summary() + (f"; {change.summary()}" if change is not None else "")
+        version = self.add_version(SCHEMA, name, body, summary=summary, turn_id=turn_id)
+        schema.name = name
+        return version, change
+
+    def schema(self, name: str | None = None, version: int | None = None):
+        """A stored schema (the newest version of `name`, or of the newest name); None when there is none."""
+        from ..schema.model import Schema
+
+        rows = self.versions(SCHEMA, name)
+        if version is not None:
+            rows = [r for r in rows if r["version"] == version]
+        if not rows:
+            return None
+        row = rows[-1]
+        schema = Schema.from_dict(row["body"]["model"])
+        schema.name = row["name"]
+        return schema
+
     # -- workspace -------------------------------------------------------------------------
     @property
     def workspace(self) -> Path:

@@ -44,7 +44,7 @@ def _table(headers: list[str], rows: list[list[Any]]) -> dict[str, str]:
 
 @magics_class
 class WorkbenchMagics(Magics):
-    """%%architect, %architect and %design."""
+    """%%architect, %architect, %%schema, %er and %design."""
 
     def __init__(self, shell: Any, state: KernelState | None = None) -> None:
         super().__init__(shell)
@@ -178,6 +178,66 @@ class WorkbenchMagics(Magics):
         if len(rest) != 1:
             raise UsageError("Usage: %architect script PATH  (a YAML script of answers used when no API key is set)")
         _show(_bundle(self.state.use_script(rest[0])))
+
+    # -- %%schema and %er ----------------------------------------------------------------------------
+    @magic_arguments()
+    @argument("name", nargs="?", help="schema name in the design (default: main); also bound as a variable")
+    @argument("--dialect", default="postgres", help="postgres (default), sqlite or mysql/mariadb")
+    @argument("-d", "--design", help="design (default: the current one)")
+    @cell_magic
+    def schema(self, line: str, cell: str) -> None:
+        """DDL in the cell → Schema: ER diagram and lint, stored as a new version in the design."""
+        args = parse_argstring(self.schema, line)
+        if not cell.strip():
+            raise UsageError("Write CREATE TABLE statements in the cell below %%schema.")
+        from ..schema.model import Schema
+        from ..schema.report import SchemaReport
+
+        name = args.name or "main"
+        schema = Schema.from_ddl(cell, args.dialect, name=name)
+        if not schema.tables:
+            raise UsageError("The cell defines no tables: write CREATE TABLE statements.")
+        design = self.state.design(args.design)
+        version, change = design.save_schema(schema, name, source_ddl=cell)
+        if args.name:
+            if not args.name.isidentifier():
+                raise UsageError(f"{args.name!r} is not a Python variable name; the schema is stored but not bound.")
+            self.shell.user_ns[args.name] = schema
+        from IPython.display import display
+
+        display(SchemaReport(schema, title=f"Schema {name} v{version}", changes=change, version=version))
+
+    @magic_arguments()
+    @argument("source", nargs="?", help="a Schema variable, a schema name in the design, or a database URL")
+    @argument("--focus", help="draw this table and its neighbours")
+    @argument("--depth", type=int, default=1, help="how many foreign-key hops around --focus (default 1)")
+    @argument("--keys-only", action="store_true", help="only key columns")
+    @argument("--cluster", choices=["namespace", "prefix"], help="group tables by namespace or name prefix")
+    @argument("--overview", action="store_true", help="names only (automatic above 150 tables)")
+    @line_magic
+    def er(self, line: str) -> None:
+        """ER diagram of a schema variable, a design schema, or a live database (read-only)."""
+        args = parse_argstring(self.er, line)
+        schema = self._resolve_schema(args.source)
+        from IPython.display import display
+
+        display(schema.er(focus=args.focus, depth=args.depth, keys_only=args.keys_only, cluster=args.cluster,
+                          overview=True if args.overview else None))
+
+    def _resolve_schema(self, source: str | None):
+        from ..schema.model import Schema
+
+        if source and "://" in source:
+            return Schema.from_url(source)
+        if source and isinstance(self.shell.user_ns.get(source), Schema):
+            return self.shell.user_ns[source]
+        design = self.state.design()
+        schema = design.schema(source)
+        if schema is None:
+            where = f"schema {source!r}" if source else "a schema"
+            raise UsageError(f"Design {design.name} has no {where} yet, and no variable of that name holds a Schema. "
+                             "Use %%schema, or give a database URL.")
+        return schema
 
     # -- %design ---------------------------------------------------------------------------------
     @line_magic

@@ -1,0 +1,420 @@
+"""What changed between two schema versions, how risky each change is, and the migration SQL.
+
+Risk classes, most severe first:
+- `destructive`: data is lost (drop table, drop column, a narrowing type change).
+- `may fail on existing data`: the migration can fail on rows already there (NOT NULL,
+  a new foreign key, unique or check constraint, a type change that must convert values).
+- `backward-incompatible`: running code may break (a new NOT NULL column without a default,
+  a dropped default, a changed primary key).
+- `safe`: additive (new table, nullable column, index, default).
+
+SQLite cannot alter constraints or types in place: those changes rebuild the table
+(create, copy, drop, rename) inside the migration, as SQLite's documentation prescribes.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import types as T
+from .emit import _Emitter
+from .model import Column, ForeignKey, Index, Schema, Table
+from .names import qualified, quote
+
+DESTRUCTIVE, MAY_FAIL, INCOMPATIBLE, SAFE = "destructive", "may fail on existing data", "backward-incompatible", "safe"
+RISK_ORDER = {DESTRUCTIVE: 0, MAY_FAIL: 1, INCOMPATIBLE: 2, SAFE: 3}
+
+
+@dataclass
+class Change:
+    """One change from the old schema to the new one."""
+
+    kind: str            # add_table, drop_table, add_column, drop_column, alter_column, add_fk, drop_fk, …
+    table: str
+    target: str | None   # column, constraint or index name
+    detail: str
+    risk: str
+    old: Any = field(default=None, repr=False)
+    new: Any = field(default=None, repr=False)
+
+    def text(self) -> str:
+        where = self.table + (f".{self.target}" if self.target else "")
+        return f"[{self.risk}] {self.kind} {where}: {self.detail}"
+
+
+class SchemaDiff:
+    """Changes from `old` to `new`; `sql(dialect)` is the migration."""
+
+    def __init__(self, old: Schema, new: Schema, changes: list[Change]) -> None:
+        self.old = old
+        self.new = new
+        self.changes = changes
+
+    def __bool__(self) -> bool:
+        return bool(self.changes)
+
+    def __len__(self) -> int:
+        return len(self.changes)
+
+    @property
+    def risk(self) -> str:
+        """The most severe risk of all changes (`safe` when there are none)."""
+        return min((c.risk for c in self.changes), key=RISK_ORDER.__getitem__, default=SAFE)
+
+    def by_risk(self) -> dict[str, list[Change]]:
+        out: dict[str, list[Change]] = {r: [] for r in RISK_ORDER}
+        for change in self.changes:
+            out[change.risk].append(change)
+        return out
+
+    def summary(self) -> str:
+        if not self.changes:
+            return "no changes"
+        kinds: dict[str, int] = {}
+        for c in self.changes:
+            kinds[c.kind] = kinds.get(c.kind, 0) + 1
+        parts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in kinds.items())
+        risks = ", ".join(f"{len(v)} {r}" for r, v in self.by_risk().items() if v)
+        return f"{len(self.changes)} change{'s' if len(self.changes) != 1 else ''} ({parts}); risk: {risks}"
+
+    def text(self) -> str:
+        return "\n".join(c.text() for c in self.changes) if self.changes else "No changes."
+
+    def sql(self, dialect: str | None = None) -> str:
+        """Migration SQL from old to new, for `dialect` (default: the new schema's)."""
+        dialect = T.dialect_name(dialect or self.new.dialect)
+        statements = _Migration(self, dialect).statements()
+        return "\n".join(statements) + ("\n" if statements else "")
+
+    def er(self, **options: Any):
+        """The new schema's ER diagram with added (green), removed (red) and changed (amber) parts."""
+        from .er import ERDiagram
+
+        merged = Schema(list(self.new.tables.values()), dialect=self.new.dialect)
+        highlight: dict[str, Any] = {}
+        for change in self.changes:
+            if change.kind == "add_table":
+                highlight[change.table] = "added"
+            elif change.kind == "drop_table":
+                merged.tables[change.table] = change.old
+                highlight[change.table] = "removed"
+            else:
+                entry = highlight.setdefault(change.table, {"": "changed", "columns": {}})
+                if not isinstance(entry, dict):
+                    continue
+                if change.kind == "add_column":
+                    entry["columns"][change.target] = "added"
+                elif change.kind == "drop_column":
+                    entry.setdefault("removed_columns", []).append(change.target)
+                elif change.target and change.kind in ("alter_column", "add_fk", "drop_fk"):
+                    for col in (change.target.split(", ") if change.kind != "alter_column" else [change.target]):
+                        entry["columns"].setdefault(col, "changed")
+        return ERDiagram(merged, highlight=highlight, **options)
+
+    def _repr_html_(self) -> str:
+        colours = {DESTRUCTIVE: "#c5221f", MAY_FAIL: "#b06000", INCOMPATIBLE: "#8a4baf", SAFE: "#1e8e3e"}
+        rows = "".join(f'<tr><td style="color:{colours[c.risk]}">{c.risk}</td><td>{c.kind}</td>'
+                       f"<td>{html.escape(c.table)}{'.' + html.escape(c.target) if c.target else ''}</td>"
+                       f"<td>{html.escape(c.detail)}</td></tr>" for c in self.changes)
+        return (f"<p><b>Diff:</b> {html.escape(self.summary())}</p>"
+                f"<table><thead><tr><th>risk</th><th>change</th><th>where</th><th>detail</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table><pre>{html.escape(self.sql())}</pre>")
+
+    def __repr__(self) -> str:
+        return f"<SchemaDiff {self.summary()}>"
+
+
+def diff(old: Schema, new: Schema) -> SchemaDiff:
+    """Compare two schemas (table keys and column names case-insensitively)."""
+    changes: list[Change] = []
+    old_tables = {k.lower(): t for k, t in old.tables.items()}
+    new_tables = {k.lower(): t for k, t in new.tables.items()}
+    for key, table in new_tables.items():
+        if key not in old_tables:
+            changes.append(Change("add_table", table.key, None, f"{len(table.columns)} columns", SAFE, new=table))
+    for key, table in old_tables.items():
+        if key not in new_tables:
+            changes.append(Change("drop_table", table.key, None, "the table and all its rows are dropped",
+                                  DESTRUCTIVE, old=table))
+    for key, new_table in new_tables.items():
+        old_table = old_tables.get(key)
+        if old_table is not None:
+            changes.extend(_table_changes(old_table, new_table, old.dialect, new.dialect))
+    return SchemaDiff(old, new, changes)
+
+
+def _lower(cols) -> tuple[str, ...]:
+    return tuple(c.lower() for c in cols)
+
+
+def _table_changes(old: Table, new: Table, old_dialect: str, new_dialect: str) -> list[Change]:
+    out: list[Change] = []
+    key = new.key
+    old_cols = {n.lower(): c for n, c in old.columns.items()}
+    new_cols = {n.lower(): c for n, c in new.columns.items()}
+    for name, col in new_cols.items():
+        if name not in old_cols:
+            if not col.nullable and col.default is None and not col.generated and not col.computed:
+                out.append(Change("add_column", key, col.name, f"{col.type} NOT NULL without a default: fails on a "
+                                  "non-empty table, and old code that inserts rows breaks", MAY_FAIL, new=col))
+            else:
+                out.append(Change("add_column", key, col.name, col.type + ("" if col.nullable else " NOT NULL"), SAFE,
+                                  new=col))
+    for name, col in old_cols.items():
+        if name not in new_cols:
+            out.append(Change("drop_column", key, col.name, f"{col.type}: its data is lost", DESTRUCTIVE, old=col))
+    for name, new_col in new_cols.items():
+        old_col = old_cols.get(name)
+        if old_col is None:
+            continue
+        old_type = T.transpile_type(old_col.type, old_dialect, new_dialect) if old_dialect != new_dialect else old_col.type
+        if T.canonical(old_type, new_dialect).upper() != T.canonical(new_col.type, new_dialect).upper():
+            risk = _type_risk(old_col, new_col, old_dialect, new_dialect)
+            out.append(Change("alter_column", key, new_col.name, f"type {old_col.type} → {new_col.type}", risk,
+                              old=old_col, new=new_col))
+        if old_col.nullable and not new_col.nullable:
+            out.append(Change("alter_column", key, new_col.name, "SET NOT NULL: fails if any row holds NULL", MAY_FAIL,
+                              old=old_col, new=new_col))
+        elif not old_col.nullable and new_col.nullable:
+            out.append(Change("alter_column", key, new_col.name, "DROP NOT NULL", SAFE, old=old_col, new=new_col))
+        if (old_col.default or None) != (new_col.default or None) and not new_col.generated:
+            if new_col.default is None:
+                out.append(Change("alter_column", key, new_col.name, f"DROP DEFAULT (was {old_col.default}): inserts "
+                                  "that relied on it now need a value", INCOMPATIBLE, old=old_col, new=new_col))
+            else:
+                out.append(Change("alter_column", key, new_col.name, f"DEFAULT {new_col.default}", SAFE,
+                                  old=old_col, new=new_col))
+    if _lower(old.primary_key) != _lower(new.primary_key):
+        out.append(Change("alter_primary_key", key, None, f"({', '.join(old.primary_key)}) → "
+                          f"({', '.join(new.primary_key)}): fails on duplicates, and references to the old key break",
+                          INCOMPATIBLE if old.primary_key else MAY_FAIL, old=old.primary_key, new=new.primary_key))
+    out.extend(_keyed(key, old.foreign_keys, new.foreign_keys, _fk_id, "fk", MAY_FAIL,
+                      lambda fk: f"({', '.join(fk.columns)}) → {fk.ref_table}({', '.join(fk.ref_columns)})"))
+    out.extend(_keyed(key, old.uniques, new.uniques, lambda u: _lower(u.columns), "unique", MAY_FAIL,
+                      lambda u: f"({', '.join(u.columns)})"))
+    out.extend(_keyed(key, old.checks, new.checks, lambda c: (c.column or "", c.expression), "check", MAY_FAIL,
+                      lambda c: c.expression))
+    out.extend(_keyed(key, old.indexes, new.indexes, _index_id, "index", SAFE,
+                      lambda i: f"{'unique ' if i.unique else ''}({', '.join(i.columns)})"
+                                + (f" WHERE {i.where}" if i.where else ""),
+                      add_risk=lambda i: MAY_FAIL if i.unique else SAFE))
+    return out
+
+
+def _fk_id(fk: ForeignKey):
+    return (_lower(fk.columns), fk.ref_table.lower(), _lower(fk.ref_columns), fk.on_delete, fk.on_update)
+
+
+def _index_id(ix: Index):
+    return (_lower(ix.columns), ix.unique, ix.where, ix.method)
+
+
+def _keyed(table: str, old: list, new: list, ident, label: str, add_risk_default: str, describe, add_risk=None):
+    old_ids = {ident(x): x for x in old}
+    new_ids = {ident(x): x for x in new}
+    out = []
+    for k, item in new_ids.items():
+        if k not in old_ids:
+            risk = add_risk(item) if add_risk else add_risk_default
+            detail = describe(item) + (": fails if existing rows violate it" if risk == MAY_FAIL else "")
+            out.append(Change(f"add_{label}", table, _target(item), detail, risk, new=item))
+    for k, item in old_ids.items():
+        if k not in new_ids:
+            out.append(Change(f"drop_{label}", table, _target(item), describe(item), SAFE, old=item))
+    return out
+
+
+def _target(item) -> str | None:
+    if hasattr(item, "columns") and not isinstance(item, Index):
+        return ", ".join(item.columns)
+    if isinstance(item, Index):
+        return item.name or ", ".join(item.columns)
+    return getattr(item, "name", None) or getattr(item, "column", None)
+
+
+def _type_risk(old: Column, new: Column, old_dialect: str, new_dialect: str) -> str:
+    a, b = T.info(old.type, old_dialect), T.info(new.type, new_dialect)
+    if a.family == b.family:
+        if a.family == "integer" and (b.size or 8) >= (a.size or 8):
+            return SAFE
+        if a.family == "string" and (b.size is None or (a.size is not None and b.size >= a.size)):
+            return SAFE
+        if a.family == "decimal" and (b.precision or 99) >= (a.precision or 0) and (b.scale or 0) >= (a.scale or 0):
+            return SAFE
+        if a.family in ("timestamp", "time") and a.timezone != b.timezone:
+            return MAY_FAIL
+        if a.family in ("integer", "string", "decimal"):
+            return DESTRUCTIVE  # narrowing: values are cut or rejected
+        return SAFE
+    if a.family == "string" and b.family == "text" or a.family == "integer" and b.family == "decimal":
+        return SAFE
+    return MAY_FAIL
+
+
+# -- migration SQL -----------------------------------------------------------------------------
+class _Migration:
+    def __init__(self, d: SchemaDiff, dialect: str) -> None:
+        self.d = d
+        self.dialect = dialect
+        self.emit = _Emitter(d.new, dialect)
+
+    def t(self, key: str) -> str:
+        return qualified(key, self.dialect)
+
+    def q(self, name: str) -> str:
+        return quote(name, self.dialect)
+
+    def statements(self) -> list[str]:
+        out: list[str] = []
+        by_table: dict[str, list[Change]] = {}
+        for change in self.d.changes:
+            by_table.setdefault(change.table, []).append(change)
+        rebuild: set[str] = set()
+        if self.dialect == "sqlite":
+            for table, changes in by_table.items():
+                if any(c.kind not in ("add_table", "drop_table", "add_column", "drop_column", "add_index",
+                                      "drop_index") or (c.kind == "add_column" and not _sqlite_addable(c.new))
+                       for c in changes):
+                    rebuild.add(table)
+        for change in self.d.changes:  # drops of dependent objects first
+            if change.kind == "drop_fk" and change.table not in rebuild and self.dialect != "sqlite":
+                out.append(self.drop_fk(change))
+            elif change.kind == "drop_index" and change.table not in rebuild:
+                out.append(self.drop_index(change))
+        for change in self.d.changes:
+            if change.kind == "add_table":
+                out.append(self.emit.create_table(change.new))
+                out.extend(self.emit.indexes(change.new))
+        for table in sorted(rebuild):
+            out.extend(self.rebuild(table))
+        restated: set[tuple[str, str]] = set()  # MySQL restates a column once, whatever changed in it
+        for change in self.d.changes:
+            if change.table in rebuild or change.kind in ("add_table", "drop_fk", "drop_index", "drop_table"):
+                continue
+            if self.dialect == "mysql" and change.kind == "alter_column":
+                if (change.table, change.target.lower()) in restated:
+                    continue
+                restated.add((change.table, change.target.lower()))
+            out.extend(self.alter(change))
+        for change in self.d.changes:
+            if change.kind == "add_table" and self.dialect != "sqlite":
+                for fk in change.new.foreign_keys:
+                    out.append(f"ALTER TABLE {self.t(change.table)} ADD {self.emit.foreign_key(fk, change.new)};")
+        for change in self.d.changes:
+            if change.kind == "drop_table":
+                cascade = " CASCADE" if self.dialect == "postgres" else ""
+                out.append(f"DROP TABLE {self.t(change.table)}{cascade};")
+        return out
+
+    def alter(self, c: Change) -> list[str]:
+        t = self.t(c.table)
+        table = self.d.new.tables.get(c.table) or self.d.new.find_table(c.table)
+        if c.kind == "add_column":
+            keyed = self.emit._keyed_columns(table) if table else set()
+            return [f"ALTER TABLE {t} ADD COLUMN {self.emit.column(table, c.new, keyed, False)};"]
+        if c.kind == "drop_column":
+            return [f"ALTER TABLE {t} DROP COLUMN {self.q(c.target)};"]
+        if c.kind == "alter_column":
+            return self.alter_column(c, table)
+        if c.kind == "add_fk":
+            return [f"ALTER TABLE {t} ADD {self.emit.foreign_key(c.new, table)};"]
+        if c.kind == "add_unique":
+            named = f"CONSTRAINT {self.q(c.new.name)} " if c.new.name else ""
+            return [f"ALTER TABLE {t} ADD {named}UNIQUE ({', '.join(self.q(x) for x in c.new.columns)});"]
+        if c.kind == "drop_unique":
+            if c.old.name:
+                keyword = "INDEX" if self.dialect == "mysql" else "CONSTRAINT"
+                return [f"ALTER TABLE {t} DROP {keyword} {self.q(c.old.name)};"]
+            return [f"-- drop the unique constraint on ({', '.join(c.old.columns)}) of {c.table}: it has no name here"]
+        if c.kind == "add_check":
+            named = f"CONSTRAINT {self.q(c.new.name)} " if c.new.name else ""
+            expression = self.emit.carried(c.new.expression, f"{c.table}: CHECK ({c.new.expression})")
+            if expression is None:
+                return [f"-- {c.text()} (not expressible in {self.dialect})"]
+            return [f"ALTER TABLE {t} ADD {named}CHECK ({expression});"]
+        if c.kind == "drop_check":
+            if c.old.name:
+                return [f"ALTER TABLE {t} DROP {'CHECK' if self.dialect == 'mysql' else 'CONSTRAINT'} {self.q(c.old.name)};"]
+            return [f"-- drop the check ({c.old.expression}) of {c.table}: it has no name here"]
+        if c.kind == "add_index":
+            fake = Table(name=table.name, namespace=table.namespace, columns=table.columns, indexes=[c.new])
+            return self.emit.indexes(fake)
+        if c.kind == "alter_primary_key":
+            out = []
+            if self.dialect == "postgres":
+                old_table = self.d.old.find_table(c.table)
+                name = (old_table.primary_key_name if old_table else None) or f"{table.name}_pkey"
+                if c.old:
+                    out.append(f"ALTER TABLE {t} DROP CONSTRAINT {self.q(name)};")
+            elif c.old:
+                out.append(f"ALTER TABLE {t} DROP PRIMARY KEY;")
+            if c.new:
+                out.append(f"ALTER TABLE {t} ADD PRIMARY KEY ({', '.join(self.q(x) for x in c.new)});")
+            return out
+        return [f"-- {c.text()}"]
+
+    def alter_column(self, c: Change, table: Table) -> list[str]:
+        t, col = self.t(c.table), self.q(c.target)
+        new = c.new
+        if self.dialect == "mysql":  # MySQL restates the whole column
+            keyed = self.emit._keyed_columns(table)
+            return [f"ALTER TABLE {t} MODIFY {self.emit.column(table, new, keyed, False)};"]
+        if c.detail.startswith("type "):
+            target = self.emit.column_type(table, new, set())
+            using = f" USING {col}::{target}"
+            return [f"ALTER TABLE {t} ALTER COLUMN {col} TYPE {target}{using};"]
+        if c.detail.startswith("SET NOT NULL"):
+            return [f"ALTER TABLE {t} ALTER COLUMN {col} SET NOT NULL;"]
+        if c.detail.startswith("DROP NOT NULL"):
+            return [f"ALTER TABLE {t} ALTER COLUMN {col} DROP NOT NULL;"]
+        if c.detail.startswith("DROP DEFAULT"):
+            return [f"ALTER TABLE {t} ALTER COLUMN {col} DROP DEFAULT;"]
+        if c.detail.startswith("DEFAULT"):
+            default = self.emit.default(new, f"{c.table}.{c.target}")
+            return [f"ALTER TABLE {t} ALTER COLUMN {col} SET DEFAULT {default};"] if default is not None else \
+                [f"-- {c.text()} (not expressible in {self.dialect})"]
+        return [f"-- {c.text()}"]
+
+    def drop_fk(self, c: Change) -> str:
+        fk = c.old
+        if fk.name:
+            keyword = "FOREIGN KEY" if self.dialect == "mysql" else "CONSTRAINT"
+            return f"ALTER TABLE {self.t(c.table)} DROP {keyword} {self.q(fk.name)};"
+        return f"-- drop the foreign key ({', '.join(fk.columns)}) of {c.table}: it has no name here"
+
+    def drop_index(self, c: Change) -> str:
+        ix = c.old
+        if not ix.name:
+            return f"-- drop the unnamed index ({', '.join(ix.columns)}) of {c.table}"
+        if self.dialect == "mysql":
+            return f"DROP INDEX {self.q(ix.name)} ON {self.t(c.table)};"
+        return f"DROP INDEX {self.q(ix.name)};"
+
+    def rebuild(self, key: str) -> list[str]:
+        """SQLite's table rebuild: new table, copy the surviving columns, swap."""
+        new = self.d.new.tables.get(key) or self.d.new.find_table(key)
+        old = self.d.old.find_table(key)
+        temp = f"{new.name}__new"
+        copy = Table(name=temp, columns=new.columns, primary_key=new.primary_key,
+                     primary_key_name=new.primary_key_name, foreign_keys=new.foreign_keys, uniques=new.uniques,
+                     checks=new.checks)
+        shared = [c for c in new.columns if old is not None and old.column(c) is not None]
+        cols = ", ".join(self.q(c) for c in shared)
+        out = ["PRAGMA foreign_keys = OFF;", "BEGIN;", self.emit.create_table(copy)]
+        out.append(f"INSERT INTO {self.q(temp)} ({cols}) SELECT {cols} FROM {self.t(key)};")
+        out.append(f"DROP TABLE {self.t(key)};")
+        out.append(f"ALTER TABLE {self.q(temp)} RENAME TO {self.q(new.name)};")
+        out.extend(self.emit.indexes(new))
+        out += ["PRAGMA foreign_key_check;", "COMMIT;", "PRAGMA foreign_keys = ON;"]
+        return out
+
+
+def _sqlite_addable(column: Column | None) -> bool:
+    """SQLite's ADD COLUMN cannot add NOT NULL without a default, nor a non-constant default."""
+    if column is None:
+        return True
+    if not column.nullable and column.default is None:
+        return False
+    return column.default is None or column.default.upper() not in ("CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME")

@@ -1,0 +1,375 @@
+"""Schema → DDL for PostgreSQL, SQLite and MySQL/MariaDB.
+
+The output runs on a real server of the dialect and reads back to the same model
+(`Schema.from_ddl(s.to_ddl(d), d) == s` for a schema of dialect d). Foreign keys are added
+after all tables with ALTER TABLE on PostgreSQL and MySQL (so order and cycles do not
+matter) and inline on SQLite, which has no ADD CONSTRAINT.
+
+Into another dialect, tables, columns and keys always carry over; defaults, CHECKs,
+expression and partial indexes carry over when they use only what every dialect has
+(literals, operators, portable functions). What cannot is left out with a `--` note in
+front of its table, and views stay as commented-out source: translating arbitrary queries
+between dialects is not something to do silently.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import types as T
+from .model import AUTO_INCREMENT, IDENTITY_ALWAYS, IDENTITY_BY_DEFAULT, SERIAL, Column, Index, Schema, Table
+from .names import MAX_LENGTH, qualified, quote
+
+_LITERAL = re.compile(r"^(-?\d+(\.\d+)?|'([^']|'')*'|NULL|TRUE|FALSE|"
+                      r"(CURRENT_TIMESTAMP|CURRENT_DATE|CURRENT_TIME|LOCALTIMESTAMP)(\(\d*\))?)$", re.IGNORECASE)
+_OPCLASS = re.compile(r"^(\(.*\)|\S+) (\w+)$", re.DOTALL)
+_SERIAL_TYPES = {"INT": "SERIAL", "INTEGER": "SERIAL", "BIGINT": "BIGSERIAL", "SMALLINT": "SMALLSERIAL"}
+
+
+def to_ddl(schema: Schema, dialect: str) -> str:
+    """The whole schema as DDL statements separated by blank lines."""
+    return "\n\n".join(statements(schema, dialect)) + "\n"
+
+
+def statements(schema: Schema, dialect: str) -> list[str]:
+    """The DDL statements, in an order the server accepts."""
+    emitter = _Emitter(schema, dialect)
+    return emitter.run()
+
+
+class _Emitter:
+    def __init__(self, schema: Schema, dialect: str) -> None:
+        self.schema = schema
+        self.src = schema.dialect
+        self.dst = dialect
+        self.cross = self.src != self.dst
+        self.index_names: set[str] = set()
+        self.notes: list[str] = []  # what could not be carried into the target dialect
+
+    def q(self, name: str) -> str:
+        return quote(name, self.dst)
+
+    def table_name(self, key: str) -> str:
+        # namespaces are PostgreSQL schemas or MySQL databases: only meaningful within their own dialect
+        return qualified(key, self.dst, namespaces=not self.cross or self.dst == "postgres")
+
+    def unique_name(self, name: str | None, table: Table) -> str | None:
+        """PostgreSQL and SQLite name unique constraints and indexes per schema, MySQL per table."""
+        if name is None or self.dst == "mysql":
+            return name
+        candidate, n = name, 2
+        while candidate.lower() in self.index_names:
+            candidate = f"{name}_{table.name}" if n == 2 else f"{name}_{n}"
+            n += 1
+        self.index_names.add(candidate.lower())
+        return candidate
+
+    def run(self) -> list[str]:
+        out: list[str] = []
+        if self.dst == "postgres" and not self.cross:
+            for extension in self.schema.extensions:
+                out.append(f"CREATE EXTENSION IF NOT EXISTS {quote(extension, 'postgres')};")
+        if self.dst == "postgres":
+            for namespace in sorted({t.namespace for t in self.schema.tables.values() if t.namespace} |
+                                    {e.namespace for e in self.schema.enums.values() if e.namespace}):
+                out.append(f"CREATE SCHEMA IF NOT EXISTS {self.q(namespace)};")
+            for enum in self.schema.enums.values():
+                values = ", ".join(_string(v) for v in enum.values)
+                out.append(f"CREATE TYPE {self.table_name(enum.key)} AS ENUM ({values});")
+            if not self.cross:
+                for domain in self.schema.domains.values():
+                    check = f" CHECK ({domain.check})" if domain.check else ""
+                    out.append(f"CREATE DOMAIN {self.table_name(domain.key)} AS {domain.type}{check};")
+        tables = [t for t in self.schema.tables.values() if self.dst == "postgres" or not t.partition_of]
+        for table in tables:
+            self.notes = []
+            create = self.create_table(table)
+            indexes = self.indexes(table)
+            out.append("".join(f"-- {' '.join(note.split())}\n" for note in self.notes) + create)
+            out.extend(indexes)
+            if self.dst == "postgres":
+                out.extend(self.comments(table))
+        if self.dst != "sqlite":
+            for table in tables:
+                if table.partition_of:
+                    continue
+                for fk in table.foreign_keys:
+                    out.append(f"ALTER TABLE {self.table_name(table.key)} ADD {self.foreign_key(fk, table)};")
+        for view in self.schema.views.values():
+            if not view.definition:
+                continue
+            kind = "MATERIALIZED VIEW" if view.materialized and self.dst == "postgres" else "VIEW"
+            if self.cross:
+                source = "\n".join("-- " + line for line in view.definition.splitlines())
+                out.append(f"-- view {view.key} is written for {self.src}; translate it by hand:\n"
+                           f"-- CREATE VIEW {view.key} AS\n{source}")
+            else:
+                out.append(f"CREATE {kind} {self.table_name(view.key)} AS {view.definition};")
+        return out
+
+    # -- tables ----------------------------------------------------------------------------------
+    def create_table(self, table: Table) -> str:
+        name = self.table_name(table.key)
+        if table.partition_of:
+            bound = table.partition_bound or "DEFAULT"
+            clause = "DEFAULT" if bound.upper() == "DEFAULT" else f"FOR VALUES {bound}"
+            return f"CREATE TABLE {name} PARTITION OF {self.table_name(table.partition_of)} {clause};"
+        if table.using and self.dst == "sqlite":
+            return f"CREATE VIRTUAL TABLE {name} USING {table.using}({', '.join(self.q(c) for c in table.columns)});"
+        keyed = self._keyed_columns(table)
+        inline_pk = self._inline_primary_key(table)
+        lines = [self.column(table, c, keyed, inline_pk) for c in table.columns.values()]
+        if table.primary_key and not inline_pk:
+            cols = ", ".join(self.q(c) for c in table.primary_key)
+            named = f"CONSTRAINT {self.q(table.primary_key_name)} " if table.primary_key_name else ""
+            lines.append(f"{named}PRIMARY KEY ({cols})")
+        for unique in table.uniques:
+            unique_name = self.unique_name(unique.name, table) if self.cross else unique.name
+            named = f"CONSTRAINT {self.q(unique_name)} " if unique_name else ""
+            lines.append(f"{named}UNIQUE ({', '.join(self.q(c) for c in unique.columns)})")
+        for check in table.checks:
+            if check.column is None or (check.name and self.dst == "mysql"):  # MariaDB: named checks on the table
+                expression = self.carried(check.expression, f"{table.key}: CHECK ({check.expression})")
+                if expression is not None:
+                    named = f"CONSTRAINT {self.q(check.name)} " if check.name else ""
+                    lines.append(f"{named}CHECK ({expression})")
+        for column in table.columns.values():  # enum values carried as a CHECK where types cannot
+            enum = self._enum_of(column)
+            if enum is not None and self.dst == "sqlite":
+                values = ", ".join(_string(v) for v in enum.values)
+                lines.append(f"CHECK ({self.q(column.name)} IN ({values}))")
+        if self.dst == "sqlite":
+            lines.extend(self.foreign_key(fk, table) for fk in table.foreign_keys)
+        body = ",\n  ".join(lines)
+        tail = ""
+        if table.partition_by and self.dst == "postgres":
+            tail = f" PARTITION BY {table.partition_by}"
+        if table.inherits and self.dst == "postgres":
+            tail = f" INHERITS ({', '.join(self.table_name(k) for k in table.inherits)})"
+        if self.dst == "mysql" and table.comment:
+            tail = f" COMMENT={_string(table.comment)}"
+        return f"CREATE TABLE {name} (\n  {body}\n){tail};"
+
+    def _inline_primary_key(self, table: Table) -> bool:
+        # SQLite's AUTOINCREMENT exists only on an inline INTEGER PRIMARY KEY
+        if self.dst != "sqlite" or len(table.primary_key) != 1:
+            return False
+        column = table.column(table.primary_key[0])
+        return column is not None and column.generated is not None and \
+            T.info(column.type, self.src).family == "integer"
+
+    def _keyed_columns(self, table: Table) -> set[str]:
+        keyed = set(table.primary_key)
+        for u in table.uniques:
+            keyed.update(u.columns)
+        for i in table.indexes:
+            keyed.update(c for n, c in enumerate(i.columns) if not i.is_expression(n))
+        for fk in table.foreign_keys:
+            keyed.update(fk.columns)
+        for t, fk in self.schema.foreign_keys():
+            if fk.ref_table == table.key:
+                keyed.update(fk.ref_columns)
+        return keyed
+
+    def _enum_of(self, column: Column):
+        if self.src != "postgres":
+            return None
+        return self.schema.enums.get(column.type) or next(
+            (e for e in self.schema.enums.values() if e.name == column.type.rsplit(".", 1)[-1]), None)
+
+    def column_type(self, table: Table, column: Column, keyed: set[str]) -> str:
+        base = self.schema.base_type(column.type)
+        if base != column.type and (self.cross or self.dst != "postgres"):
+            column = Column(column.name, base, column.nullable, column.default, column.generated, column.computed)
+        enum = self._enum_of(column)
+        if enum is not None:
+            if self.dst == "postgres":
+                return self.table_name(enum.key)
+            if self.dst == "mysql":
+                return f"ENUM({', '.join(_string(v) for v in enum.values)})"
+            return "TEXT"
+        text = T.transpile_type(column.type, self.src, self.dst)
+        info = T.info(column.type, self.src)
+        if self.dst == "mysql" and self.cross:
+            referenced = self._referenced_type(table, column)
+            if referenced is not None and referenced != text:
+                # InnoDB refuses a foreign key between different types (PostgreSQL allows int → bigint)
+                self.notes.append(f"{table.key}.{column.name}: {text} → {referenced}, the type of the column it "
+                                  "references (MySQL requires equal types)")
+                text = referenced
+        if self.dst == "mysql" and self.src != "mysql" and info.family in ("text", "binary") and column.name in keyed:
+            text = "VARCHAR(255)" if info.family == "text" else "VARBINARY(255)"
+        if self.dst == "postgres" and column.generated == SERIAL:
+            text = _SERIAL_TYPES.get(text.upper(), text)
+        return text
+
+    def _referenced_type(self, table: Table, column: Column) -> str | None:
+        for fk in table.foreign_keys:
+            for own, ref in zip(fk.columns, fk.ref_columns, strict=False):
+                if own.lower() == column.name.lower():
+                    parent = self.schema.tables.get(fk.ref_table)
+                    target = parent.column(ref) if parent is not None else None
+                    if target is not None and target is not column:
+                        return T.transpile_type(self.schema.base_type(target.type), self.src, self.dst)
+        return None
+
+    def column(self, table: Table, column: Column, keyed: set[str], inline_pk: bool) -> str:
+        parts = [self.q(column.name), self.column_type(table, column, keyed) or "TEXT"]
+        if inline_pk and column.name == table.primary_key[0]:
+            parts[1] = "INTEGER"  # only this exact spelling is SQLite's rowid alias
+            parts.append("PRIMARY KEY AUTOINCREMENT")
+            return " ".join(parts)
+        computed = self.carried(column.computed, f"{table.key}.{column.name}: GENERATED ALWAYS AS "
+                                f"({column.computed})") if column.computed else None
+        if computed:
+            parts.append(f"GENERATED ALWAYS AS ({computed}) STORED")
+        elif column.generated:
+            if self.dst == "postgres":
+                if column.generated == IDENTITY_ALWAYS:
+                    parts.append("GENERATED ALWAYS AS IDENTITY")
+                elif column.generated in (IDENTITY_BY_DEFAULT, AUTO_INCREMENT):
+                    parts.append("GENERATED BY DEFAULT AS IDENTITY")
+            elif self.dst == "mysql":
+                if table.primary_key and table.primary_key[0].lower() == column.name.lower():
+                    parts.append("AUTO_INCREMENT")
+                else:  # MySQL allows one AUTO_INCREMENT column, and only as the first key column
+                    self.notes.append(f"left out: AUTO_INCREMENT on {table.key}.{column.name}, which is not the "
+                                      "first primary key column")
+        if not column.nullable:
+            parts.append("NOT NULL")
+        if column.default is not None and not column.generated and not column.computed:
+            default = self.default(column, f"{table.key}.{column.name}")
+            if default is not None:
+                parts.append(f"DEFAULT {default}")
+        for check in table.checks:
+            if check.column == column.name and not (check.name and self.dst == "mysql"):
+                expression = self.carried(check.expression, f"{table.key}.{column.name}: CHECK ({check.expression})")
+                if expression is not None:
+                    named = f"CONSTRAINT {self.q(check.name)} " if check.name else ""
+                    parts.append(f"{named}CHECK ({expression})")
+        if self.dst == "mysql" and column.comment:
+            parts.append(f"COMMENT {_string(column.comment)}")
+        return " ".join(parts)
+
+    def carried(self, sql: str, what: str) -> str | None:
+        """`sql` for the target dialect, or None (with a note) when it cannot be carried over."""
+        if not self.cross:
+            return sql
+        text = T.portable_expression(sql, self.src, self.dst)
+        if text is None:
+            self.notes.append(f"left out, {self.src}-specific: {what}")
+        return text
+
+    def default(self, column: Column, where: str) -> str | None:
+        """The DEFAULT clause's expression for the target dialect, or None when it cannot be carried."""
+        sql = column.default
+        if self.dst == "postgres" and re.match(r"^'0000-00-00", sql):
+            self.notes.append(f"left out: {where} DEFAULT {sql} (PostgreSQL has no zero dates)")
+            return None
+        text = self.carried(sql, f"{where} DEFAULT {sql}")
+        if text is None:
+            return None
+        if self.cross and self.dst == "postgres" and T.info(column.type, self.src).family == "boolean" \
+                and text.strip() in ("0", "1", "'0'", "'1'"):
+            text = "TRUE" if text.strip("'") == "1" else "FALSE"
+        bare = _LITERAL.match(text.strip())
+        if self.dst == "mysql" and bare and re.match(r"^(CURRENT_DATE|CURRENT_TIME)\b", text.strip(), re.I):
+            bare = None  # MySQL takes only CURRENT_TIMESTAMP bare; other expressions in parentheses
+        if self.dst in ("sqlite", "mysql") and not bare:
+            return f"({text})"
+        return text
+
+    def foreign_key(self, fk, table: Table | None = None) -> str:
+        named = f"CONSTRAINT {self.q(fk.name)} " if fk.name else ""
+        cols = ", ".join(self.q(c) for c in fk.columns)
+        refs = ", ".join(self.q(c) for c in fk.ref_columns)
+        text = f"{named}FOREIGN KEY ({cols}) REFERENCES {self.table_name(fk.ref_table)} ({refs})"
+        not_null = table is not None and any((c := table.column(n)) is not None and not c.nullable for n in fk.columns)
+        for clause, action in (("ON DELETE", fk.on_delete), ("ON UPDATE", fk.on_update)):
+            if not action:
+                continue
+            if action == "SET NULL" and not_null and self.dst == "mysql":
+                continue  # MySQL refuses SET NULL on a NOT NULL column (PostgreSQL fails only when it fires)
+            text += f" {clause} {action}"
+        return text
+
+    # -- indexes and comments --------------------------------------------------------------------
+    def index_name(self, table: Table, index: Index) -> str:
+        base = index.name or "ix_" + "_".join([table.name] + [re.sub(r"\W+", "_", c) for c in index.columns])
+        base = base[: MAX_LENGTH.get(self.dst, 63)]
+        name = base
+        if self.dst != "mysql":  # PostgreSQL and SQLite index names are unique per schema, not per table
+            n = 2
+            while name.lower() in self.index_names:
+                suffix = f"_{table.name}" if n == 2 else f"_{n}"
+                name = (base[: MAX_LENGTH.get(self.dst, 63) - len(suffix)] + suffix)
+                n += 1
+            self.index_names.add(name.lower())
+        return name
+
+    def indexes(self, table: Table) -> list[str]:
+        out = []
+        for index in table.indexes:
+            if index.method in ("fulltext", "spatial") and self.dst != "mysql":
+                self.notes.append(f"left out: {index.method.upper()} index {index.name} on {table.key} "
+                                  f"({', '.join(index.columns)}) is MySQL-specific")
+                continue
+            if self.cross and (index.where or any(index.expressions)):
+                parts_ok = all(not index.is_expression(n) or T.portable_expression(p, self.src, self.dst)
+                               for n, p in enumerate(index.columns))
+                where_ok = not index.where or T.portable_expression(index.where, self.src, self.dst)
+                if not (parts_ok and where_ok) or any(_OPCLASS.match(p) for p in index.columns):
+                    self.notes.append(f"left out, {self.src}-specific: index {index.name} on {table.key} "
+                                      f"({', '.join(index.columns)}){' WHERE ' + index.where if index.where else ''}")
+                    continue
+            if self.dst == "mysql" and (index.where or any(index.expressions)):
+                # MariaDB has neither partial nor expression indexes (MySQL 8 has the latter only)
+                what = "partial" if index.where else "expression"
+                out.append(f"-- {what} index {index.name or ''} on {table.key} ({', '.join(index.columns)}) "
+                           "is not emitted: MySQL/MariaDB cannot create it")
+                continue
+            parts = []
+            for n, part in enumerate(index.columns):
+                opclass = _OPCLASS.match(part) if index.is_expression(n) else None
+                if opclass:  # `operand opclass`: PostgreSQL only; elsewhere the operand alone
+                    operand = opclass.group(1)
+                    if self.dst == "postgres":
+                        parts.append(part)
+                    else:
+                        portable = T.portable_expression(operand, self.src, self.dst) or operand
+                        parts.append(f"({portable})" if operand.startswith("(") else self.q(operand))
+                elif index.is_expression(n):
+                    expr = T.portable_expression(part, self.src, self.dst) if self.cross else part
+                    parts.append(f"({expr})" if self.dst != "postgres" or not _is_call(expr) else expr)
+                else:
+                    parts.append(self.q(part))
+            kind = "UNIQUE INDEX" if index.unique else "INDEX"
+            if self.dst == "mysql" and index.method in ("fulltext", "spatial"):
+                kind = f"{index.method.upper()} INDEX"
+            using = f" USING {index.method}" if index.method and self.dst == "postgres" and \
+                (not self.cross or index.method in ("hash",)) else ""
+            where = ""
+            if index.where:
+                where = f" WHERE {T.portable_expression(index.where, self.src, self.dst) if self.cross else index.where}"
+            on = self.table_name(table.key)
+            out.append(f"CREATE {kind} {self.q(self.index_name(table, index))} ON {on}{using} "
+                       f"({', '.join(parts)}){where};")
+        return out
+
+    def comments(self, table: Table) -> list[str]:
+        out = []
+        if table.comment:
+            out.append(f"COMMENT ON TABLE {self.table_name(table.key)} IS {_string(table.comment)};")
+        for column in table.columns.values():
+            if column.comment:
+                out.append(f"COMMENT ON COLUMN {self.table_name(table.key)}.{self.q(column.name)} IS "
+                           f"{_string(column.comment)};")
+        return out
+
+
+def _string(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _is_call(sql: str) -> bool:
+    return bool(re.match(r"^[A-Za-z_][\w.]*\(.*\)$", sql.strip(), re.DOTALL))

@@ -1,0 +1,865 @@
+"""DDL → Schema, on sqlglot.
+
+Each statement is classified by its leading keywords. Tables, indexes, ALTER TABLE,
+COMMENT ON, enum types and views feed the model; everything else that is valid SQL
+(functions, triggers, grants, SET, sequences, owners, …) is skipped and counted. A statement
+that is not SQL, or a table definition with a syntax error, raises DDLSyntaxError with line
+and column. Valid table definitions that sqlglot cannot read in one piece (new syntax such
+as PostgreSQL 18 virtual columns) are read element by element, keeping what can be read.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from typing import Any
+
+from ..errors import DDLSyntaxError
+from . import types as T
+from .model import (AUTO_INCREMENT, IDENTITY_ALWAYS, IDENTITY_BY_DEFAULT, SERIAL, CheckConstraint, Column, Domain,
+                    Enum, ForeignKey, Index, Schema, Table, UniqueConstraint, View)
+from .statements import Statement, split_statements, start_column
+
+_STARTERS = {
+    "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "ALTER", "DROP", "COMMENT", "GRANT", "REVOKE", "SET", "RESET",
+    "SHOW", "USE", "BEGIN", "START", "COMMIT", "ROLLBACK", "END", "COPY", "LOCK", "UNLOCK", "TRUNCATE", "PRAGMA",
+    "VACUUM", "ANALYZE", "ANALYSE", "EXPLAIN", "WITH", "DO", "CALL", "DECLARE", "REINDEX", "CLUSTER", "REFRESH",
+    "SECURITY", "LOAD", "REPLACE", "RENAME", "OPTIMIZE", "FLUSH", "SAVEPOINT", "RELEASE", "CHECKPOINT", "DISCARD",
+    "LISTEN", "NOTIFY", "PREPARE", "EXECUTE", "DEALLOCATE", "IMPORT", "VALUES", "MERGE", "ATTACH", "DETACH",
+    "IF", "RETURN", "LEAVE", "ITERATE", "LOOP", "WHILE", "REPEAT", "CLOSE", "OPEN", "FETCH", "MOVE", "ABORT",
+    "RAISE", "PERFORM", "ELSE", "ELSIF", "ELSEIF", "CASE", "OUT", "SOURCE", "SIGNAL", "RESIGNAL", "HANDLER",
+    "KILL", "PURGE", "INSTALL", "UNINSTALL", "CHANGE", "STOP", "RESTART", "HELP", "DESCRIBE", "DESC", "CHECK",
+    "CHECKSUM", "REPAIR", "BACKUP", "RESTORE", "ROLE", "SYNC", "TABLE", "XA", "CACHE", "HANDLER",
+}
+_CREATE_KINDS = {
+    "TABLE", "INDEX", "VIEW", "TYPE", "SEQUENCE", "FUNCTION", "PROCEDURE", "TRIGGER", "EXTENSION", "SCHEMA",
+    "DATABASE", "DOMAIN", "AGGREGATE", "RULE", "POLICY", "PUBLICATION", "SUBSCRIPTION", "OPERATOR", "ROLE",
+    "USER", "GROUP", "EVENT", "LANGUAGE", "CAST", "COLLATION", "TEXT", "CONVERSION", "SERVER", "FOREIGN",
+    "TABLESPACE", "STATISTICS", "TRANSFORM", "ACCESS", "MATERIALIZED", "VIRTUAL", "DEFINER", "ALGORITHM",
+    "SQL", "SPATIAL", "FULLTEXT", "UNIQUE", "OR", "TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL",
+    "RECURSIVE", "CONSTRAINT", "DEFAULT", "TRUSTED", "PROCEDURAL", "LOGFILE", "RESOURCE", "SPFILE", "PACKAGE",
+    "SYNONYM", "MACRO", "SECRET", "STAGE", "STREAM", "TASK", "WAREHOUSE", "FILE", "INDEX",
+}
+_KNOWN_CLAUSES = re.compile(r"^(VIRTUAL|STORED|COMPRESSION\s+\w+|STORAGE\s+\w+|INVISIBLE|VISIBLE|"
+                            r"COLUMN_FORMAT\s+\w+|ENGINE_ATTRIBUTE\s*=?\s*'[^']*'|SRID\s+\d+)$", re.IGNORECASE)
+_TABLE_PREFIX = {"OR", "REPLACE", "GLOBAL", "LOCAL", "TEMP", "TEMPORARY", "UNLOGGED"}
+
+
+def _silence() -> None:
+    logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
+
+
+def parse_ddl(text: str, dialect: str) -> Schema:
+    """Parse DDL text of a dialect into a Schema (see module docstring)."""
+    _silence()
+    builder = _Builder(dialect)
+    for statement in split_statements(text, dialect):
+        builder.add(statement)
+    return builder.finish()
+
+
+class _Builder:
+    def __init__(self, dialect: str) -> None:
+        from sqlglot.dialects.dialect import Dialect
+
+        self.dialect = dialect
+        self.sqlglot = Dialect.get_or_raise(dialect)
+        self.type_dialect = None if dialect == "sqlite" else dialect  # SQLite types are kept near to as written
+        self.tables: dict[str, Table] = {}
+        self.views: dict[str, View] = {}
+        self.enums: dict[str, Enum] = {}
+        self.domains: dict[str, Domain] = {}
+        self.extensions: list[str] = []
+        self.skipped: Counter = Counter()
+        self.warnings: list[str] = []
+        self.pending: list[tuple[Statement, Any]] = []  # ALTERs and indexes on tables defined later
+        self.current_db: str | None = None  # MySQL `USE db`: names qualified with it are the file's own
+
+    # -- dispatch ------------------------------------------------------------------------------
+    def add(self, st: Statement) -> None:
+        words = [w for w in st.words(12)]
+        if not words or words[0] in ("(", "/*") and len(words) == 1:
+            return
+        first = words[0]
+        if first not in _STARTERS:
+            raise DDLSyntaxError(f"{_shown(st)} is not a SQL statement", line=st.line, column=st.column,
+                                 statement=st.sql, hint=_starter_hint(first))
+        if first == "CREATE":
+            rest = [w for w in words[1:] if w not in _TABLE_PREFIX]
+            kind = rest[0] if rest else ""
+            if kind not in _CREATE_KINDS:
+                raise DDLSyntaxError(f"unknown statement CREATE {kind}", line=st.line, column=st.column,
+                                     statement=st.sql, hint=_kind_hint(kind))
+            if kind == "TABLE":
+                return self._create_table(st)
+            if kind == "VIRTUAL" and "TABLE" in words[:4]:
+                return self._create_virtual_table(st)
+            if kind in ("INDEX", "UNIQUE", "FULLTEXT", "SPATIAL"):
+                return self._create_index(st)
+            if kind in ("VIEW", "MATERIALIZED", "ALGORITHM", "DEFINER", "SQL", "RECURSIVE") and "VIEW" in words:
+                return self._create_view(st)
+            if kind == "TYPE" and "ENUM" in words:
+                return self._create_enum(st)
+            if kind == "DOMAIN":
+                return self._create_domain(st)
+            if kind == "EXTENSION" and self.dialect == "postgres":
+                return self._create_extension(st)
+            return self._skip(st, f"CREATE {kind}")
+        if first == "ALTER" and len(words) > 1 and words[1] == "TABLE":
+            return self._alter_table(st)
+        if first == "COMMENT" and len(words) > 2 and words[2] in ("TABLE", "COLUMN"):
+            return self._comment(st)
+        if first == "USE" and self.dialect == "mysql" and len(st.words(3)) >= 2:
+            self.current_db = st.sql.split()[1].strip("`;")
+        label = first if first != "ALTER" or len(words) < 2 else f"ALTER {words[1]}"
+        self._skip(st, label)
+
+    def _skip(self, st: Statement, kind: str) -> None:
+        self.skipped[kind] += 1
+
+    # -- parsing helpers -----------------------------------------------------------------------
+    def _parse(self, st: Statement, *, strict: bool) -> Any:
+        """The sqlglot expression of a statement (None when it cannot be read and not strict)."""
+        from sqlglot.errors import ParseError
+
+        try:
+            if st.tokens:
+                parser = self.sqlglot.parser(error_level=_raise())
+                return parser.parse(st.tokens, st.region)[0]
+            import sqlglot
+
+            return sqlglot.parse_one(st.sql, read=self.dialect)
+        except ParseError as exc:
+            if not strict:
+                return None
+            err = exc.errors[0] if exc.errors else {}
+            line = (err.get("line") or 1) + (st.line_offset if st.tokens else st.line - 1)
+            raise DDLSyntaxError(_describe(err, str(exc)), line=line, column=err.get("col"),
+                                 statement=st.sql) from None
+
+    def _name(self, node: Any) -> str:
+        """An identifier as the database stores it: unquoted names fold to lower case in PostgreSQL."""
+        if node is None:
+            return ""
+        name = node.name if hasattr(node, "name") else str(node)
+        quoted = bool(getattr(node, "args", {}).get("quoted")) if hasattr(node, "args") else False
+        if self.dialect == "postgres" and not quoted:
+            return name.lower()
+        return name
+
+    def _table_key(self, table: Any) -> tuple[str, str | None]:
+        name = self._name(table.this)
+        namespace = self._name(table.args.get("db")) if table.args.get("db") else None
+        if namespace and namespace.lower() in ((T.DEFAULT_NAMESPACE.get(self.dialect) or ""),
+                                               (self.current_db or "").lower()):
+            namespace = None
+        return name, namespace
+
+    def _key(self, table: Any) -> str:
+        name, namespace = self._table_key(table)
+        return f"{namespace}.{name}" if namespace else name
+
+    def _sql(self, node: Any) -> str:
+        return node.sql(dialect=self.dialect)
+
+    def _type(self, kind: Any) -> str:
+        if kind is None:
+            return "TEXT" if self.dialect != "sqlite" else ""
+        if kind.this.name == "USERDEFINED":
+            text = self._sql(kind)
+            default = T.DEFAULT_NAMESPACE.get(self.dialect)
+            if default and text.lower().startswith(default + "."):
+                text = T.canonical(text[len(default) + 1:], self.dialect)  # may be a built-in type after all
+            return text
+        return kind.sql(dialect=self.type_dialect) if self.type_dialect else kind.sql()
+
+    # -- CREATE TABLE --------------------------------------------------------------------------
+    def _create_table(self, st: Statement) -> None:
+        from sqlglot import exp
+
+        self._check_commas(st)
+        try:
+            expr = self._parse(st, strict=True)
+        except DDLSyntaxError as error:
+            # valid SQL that sqlglot does not know yet is read piece by piece; a real error is raised
+            self._add_table(self._lenient_table(st, error), st)
+            return
+        if isinstance(expr, exp.Command) or not isinstance(expr, exp.Create):
+            self._add_table(self._lenient_table(st, None), st)
+            return
+        target = expr.this
+        properties = expr.args.get("properties")
+        if isinstance(target, exp.Table):  # no column list: PARTITION OF, AS SELECT, LIKE
+            name, namespace = self._table_key(target)
+            table = Table(name=name, namespace=namespace)
+            parent = _find(properties, exp.PartitionedOfProperty)
+            if parent is not None:
+                table.partition_of = self._key(parent.this)
+                bound = parent.args.get("expression")
+                table.partition_bound = self._sql(bound) if bound is not None else None
+            elif isinstance(expr.expression, exp.Select | exp.Union):
+                for projection in expr.expression.selects:
+                    column = projection.alias_or_name
+                    if column and column != "*":
+                        table.columns[column] = Column(column, "TEXT")
+                self.warnings.append(f"line {st.line}: {table.key} is created AS SELECT; its column types are not known")
+            self._add_table(table, st)
+            return
+        name, namespace = self._table_key(target.this)
+        table = Table(name=name, namespace=namespace)
+        for element in target.expressions:
+            self._table_element(table, element, st)
+        if properties is not None:
+            comment = _find(properties, exp.SchemaCommentProperty)
+            if comment is not None:
+                table.comment = comment.this.name
+            parent = _find(properties, exp.PartitionedOfProperty)
+            if parent is not None:
+                table.partition_of = self._key(parent.this)
+            by = _find(properties, exp.PartitionedByProperty)
+            if by is not None and self.dialect == "postgres":
+                table.partition_by = _partition_by(self._sql(by.this))
+            inherits = _find(properties, exp.InheritsProperty)
+            if inherits is not None:
+                table.inherits = tuple(self._key(t) for t in inherits.expressions)
+        self._add_table(table, st)
+
+    def _check_commas(self, st: Statement) -> None:
+        """`a int,, b int` and `(, a int)`: sqlglot reads past these; a database does not."""
+        depth = 0
+        previous = None
+        for token in st.tokens:
+            text = token.text
+            if text == "(":
+                depth += 1
+            elif text == ")":
+                if depth == 1 and previous == ",":
+                    raise DDLSyntaxError("a comma before ')' (a trailing comma in the column list)",
+                                         line=token.line + st.line_offset, column=start_column(token, st.region),
+                                         statement=st.sql)
+                depth -= 1
+            elif text == "," and depth == 1 and previous in (",", "("):
+                raise DDLSyntaxError("empty element in the column list (two commas in a row?)",
+                                     line=token.line + st.line_offset, column=start_column(token, st.region),
+                                     statement=st.sql)
+            previous = text
+        return None
+
+    def _add_table(self, table: Table, st: Statement) -> None:
+        if table.key in self.tables:
+            self.warnings.append(f"line {st.line}: table {table.key} is defined again; the later definition is kept")
+        self.tables[table.key] = table
+
+    def _table_element(self, table: Table, element: Any, st: Statement) -> None:
+        from sqlglot import exp
+
+        if isinstance(element, exp.ColumnDef):
+            self._column(table, element)
+        elif isinstance(element, exp.Constraint):
+            name = self._name(element.this) if element.this else None
+            for inner in element.expressions:
+                self._constraint(table, inner, name)
+        elif isinstance(element, exp.PrimaryKey | exp.ForeignKey | exp.UniqueColumnConstraint |
+                        exp.CheckColumnConstraint | exp.IndexColumnConstraint):
+            self._constraint(table, element, None)
+        elif isinstance(element, exp.LikeProperty):
+            source = self.tables.get(self._key(element.this))
+            if source is not None:
+                for col in source.columns.values():
+                    table.columns[col.name] = Column(**vars(col))
+        else:
+            self.warnings.append(f"line {st.line}: {table.key}: ignored {_short(self._sql(element))}")
+
+    def _column(self, table: Table, cdef: Any) -> None:
+        from sqlglot import exp
+
+        name = self._name(cdef.this)
+        kind = cdef.args.get("kind")
+        column = Column(name=name, type=self._type(kind))
+        if kind is not None and kind.this.name in ("SERIAL", "BIGSERIAL", "SMALLSERIAL"):
+            column.type = {"SERIAL": "INT", "BIGSERIAL": "BIGINT", "SMALLSERIAL": "SMALLINT"}[kind.this.name]
+            column.generated = SERIAL
+            column.nullable = False
+        for constraint in cdef.constraints:
+            c = constraint.args.get("kind")
+            cname = self._name(constraint.this) if constraint.this else None
+            if isinstance(c, exp.NotNullColumnConstraint):
+                column.nullable = bool(c.args.get("allow_null"))
+            elif isinstance(c, exp.PrimaryKeyColumnConstraint):
+                table.primary_key = (name,)
+                table.primary_key_name = cname
+                column.nullable = False
+            elif isinstance(c, exp.DefaultColumnConstraint):
+                self._default(column, c.this)
+            elif isinstance(c, exp.AutoIncrementColumnConstraint):
+                column.generated = AUTO_INCREMENT
+            elif isinstance(c, exp.GeneratedAsIdentityColumnConstraint):
+                if c.args.get("expression") is not None:  # GENERATED ALWAYS AS (expr) in some dialects
+                    column.computed = self._sql(c.args["expression"])
+                else:
+                    column.generated = IDENTITY_ALWAYS if c.args.get("this") else IDENTITY_BY_DEFAULT
+                    column.nullable = False
+            elif isinstance(c, exp.ComputedColumnConstraint):
+                column.computed = self._sql(c.this)
+            elif isinstance(c, exp.UniqueColumnConstraint):
+                table.uniques.append(UniqueConstraint((name,), cname))
+            elif isinstance(c, exp.CheckColumnConstraint):
+                table.checks.append(CheckConstraint(self._sql(c.this), cname, name))
+            elif isinstance(c, exp.Reference):
+                table.foreign_keys.append(self._reference(c, (name,), cname))
+            elif isinstance(c, exp.CommentColumnConstraint):
+                column.comment = c.this.name
+        table.columns[name] = column
+
+    def _default(self, column: Column, value: Any) -> None:
+        from sqlglot import exp
+
+        if isinstance(value, exp.Anonymous) and value.name.lower() == "nextval":
+            column.generated = SERIAL
+            column.default = None
+            return
+        value = strip_literal_casts(value)
+        if isinstance(value, exp.Literal) and value.is_string and value.this.lower() in ("now", "today"):
+            family = T.info(column.type, self.dialect).family
+            value = exp.CurrentDate() if family == "date" else exp.CurrentTimestamp()
+        column.default = self._sql(value)
+
+    def _reference(self, ref: Any, columns: tuple[str, ...], name: str | None) -> ForeignKey:
+        target = ref.this
+        ref_columns = tuple(self._name(e) for e in target.expressions) if hasattr(target, "expressions") else ()
+        table_node = target.this if hasattr(target, "this") and target.this is not None else target
+        fk = ForeignKey(columns=columns, ref_table=self._key(table_node), ref_columns=ref_columns, name=name)
+        for option in ref.args.get("options") or []:
+            text = option if isinstance(option, str) else str(option)
+            text = " ".join(text.upper().split())
+            if text.startswith("ON DELETE "):
+                fk.on_delete = text[len("ON DELETE "):]
+            elif text.startswith("ON UPDATE "):
+                fk.on_update = text[len("ON UPDATE "):]
+        return fk
+
+    def _constraint(self, table: Table, c: Any, name: str | None) -> None:
+        from sqlglot import exp
+
+        if isinstance(c, exp.PrimaryKey):
+            table.primary_key = tuple(self._name(e.this if isinstance(e, exp.Ordered) else e) for e in c.expressions)
+            table.primary_key_name = name
+            for col in table.primary_key:
+                if (column := table.column(col)) is not None:
+                    column.nullable = False
+        elif isinstance(c, exp.ForeignKey):
+            columns = tuple(self._name(e) for e in c.expressions)
+            table.foreign_keys.append(self._reference(c.args["reference"], columns, name))
+        elif isinstance(c, exp.UniqueColumnConstraint):
+            schema = c.this
+            cols = tuple(self._name(e.this if isinstance(e, exp.Column | exp.Ordered) else e)
+                         for e in (schema.expressions if schema is not None else []))
+            own = self._name(schema.this) if schema is not None and schema.this is not None else None
+            table.uniques.append(UniqueConstraint(cols, name or own))
+        elif isinstance(c, exp.CheckColumnConstraint):
+            table.checks.append(CheckConstraint(self._sql(c.this), name))
+        elif isinstance(c, exp.IndexColumnConstraint):  # MySQL: KEY idx (cols) inside CREATE TABLE
+            parts = [self._name(e.this) if isinstance(e, exp.Column) else self._sql(e) for e in c.expressions]
+            kind = (c.args.get("kind") or "").upper() if isinstance(c.args.get("kind"), str) else ""
+            index = Index(name=self._name(c.this) if c.this else None, columns=tuple(parts),
+                          method=kind.lower() or None)
+            table.indexes.append(index)
+        else:
+            self.warnings.append(f"{table.key}: ignored constraint {_short(self._sql(c))}")
+
+    def _create_virtual_table(self, st: Statement) -> None:
+        """SQLite `CREATE VIRTUAL TABLE t USING fts4(a, b)`: a table whose columns are the module's arguments."""
+        from sqlglot import exp
+
+        match = re.search(r"VIRTUAL\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([`\"\w.]+)\s+USING\s+(\w+)\s*(?:\((.*)\))?\s*$",
+                          st.sql, re.IGNORECASE | re.DOTALL)
+        if match is None:
+            raise DDLSyntaxError("cannot read this CREATE VIRTUAL TABLE", line=st.line, column=st.column,
+                                 statement=st.sql)
+        name, namespace = self._table_key(exp.to_table(match.group(1), dialect=self.dialect))
+        table = Table(name=name, namespace=namespace, using=match.group(2).lower())
+        for arg in (match.group(3) or "").split(","):
+            word = arg.strip().split()[0].strip('`"') if arg.strip() else ""
+            if word and "=" not in arg:
+                table.columns[word] = Column(word, "")
+        self._add_table(table, st)
+
+    # -- lenient table reading -----------------------------------------------------------------
+    def _lenient_table(self, st: Statement, error: DDLSyntaxError | None) -> Table:
+        """Read a CREATE TABLE element by element; raise the syntax error when even that fails."""
+        import sqlglot
+        from sqlglot import exp
+
+        open_i = next((i for i, t in enumerate(st.tokens) if t.text == "("), None)
+        if open_i is None or not st.tokens:
+            raise error or DDLSyntaxError("cannot read this CREATE TABLE statement", line=st.line,
+                                          column=st.column, statement=st.sql)
+        head = st.region[st.tokens[0].start:st.tokens[open_i].start]
+        match = re.search(r"TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(.+?)\s*$", head, re.IGNORECASE | re.DOTALL)
+        if match is None:
+            raise error or DDLSyntaxError("no table name", line=st.line, column=st.column, statement=st.sql)
+        try:
+            table_node = exp.to_table(match.group(1).strip(), dialect=self.dialect)
+        except Exception:  # noqa: BLE001 - any failure means the name itself is unreadable
+            raise error or DDLSyntaxError(f"cannot read the table name {match.group(1).strip()!r}",
+                                          line=st.line, column=st.column, statement=st.sql) from None
+        name, namespace = self._table_key(table_node)
+        table = Table(name=name, namespace=namespace)
+        depth, start, elements = 0, open_i + 1, []
+        close_i = None
+        for i in range(open_i, len(st.tokens)):
+            text = st.tokens[i].text
+            if text == "(":
+                depth += 1
+            elif text == ")":
+                depth -= 1
+                if depth == 0:
+                    elements.append((start, i))
+                    close_i = i
+                    break
+            elif text == "," and depth == 1:
+                elements.append((start, i))
+                start = i + 1
+        if close_i is None:
+            tok = st.tokens[-1]
+            raise DDLSyntaxError("the column list is not closed with ')'", line=tok.line + st.line_offset,
+                                 column=start_column(tok, st.region), statement=st.sql)
+        for a, b in elements:
+            if a >= b:
+                tok = st.tokens[min(a, len(st.tokens) - 1)]
+                raise DDLSyntaxError("empty element in the column list (two commas in a row?)",
+                                     line=tok.line + st.line_offset, column=start_column(tok, st.region),
+                                     statement=st.sql)
+            piece_tokens = st.tokens[a:b]
+            kept = len(piece_tokens)
+            parsed = None
+            while kept >= 1:
+                text = st.region[piece_tokens[0].start:piece_tokens[kept - 1].end + 1]
+                try:
+                    candidate = sqlglot.parse_one(f"CREATE TABLE _t ({text})", read=self.dialect)
+                except Exception:  # noqa: BLE001 - keep shortening until sqlglot can read it
+                    candidate = None
+                if isinstance(candidate, exp.Create) and isinstance(candidate.this, exp.Schema) \
+                        and candidate.this.expressions:
+                    parsed = candidate.this.expressions[0]
+                    break
+                kept -= 1
+                if kept < 2 and piece_tokens[0].text.upper() not in ("PRIMARY", "UNIQUE", "CONSTRAINT",
+                                                                      "FOREIGN", "CHECK", "KEY", "INDEX"):
+                    break
+            first = piece_tokens[0]
+            if parsed is None:
+                raise error or DDLSyntaxError(f"cannot read {_short(st.region[first.start:piece_tokens[-1].end + 1])!r}",
+                                              line=first.line + st.line_offset,
+                                              column=start_column(first, st.region), statement=st.sql)
+            if kept < len(piece_tokens):
+                dropped = st.region[piece_tokens[kept].start:piece_tokens[-1].end + 1]
+                if not self._droppable(dropped, piece_tokens[kept:]):
+                    tok = piece_tokens[kept]
+                    raise error or DDLSyntaxError(f"cannot read {_short(dropped)!r}", line=tok.line + st.line_offset,
+                                                  column=start_column(tok, st.region), statement=st.sql)
+                self.warnings.append(f"line {first.line + st.line_offset}: {table.key}: "
+                                     f"{_short(dropped)!r} not understood; kept {_short(text)!r}")
+            self._table_element(table, parsed, st)
+        tail = st.region[st.tokens[close_i].end + 1: st.tokens[-1].end + 1].strip()
+        if tail and re.search(r"PARTITION\s+OF", head, re.IGNORECASE) is None and tail:
+            pass  # storage clauses (PARTITION BY, WITH, ENGINE=…) do not change the model
+        return table
+
+    def _droppable(self, text: str, tokens: list[Any]) -> bool:
+        """May this tail of a column definition be left out? Only valid clauses the model does not need."""
+        if _KNOWN_CLAUSES.match(text.strip()):
+            return True
+        # SQLite takes any sequence of words as a type name (`BLOB SUB_TYPE TEXT`)
+        return self.dialect == "sqlite" and all(t.text.replace("_", "").isalnum() for t in tokens[:3])
+
+    # -- other statements ----------------------------------------------------------------------
+    def _create_index(self, st: Statement) -> None:
+        from sqlglot import exp
+
+        words = st.words(3)
+        special = words[1].lower() if len(words) > 1 and words[1] in ("FULLTEXT", "SPATIAL") else None
+        if special and st.tokens:
+            st = Statement(st.sql, st.line, st.column, st.tokens[:1] + st.tokens[2:], st.region, st.line_offset)
+        expr = self._parse(st, strict=False)
+        if expr is None or isinstance(expr, exp.Command):
+            repaired = _repaired_index(st)
+            expr = self._parse(repaired, strict=False) if repaired is not None else None
+            if isinstance(expr, exp.Create):
+                self.warnings.append(f"line {st.line}: {_short(st.sql, 60)!r}: ON ONLY / NULLS NOT DISTINCT "
+                                     "not modelled; the index is kept without them")
+        if not isinstance(expr, exp.Create) or not isinstance(expr.this, exp.Index):
+            self.warnings.append(f"line {st.line}: could not read {_short(st.sql)!r}; index skipped")
+            self.skipped["CREATE INDEX (unreadable)"] += 1
+            return
+        node = expr.this
+        params = node.args.get("params")
+        parts, flags = [], []
+        for col in (params.args.get("columns") if params is not None else None) or []:
+            inner = col.this if isinstance(col, exp.Ordered) else col
+            while isinstance(inner, exp.Paren):
+                inner = inner.this
+            if isinstance(inner, exp.Opclass):  # `address inet_ops`: the operand and its operator class
+                operand = inner.this.unnest() if isinstance(inner.this, exp.Paren) else inner.this
+                text = self._name(operand.this) if isinstance(operand, exp.Column) else f"({self._sql(operand)})"
+                parts.append(f"{text} {inner.expression.name}")
+                flags.append(True)
+            elif isinstance(inner, exp.Column):
+                parts.append(self._name(inner.this))
+                flags.append(False)
+            else:
+                parts.append(self._sql(inner))
+                flags.append(True)
+        where = params.args.get("where") if params is not None else None
+        using = params.args.get("using") if params is not None else None
+        index = Index(name=self._name(node.this) if node.this else None, columns=tuple(parts),
+                      unique=bool(expr.args.get("unique")),
+                      where=self._sql(where.this.unnest() if isinstance(where.this, exp.Paren) else where.this)
+                      if where is not None else None,
+                      method=(using.name.lower() if using is not None else None),
+                      expressions=tuple(flags) if any(flags) else ())
+        if special:
+            index.method = special
+        if index.method == "btree":
+            index.method = None  # the default everywhere: leave it out so dialects compare equal
+        key = self._key(node.args["table"])
+        self._attach(key, st, lambda table: table.indexes.append(index))
+
+    def _attach(self, key: str, st: Statement, apply) -> None:
+        table = self.tables.get(key) or self._lookup(key)
+        if table is None:
+            self.pending.append((st, (key, apply)))
+        else:
+            apply(table)
+
+    def _lookup(self, key: str) -> Table | None:
+        lower = key.lower()
+        return next((t for k, t in self.tables.items() if k.lower() == lower), None)
+
+    def _alter_table(self, st: Statement) -> None:
+        from sqlglot import exp
+
+        expr = self._parse(st, strict=False)
+        if not isinstance(expr, exp.Alter):
+            self._skip(st, "ALTER TABLE (other)")
+            return
+        key = self._key(expr.this)
+        used = False
+        for action in expr.args.get("actions") or []:
+            if isinstance(action, exp.AddConstraint):
+                for constraint in action.expressions:
+                    if isinstance(constraint, exp.Constraint):
+                        name = self._name(constraint.this) if constraint.this else None
+                        for inner in constraint.expressions:
+                            self._attach(key, st, lambda t, c=inner, n=name: self._constraint(t, c, n))
+                    else:
+                        self._attach(key, st, lambda t, c=constraint: self._constraint(t, c, None))
+                    used = True
+            elif isinstance(action, exp.AlterColumn) and action.args.get("default") is not None:
+                column_name = self._name(action.this)
+                default = action.args["default"]
+
+                def set_default(t, c=column_name, d=default):
+                    column = t.column(c)
+                    if column is not None:
+                        self._default(column, d)
+
+                self._attach(key, st, set_default)
+                used = True
+            elif isinstance(action, exp.AlterColumn) and action.args.get("allow_null") is not None:
+                column_name, allow = self._name(action.this), bool(action.args["allow_null"])
+
+                def set_null(t, c=column_name, a=allow):
+                    column = t.column(c)
+                    if column is not None:
+                        column.nullable = a
+
+                self._attach(key, st, set_null)
+                used = True
+            elif isinstance(action, exp.ColumnDef):
+                self._attach(key, st, lambda t, d=action: self._column(t, d))
+                used = True
+        if not used:
+            self._skip(st, "ALTER TABLE (other)")
+
+    def _comment(self, st: Statement) -> None:
+        from sqlglot import exp
+
+        expr = self._parse(st, strict=False)
+        if not isinstance(expr, exp.Comment):
+            self._skip(st, "COMMENT")
+            return
+        text = expr.expression.name if expr.expression is not None else None
+        target = expr.this
+        if (expr.args.get("kind") or "").upper() == "TABLE":
+            key = self._key(target)
+            if key in self.views or self._lookup(key) is None and key in self.views:
+                return
+            self._attach(key, st, lambda t: setattr(t, "comment", text))
+        else:
+            column_name = self._name(target.this)
+            table_node = exp.Table(this=target.args.get("table"), db=target.args.get("db"))
+            key = self._key(table_node)
+            if key in self.views:
+                return
+
+            def set_comment(t, c=column_name):
+                column = t.column(c)
+                if column is not None:
+                    column.comment = text
+
+            self._attach(key, st, set_comment)
+
+    def _create_enum(self, st: Statement) -> None:
+        from sqlglot import exp
+
+        expr = self._parse(st, strict=False)
+        if not isinstance(expr, exp.Create) or not isinstance(expr.expression, exp.DataType):
+            self._skip(st, "CREATE TYPE")
+            return
+        name, namespace = self._table_key(expr.this)
+        values = tuple(e.name for e in expr.expression.expressions)
+        enum = Enum(name, values, namespace)
+        self.enums[enum.key] = enum
+
+    def _own_names(self, query: Any) -> Any:
+        """A query with the file's own database qualifier (`USE sakila` … `sakila.actor`) removed."""
+        from sqlglot import exp
+
+        if not self.current_db:
+            return query
+
+        def strip(node):
+            if isinstance(node, exp.Table) and node.args.get("db") is not None \
+                    and node.args["db"].name.lower() == self.current_db.lower():
+                node = node.copy()
+                node.set("db", None)
+            return node
+
+        return query.transform(strip)
+
+    def _create_domain(self, st: Statement) -> None:
+        """`CREATE DOMAIN year AS integer CONSTRAINT c CHECK (VALUE >= 1901)`: kept as a named base type."""
+        from sqlglot import exp
+
+        match = re.search(r"DOMAIN\s+([`\"\w.]+)\s+(?:AS\s+)?(.+?)(?:\s+(?:CONSTRAINT\s+\S+\s+)?CHECK\s*\((.*)\))?"
+                          r"(?:\s+(?:NOT\s+NULL|NULL|DEFAULT\s+.*))?\s*$", st.sql, re.IGNORECASE | re.DOTALL)
+        if match is None:
+            self._skip(st, "CREATE DOMAIN")
+            return
+        name, namespace = self._table_key(exp.to_table(match.group(1), dialect=self.dialect))
+        check = match.group(3)
+        domain = Domain(name, T.canonical(match.group(2).strip(), self.dialect),
+                        " ".join(check.split()) if check else None, namespace)
+        self.domains[domain.key] = domain
+
+    def _create_extension(self, st: Statement) -> None:
+        match = re.search(r"EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?\"?([\w-]+)\"?", st.sql, re.IGNORECASE)
+        if match and match.group(1) not in self.extensions:
+            self.extensions.append(match.group(1))
+
+    def _create_view(self, st: Statement) -> None:
+        from sqlglot import exp
+
+        expr = self._parse(st, strict=False)
+        materialized = "MATERIALIZED" in st.words(6)
+        if isinstance(expr, exp.Create) and isinstance(expr.this, exp.Table | exp.Schema):
+            target = expr.this.this if isinstance(expr.this, exp.Schema) else expr.this
+            name, namespace = self._table_key(target)
+            columns: tuple[str, ...] = ()
+            if isinstance(expr.this, exp.Schema) and expr.this.expressions:
+                columns = tuple(self._name(e) for e in expr.this.expressions)
+            elif expr.expression is not None and hasattr(expr.expression, "selects"):
+                columns = tuple(p.alias_or_name for p in expr.expression.selects if p.alias_or_name != "*")
+            body = self._own_names(expr.expression) if expr.expression is not None else None
+            view = View(name, namespace, columns, self._sql(body) if body is not None else None, materialized)
+        else:
+            match = re.search(r"VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?([`\"\w.]+)(?:\s*\(([^)]*)\))?\s+AS\s+(.*)$", st.sql,
+                              re.IGNORECASE | re.DOTALL)
+            if match is None:
+                self.warnings.append(f"line {st.line}: could not read a view definition; skipped")
+                self.skipped["CREATE VIEW (unreadable)"] += 1
+                return
+            name_node = exp.to_table(match.group(1), dialect=self.dialect)
+            name, namespace = self._table_key(name_node)
+            columns = tuple(c.strip().strip('`"') for c in match.group(2).split(",")) if match.group(2) else ()
+            body, parsed_columns = _select_body(match.group(3), self.dialect, self._own_names)
+            view = View(name, namespace, columns or parsed_columns, body, materialized)
+        self.views[view.key] = view
+
+    # -- the end -------------------------------------------------------------------------------
+    def finish(self) -> Schema:
+        for st, (key, apply) in self.pending:
+            table = self.tables.get(key) or self._lookup(key)
+            if table is None:
+                if key in self.views or self._view_lookup(key):
+                    continue  # pg_dump writes comments and defaults on views too
+                self.warnings.append(f"line {st.line}: {_short(st.sql)!r} refers to an unknown table {key}")
+                continue
+            apply(table)
+        self._inherit_columns()
+        self._resolve_references()
+        self._dedupe()
+        if self.skipped:
+            total = sum(self.skipped.values())
+            kinds = ", ".join(f"{k} ×{n}" for k, n in sorted(self.skipped.items(), key=lambda kv: (-kv[1], kv[0])))
+            self.warnings.insert(0, f"skipped {total} statement{'s' if total != 1 else ''} the model does not use: {kinds}")
+        return Schema(list(self.tables.values()), dialect=self.dialect, views=list(self.views.values()),
+                      enums=list(self.enums.values()), domains=list(self.domains.values()),
+                      extensions=self.extensions, warnings=self.warnings, skipped=self.skipped)
+
+    def _inherit_columns(self) -> None:
+        """A table that INHERITS has its parents' columns first (as PostgreSQL shows them)."""
+        for table in self.tables.values():
+            if not table.inherits:
+                continue
+            merged: dict[str, Column] = {}
+            for parent_key in table.inherits:
+                parent = self.tables.get(parent_key) or self._lookup(parent_key)
+                if parent is None:
+                    self.warnings.append(f"{table.key} inherits from unknown table {parent_key}")
+                    continue
+                table.inherits = tuple(parent.key if k == parent_key else k for k in table.inherits)
+                for name, column in parent.columns.items():
+                    if name not in table.columns and name not in merged:
+                        merged[name] = Column(**vars(column))
+            if merged:
+                table.columns = {**merged, **table.columns}
+
+    def _view_lookup(self, key: str) -> bool:
+        lower = key.lower()
+        return any(k.lower() == lower for k in self.views)
+
+    def _resolve_references(self) -> None:
+        for table in self.tables.values():
+            for fk in table.foreign_keys:
+                target = self.tables.get(fk.ref_table) or self._lookup(fk.ref_table)
+                if target is None:
+                    bare = fk.ref_table.rsplit(".", 1)[-1].lower()
+                    matches = [t for t in self.tables.values() if t.name.lower() == bare]
+                    target = matches[0] if len(matches) == 1 else None
+                if target is None:
+                    self.warnings.append(f"{table.key}: foreign key to unknown table {fk.ref_table}")
+                    continue
+                fk.ref_table = target.key
+                if not fk.ref_columns and target.primary_key:
+                    fk.ref_columns = target.primary_key  # REFERENCES t means its primary key
+                fk.ref_columns = tuple((target.column(c).name if target.column(c) else c) for c in fk.ref_columns)
+
+    def _dedupe(self) -> None:
+        # an inline UNIQUE and a separate unique constraint on the same columns are one constraint
+        for table in self.tables.values():
+            seen: set[tuple[str, ...]] = set()
+            uniques = []
+            for u in table.uniques:
+                key = tuple(c.lower() for c in u.columns)
+                if key not in seen and key != tuple(c.lower() for c in table.primary_key):
+                    seen.add(key)
+                    uniques.append(u)
+            table.uniques = uniques
+
+
+def strip_literal_casts(value: Any) -> Any:
+    """`('now'::text)::date` → `'now'`, `(0)` → `0`: pg_dump writes casts on literals; they add nothing."""
+    from sqlglot import exp
+
+    while True:
+        if isinstance(value, exp.Paren):
+            value = value.this
+        elif isinstance(value, exp.Cast) and isinstance(_unparen(value.this), exp.Literal | exp.Cast | exp.Null | exp.Neg):
+            value = _unparen(value.this)
+        else:
+            return value
+
+
+def _unparen(value: Any) -> Any:
+    from sqlglot import exp
+
+    while isinstance(value, exp.Paren):
+        value = value.this
+    return value
+
+
+def _raise():
+    import sqlglot
+
+    return sqlglot.ErrorLevel.RAISE
+
+
+def _find(properties: Any, kind: type) -> Any:
+    if properties is None:
+        return None
+    return next((p for p in properties.expressions if isinstance(p, kind)), None)
+
+
+def _partition_by(sql: str) -> str:
+    """`RANGE(payment_date)` → `RANGE (payment_date)`."""
+    match = re.match(r"^\s*(RANGE|LIST|HASH)\s*\((.*)\)\s*$", sql, re.IGNORECASE | re.DOTALL)
+    return f"{match.group(1).upper()} ({match.group(2)})" if match else sql
+
+
+def _repaired_index(st: Statement) -> Statement | None:
+    """An index statement without the PostgreSQL clauses sqlglot cannot read: `ON ONLY t`
+    (pg_dump, partitioned tables) and `NULLS [NOT] DISTINCT`."""
+    tokens = list(st.tokens)
+    words = [t.text.upper() for t in tokens]
+    drop: set[int] = set()
+    for i in range(len(words) - 1):
+        if words[i] == "ON" and words[i + 1] == "ONLY":
+            drop.add(i + 1)
+        if words[i] == "NULLS" and words[i + 1] in ("DISTINCT", "NOT"):
+            drop.update({i, i + 1} | ({i + 2} if words[i + 1] == "NOT" else set()))
+    if not drop:
+        return None
+    kept = [t for i, t in enumerate(tokens) if i not in drop]
+    return Statement(st.sql, st.line, st.column, kept, st.region, st.line_offset)
+
+
+def _select_body(select_sql: str, dialect: str, rewrite=None) -> tuple[str, tuple[str, ...]]:
+    """A view body in canonical form and its column names (as written when sqlglot cannot read it)."""
+    import sqlglot
+
+    try:
+        parsed = sqlglot.parse_one(select_sql, read=dialect)
+    except Exception:  # noqa: BLE001 - a view body we cannot read is kept as written
+        return select_sql.strip(), ()
+    if rewrite is not None:
+        parsed = rewrite(parsed)
+    selects = getattr(parsed, "selects", None) or []
+    columns = tuple(p.alias_or_name for p in selects if p.alias_or_name and p.alias_or_name != "*")
+    return parsed.sql(dialect=dialect), columns
+
+
+def _describe(err: dict, fallback: str) -> str:
+    description = err.get("description") or fallback.splitlines()[0]
+    highlight = err.get("highlight")
+    description = re.sub(r"<class 'sqlglot\.expressions\.[\w.]*?(\w+)'>", r"\1", description)
+    description = description.replace("Required keyword: 'this' missing for DefaultColumnConstraint",
+                                       "DEFAULT needs a value")
+    return f"{description} (near {highlight!r})" if highlight else description
+
+
+def _short(text: str, n: int = 80) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= n else one[: n - 1] + "…"
+
+
+def _shown(st: Statement) -> str:
+    return repr(_short(st.sql, 40))
+
+
+def _starter_hint(word: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(_STARTERS), n=1, cutoff=0.75)
+    if close:
+        return f"Did you mean {close[0]}?"
+    return "Only SQL belongs here: CREATE TABLE, CREATE INDEX, ALTER TABLE, COMMENT ON, …"
+
+
+def _kind_hint(kind: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(kind, ["TABLE", "INDEX", "VIEW", "TYPE", "UNIQUE", "SEQUENCE"], n=1, cutoff=0.6)
+    return f"Did you mean CREATE {close[0]}?" if close else "Use CREATE TABLE, CREATE INDEX, CREATE VIEW or CREATE TYPE."

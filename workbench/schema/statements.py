@@ -1,0 +1,166 @@
+"""Splitting SQL text into statements, with line numbers, the way each client does it.
+
+Handles what real dump files contain: pg_dump's dollar-quoted function bodies and psql
+meta-commands (`\\connect`, `\\restrict`), mysqldump's `DELIMITER` blocks and conditional
+comments. Each statement keeps its sqlglot tokens (for parsing without re-tokenising) and
+its position, so errors can name line and column. Also used to apply a DDL file to a
+database one statement at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import DDLSyntaxError
+
+_DELIMITER = re.compile(r"^[ \t]*DELIMITER[ \t]+(\S+)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass
+class Statement:
+    """One statement: its text, 1-based line and column, and (when tokenised) its tokens."""
+
+    sql: str
+    line: int
+    column: int
+    tokens: list[Any] = field(default_factory=list, repr=False)
+    region: str = field(default="", repr=False)   # the text the tokens' offsets refer to
+    line_offset: int = field(default=0, repr=False)
+
+    def words(self, n: int = 8) -> list[str]:
+        """The first `n` words, upper-cased (keywords, names; for classification)."""
+        if self.tokens:
+            return [t.text.upper() for t in self.tokens[:n]]
+        return re.findall(r"[A-Za-z_][A-Za-z0-9_$]*|\S", self.sql[:400])[:n]
+
+
+def split_statements(text: str, dialect: str) -> list[Statement]:
+    """Statements of `text`, in order. Raises DDLSyntaxError for text that cannot be tokenised."""
+    from sqlglot.dialects.dialect import Dialect
+
+    text = _blank_meta_commands(text)
+    sqlglot_dialect = Dialect.get_or_raise(dialect)
+    statements: list[Statement] = []
+    for region, delimiter, line_offset in _regions(text, dialect):
+        if delimiter == ";":
+            statements.extend(_tokenised(region, sqlglot_dialect, line_offset))
+        else:
+            statements.extend(_split_on(region, delimiter, line_offset))
+    return statements
+
+
+def _blank_meta_commands(text: str) -> str:
+    # psql meta-commands (a backslash at the start of a line) are not SQL; blank them but keep
+    # the line so line numbers stay right
+    if "\\" not in text:
+        return text
+    return re.sub(r"(?m)^[ \t]*\\[a-zA-Z].*$", "", text)
+
+
+def _regions(text: str, dialect: str):
+    """(text, delimiter, line offset) pieces; only MySQL clients know DELIMITER."""
+    if dialect != "mysql" or not _DELIMITER.search(text):
+        yield text, ";", 0
+        return
+    delimiter, pos, line = ";", 0, 0
+    for match in _DELIMITER.finditer(text):
+        chunk = text[pos:match.start()]
+        yield chunk, delimiter, line
+        line += chunk.count("\n") + text[match.start():match.end()].count("\n")
+        delimiter, pos = match.group(1), match.end()
+    yield text[pos:], delimiter, line
+
+
+def _tokenised(region: str, dialect: Any, line_offset: int) -> list[Statement]:
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    try:
+        tokens = dialect.tokenize(region)
+    except TokenError as exc:
+        line, column = _token_error_position(str(exc), region)
+        raise DDLSyntaxError(f"cannot read the SQL text ({_first_line(str(exc))})", line=line + line_offset,
+                             column=column, hint="Look for an unterminated string, quoted name or comment.") from None
+    out: list[Statement] = []
+    current: list[Any] = []
+    block = 0  # BEGIN … END depth inside a trigger body (SQLite, MySQL without DELIMITER)
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON and block == 0:
+            if current:
+                out.append(_statement(current, region, line_offset))
+            current = []
+            continue
+        current.append(token)
+        word = token.text.upper()
+        if word in ("BEGIN", "CASE") and _is_trigger(current):
+            block += 1
+        elif word == "END" and block > 0:
+            block -= 1
+    if current:
+        out.append(_statement(current, region, line_offset))
+    return out
+
+
+def _is_trigger(tokens: list[Any]) -> bool:
+    head = [t.text.upper() for t in tokens[:6]]
+    return bool(head) and head[0] == "CREATE" and "TRIGGER" in head
+
+
+def start_column(token: Any, region: str) -> int:
+    """The 1-based column where a token starts (sqlglot's `col` is where it ends)."""
+    return token.start - (region.rfind("\n", 0, token.start) + 1) + 1
+
+
+def _statement(tokens: list[Any], region: str, line_offset: int) -> Statement:
+    first, last = tokens[0], tokens[-1]
+    return Statement(sql=region[first.start:last.end + 1], line=first.line + line_offset,
+                     column=start_column(first, region), tokens=tokens, region=region, line_offset=line_offset)
+
+
+def _split_on(region: str, delimiter: str, line_offset: int) -> list[Statement]:
+    out = []
+    pos = 0
+    for piece in region.split(delimiter):
+        stripped = piece.strip()
+        if stripped:
+            start = pos + piece.index(stripped[0])
+            line = region.count("\n", 0, start) + 1 + line_offset
+            column = start - (region.rfind("\n", 0, start) + 1) + 1
+            out.append(Statement(sql=stripped, line=line, column=column))
+        pos += len(piece) + len(delimiter)
+    return out
+
+
+def _token_error_position(message: str, text: str) -> tuple[int, int]:
+    match = re.search(r"[Ll]ine (\d+)[^0-9]+[Cc]ol(?:umn)?:? (\d+)", message)
+    if match:
+        return int(match.group(1)), int(match.group(2))
+    return text.count("\n") + 1, 1
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0][:200] if message.strip() else "tokenizer error"
+
+
+def execute_script(dbapi_connection: Any, text: str, dialect: str) -> int:
+    """Run a whole SQL script (a DDL file or a dump) on a DB-API connection; returns statements run.
+
+    SQLite runs it with executescript (trigger bodies included); PostgreSQL and MySQL/MariaDB
+    statement by statement (DELIMITER is a client command the server does not know).
+    PostgreSQL and MySQL run statement by statement: with an autocommit connection, statements
+    that cannot run in a transaction (CREATE DATABASE) work too.
+    """
+    if dialect == "sqlite":
+        dbapi_connection.executescript(text)
+        return len(split_statements(text, dialect))
+    count = 0
+    cursor = dbapi_connection.cursor()
+    try:
+        for statement in split_statements(text, dialect):
+            cursor.execute(statement.sql)
+            count += 1
+    finally:
+        cursor.close()
+    return count
