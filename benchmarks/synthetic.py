@@ -28,6 +28,7 @@ def synthetic_ddl(tables: int = 1000, fk_per_table: float = 1.5, seed: int = 7) 
                    "  status varchar(20) NOT NULL DEFAULT 'active'",
                    "  amount numeric(12,2)",
                    "  created_at timestamptz NOT NULL DEFAULT now()"]
+        indexes: list[str] = []
         if names:
             wanted = int(fk_per_table) + (1 if rng.random() < fk_per_table - int(fk_per_table) else 0)
             same = [n for n in names if n.startswith(module + "_")]
@@ -38,8 +39,9 @@ def synthetic_ddl(tables: int = 1000, fk_per_table: float = 1.5, seed: int = 7) 
                 columns.append(f"  {column} bigint{' NOT NULL' if rng.random() < 0.6 else ''}")
                 fks.append(f"ALTER TABLE {name} ADD CONSTRAINT fk_{i}_{k} FOREIGN KEY ({column}) REFERENCES {target} (id);")
                 if rng.random() < 0.7:
-                    out.append(f"CREATE INDEX ix_{i}_{k} ON {name} ({column});")
-        out.insert(len(out), f"CREATE TABLE {name} (\n" + ",\n".join(columns) + "\n);")
+                    indexes.append(f"CREATE INDEX ix_{i}_{k} ON {name} ({column});")
+        out.append(f"CREATE TABLE {name} (\n" + ",\n".join(columns) + "\n);")
+        out.extend(indexes)
         names.append(name)
     return "\n".join(out + fks) + "\n"
 

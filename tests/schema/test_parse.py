@@ -129,6 +129,17 @@ def test_dump_noise_is_skipped_and_counted():
     assert s.warnings[0].startswith("skipped 9 statements the model does not use")
 
 
+def test_pg_dump_identity_columns():
+    s = Schema.from_ddl("""
+    CREATE TABLE public.accounts (id bigint NOT NULL, name text);
+    ALTER TABLE public.accounts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+        SEQUENCE NAME public.accounts_id_seq START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1
+    );
+    ALTER TABLE ONLY public.accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY (id);
+    """, "postgres")
+    assert s.table("accounts").columns["id"].generated == IDENTITY_ALWAYS
+
+
 def test_mysql_delimiter_blocks():
     s = Schema.from_ddl("""
     CREATE TABLE a (id INT PRIMARY KEY);

@@ -306,7 +306,38 @@ class _Migration:
             if change.kind == "drop_table":
                 cascade = " CASCADE" if self.dialect == "postgres" else ""
                 out.append(f"DROP TABLE {self.t(change.table)}{cascade};")
+        if self.dialect == "mysql":
+            before, after = self.mysql_fk_detours()
+            out = before + out + after
         return out
+
+    def mysql_fk_detours(self) -> tuple[list[str], list[str]]:
+        """InnoDB refuses to change the type of a column a foreign key uses: drop those keys first,
+        add them back after. Unnamed keys carry InnoDB's own names, `<table>_ibfk_<n>`."""
+        retyped = {(c.table.lower(), c.target.lower()) for c in self.d.changes
+                   if c.kind == "alter_column" and c.detail.startswith("type ")}
+        if not retyped:
+            return [], []
+        dropped = {_fk_id(c.old) for c in self.d.changes if c.kind == "drop_fk"}
+        before, after = [], []
+        for table in self.d.old.tables.values():
+            if self.d.new.find_table(table.key) is None:
+                continue
+            unnamed = 0
+            for fk in table.foreign_keys:
+                if not fk.name:
+                    unnamed += 1
+                touches = any((table.key.lower(), c.lower()) in retyped for c in fk.columns) or any(
+                    (fk.ref_table.lower(), c.lower()) in retyped for c in fk.ref_columns)
+                if not touches or _fk_id(fk) in dropped:
+                    continue
+                name = fk.name or f"{table.name}_ibfk_{unnamed}"
+                before.append(f"ALTER TABLE {self.t(table.key)} DROP FOREIGN KEY {self.q(name)};")
+                new_table = self.d.new.find_table(table.key)
+                again = next((f for f in new_table.foreign_keys if _fk_id(f)[:3] == _fk_id(fk)[:3]), None)
+                if again is not None:
+                    after.append(f"ALTER TABLE {self.t(table.key)} ADD {self.emit.foreign_key(again, new_table)};")
+        return before, after
 
     def alter(self, c: Change) -> list[str]:
         t = self.t(c.table)

@@ -43,6 +43,8 @@ _CREATE_KINDS = {
 }
 _KNOWN_CLAUSES = re.compile(r"^(VIRTUAL|STORED|COMPRESSION\s+\w+|STORAGE\s+\w+|INVISIBLE|VISIBLE|"
                             r"COLUMN_FORMAT\s+\w+|ENGINE_ATTRIBUTE\s*=?\s*'[^']*'|SRID\s+\d+)$", re.IGNORECASE)
+_ADD_IDENTITY = re.compile(r"ALTER\s+TABLE\s+(?:ONLY\s+)?(\S+)\s+ALTER\s+(?:COLUMN\s+)?(\"[^\"]+\"|\w+)\s+ADD\s+"
+                           r"GENERATED\s+(ALWAYS|BY\s+DEFAULT)\s+AS\s+IDENTITY", re.IGNORECASE)
 _TABLE_PREFIX = {"OR", "REPLACE", "GLOBAL", "LOCAL", "TEMP", "TEMPORARY", "UNLOGGED"}
 
 
@@ -542,6 +544,21 @@ class _Builder:
 
         expr = self._parse(st, strict=False)
         if not isinstance(expr, exp.Alter):
+            identity = _ADD_IDENTITY.search(st.sql)
+            if identity:  # pg_dump: ALTER TABLE t ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (…)
+                table_node = exp.to_table(identity.group(1), dialect=self.dialect)
+                column_name = self._name(exp.to_identifier(identity.group(2).strip('"'),
+                                                           quoted=identity.group(2).startswith('"')))
+                kind = IDENTITY_ALWAYS if identity.group(3).upper() == "ALWAYS" else IDENTITY_BY_DEFAULT
+
+                def set_identity(t, c=column_name, k=kind):
+                    column = t.column(c)
+                    if column is not None:
+                        column.generated = k
+                        column.nullable = False
+
+                self._attach(self._key(table_node), st, set_identity)
+                return
             self._skip(st, "ALTER TABLE (other)")
             return
         key = self._key(expr.this)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from ..config import mask_url, sqlalchemy_url
@@ -14,6 +15,7 @@ from .model import (AUTO_INCREMENT, IDENTITY_ALWAYS, IDENTITY_BY_DEFAULT, SERIAL
 _DIALECTS = {"postgresql": "postgres", "sqlite": "sqlite", "mysql": "mysql", "mariadb": "mysql"}
 
 
+@lru_cache(maxsize=8192)
 def normalize_default(sql: str | None, dialect: str) -> tuple[str | None, str | None]:
     """(default, generated) from a default expression: nextval() means a serial column, casts on
     literals are dropped (`'new'::text` → `'new'`)."""
@@ -241,6 +243,7 @@ def _index(ix: dict, dialect: str) -> Index:
                  method=None if method == "btree" else method, expressions=tuple(flags) if any(flags) else ())
 
 
+@lru_cache(maxsize=8192)
 def _canonical_expression(sql: str, dialect: str) -> str:
     import sqlglot
 

@@ -1,0 +1,130 @@
+"""ER diagrams: exact DOT for the parts that carry meaning, and real Graphviz output."""
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from workbench.schema import Schema
+
+from .test_parse import SHOP_PG
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+
+def edges(source: str) -> list[str]:
+    return [line.strip() for line in source.splitlines() if "->" in line]
+
+
+def edge(source: str, child: str, parent: str) -> str:
+    found = [e for e in edges(source) if e.startswith(f'"{child}"') and f'-> "{parent}"' in e]
+    assert len(found) == 1, found
+    return found[0]
+
+
+CROWS = Schema.from_ddl("""
+CREATE TABLE parent (id int PRIMARY KEY);
+CREATE TABLE mandatory_many (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES parent(id));
+CREATE TABLE optional_many (id int PRIMARY KEY, parent_id int REFERENCES parent(id));
+CREATE TABLE mandatory_one (id int PRIMARY KEY, parent_id int NOT NULL UNIQUE REFERENCES parent(id));
+CREATE TABLE optional_one (parent_id int PRIMARY KEY REFERENCES parent(id));
+CREATE TABLE tree (id int PRIMARY KEY, parent_id int REFERENCES tree(id));
+CREATE TABLE pair (a int, b int, PRIMARY KEY (a, b));
+CREATE TABLE uses_pair (id int PRIMARY KEY, a int NOT NULL, b int NOT NULL, FOREIGN KEY (a, b) REFERENCES pair (a, b));
+""", "postgres")
+
+
+@pytest.mark.parametrize("child, tail, head", [
+    ("mandatory_many", "crowodot", "teetee"),   # many children; each needs exactly one parent
+    ("optional_many", "crowodot", "teeodot"),   # nullable FK: zero or one parent
+    ("mandatory_one", "teeodot", "teetee"),     # unique FK: one-to-one
+    ("optional_one", "teeodot", "teetee"),      # FK that is the PK: one-to-one, NOT NULL
+])
+def test_crows_feet_follow_nullability_and_uniqueness(child, tail, head):
+    line = edge(CROWS.er().source, child, "parent")
+    assert f"arrowtail={tail}" in line and f"arrowhead={head}" in line and "dir=both" in line
+
+
+def test_edges_run_from_the_fk_column_to_the_referenced_column():
+    source = CROWS.er().source
+    # mandatory_many.parent_id is column 1, parent.id column 0; the child leaves right, the parent is entered left
+    assert edge(source, "mandatory_many", "parent").startswith('"mandatory_many":c1e:e -> "parent":c0w:w')
+
+
+def test_composite_fk_is_one_edge_and_self_reference_loops():
+    source = CROWS.er().source
+    composite = [e for e in edges(source) if e.startswith('"uses_pair"')]
+    assert len(composite) == 1 and 'label="(a, b)"' in composite[0]
+    assert edge(source, "tree", "tree").startswith('"tree":c1e:e -> "tree":c0w:w')
+
+
+def test_markers_and_types_in_labels():
+    source = Schema.from_ddl(SHOP_PG, "postgres").er().source
+    orders = next(line for line in source.splitlines() if line.strip().startswith('"orders" ['))
+    assert 'PORT="c0w"><B>id</B>' in orders and ">BIGINT</FONT>" in orders
+    assert re.search(r'PORT="c1e"><FONT[^>]*>FK IX NN</FONT>', orders)  # customer_id: FK, indexed, NOT NULL
+    assert re.search(r'PORT="c4e"><FONT[^>]*>UK</FONT>', orders)  # region: part of a unique key
+    assert "<I>region</I>" in orders  # nullable columns in italics
+
+
+def test_every_identifier_is_escaped():
+    evil = Schema.from_ddl('CREATE TABLE "<b>x</b>" ("a&b" int PRIMARY KEY, "q""uote" text);'
+                           'CREATE TABLE "y>" (id int, r int REFERENCES "<b>x</b>"("a&b"));', "postgres")
+    diagram = evil.er()
+    labels = [line for line in diagram.source.splitlines() if "label=<" in line]
+    assert len(labels) == 2
+    assert all("<b>x</b>" not in line.split("label=", 1)[1] for line in labels)  # inside HTML labels: escaped
+    assert "<B>&lt;b&gt;x&lt;/b&gt;</B>" in labels[0] and "a&amp;b" in labels[0] and "q&quot;uote" in labels[0]
+    assert '"<b>x</b>" [label=' in labels[0]  # node ids are quoted DOT strings, where < is plain text
+    svg = diagram.svg()  # Graphviz accepts it, and the name is text in the picture
+    assert "&lt;b&gt;x&lt;/b&gt;" in svg and "<b>x</b>" not in svg
+
+
+def test_focus_depth_keys_only_and_clusters():
+    shop = Schema.from_ddl(SHOP_PG, "postgres")
+    one = shop.er(focus="order_lines", depth=1)
+    assert [t.key for t in one.tables] == ["orders", "order_lines"]
+    assert "1 related table not shown" in one.source or "2 related tables not shown" in one.source
+    two = shop.er(focus="order_lines", depth=2)
+    assert [t.key for t in two.tables] == ["customers", "orders", "order_lines", "shipments"]
+    keys = shop.er(keys_only=True).source
+    orders = next(line for line in keys.splitlines() if line.strip().startswith('"orders" ['))
+    assert "status" not in orders and "customer_id" in orders and "2 more columns" in orders
+    clustered = Schema.from_ddl("CREATE TABLE billing_a (id int); CREATE TABLE billing_b (id int); "
+                                "CREATE TABLE crm_a (id int); CREATE TABLE solo (id int);", "postgres").er(cluster="prefix")
+    assert 'subgraph "cluster_billing"' in clustered.source and clustered.source.count("subgraph") == 1
+    namespaces = Schema.from_ddl("CREATE TABLE a.t (id int); CREATE TABLE b.t (id int);", "postgres")
+    assert namespaces.er(cluster="namespace").source.count("subgraph") == 2
+
+
+def test_overview_and_unknown_options():
+    from synthetic import synthetic_ddl
+
+    big = Schema.from_ddl(synthetic_ddl(300), "postgres")
+    diagram = big.er()
+    assert diagram.overview and "c0w" not in diagram.source  # names only, no column ports
+    assert diagram.svg().count('class="node"') == 300
+    with pytest.raises(Exception, match="Unknown cluster mode"):
+        big.er(cluster="colour")
+    with pytest.raises(Exception, match="No table 'nope'"):
+        big.er(focus="nope")
+
+
+def test_deterministic_svg_and_text_fallback():
+    shop = Schema.from_ddl(SHOP_PG, "postgres")
+    assert shop.er().svg() == shop.er().svg()
+    bundle = shop.er()._repr_mimebundle_()
+    assert bundle["image/svg+xml"].startswith("<svg")
+    assert "orders (id PK, customer_id FK/IX/NN" in bundle["text/plain"]
+    assert "  customer_id → customers(id)" in bundle["text/plain"]
+
+
+def test_showing_writes_no_files(tmp_path):
+    before = set(tmp_path.rglob("*"))
+    shop = Schema.from_ddl(SHOP_PG, "postgres")
+    shop._repr_mimebundle_()
+    shop.er(focus="orders").svg()
+    assert set(tmp_path.rglob("*")) == before
+    out = shop.er().save(str(tmp_path / "shop.png"))
+    assert Path(out).read_bytes()[:4] == b"\x89PNG"

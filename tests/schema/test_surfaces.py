@@ -1,0 +1,130 @@
+"""The schema through every surface: the propose_schema tool, %%schema / %er, the CLI."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from workbench.agent.session import Architect
+from workbench.design.design import Design
+from workbench.schema import Schema
+from workbench.testing import Reply
+
+from ..conftest import texts
+from .test_lint import PLANTED
+from .test_parse import SHOP_PG
+
+V1 = "CREATE TABLE links (id bigint PRIMARY KEY, url text NOT NULL);"
+V2 = V1 + " CREATE TABLE clicks (id bigint PRIMARY KEY, link_id bigint NOT NULL REFERENCES links(id));"
+
+
+class Shown(list):
+    def show(self, obj):
+        self.append(obj)
+
+
+def test_propose_schema_stores_versions_and_reports_changes(api_env):
+    from workbench.agent.render import Renderer
+
+    shown = Shown()
+
+    class R(Renderer):
+        def show(self, obj):
+            shown.show(obj)
+
+    api_env.enqueue(
+        Reply.tool_call("propose_schema", {"ddl": V1, "dialect": "postgres", "rationale": "start small"}),
+        Reply.tool_call("propose_schema", {"ddl": V2, "dialect": "postgres"}),
+        Reply.text("Two versions stored."))
+    Architect("shortener").ask("design it", renderer=R())
+    first = api_env.message_requests[1]["messages"][-1]["content"][0]
+    second = api_env.message_requests[2]["messages"][-1]["content"][0]
+    assert "is_error" not in first and "Stored as version 1 of schema 'main'" in first["content"]
+    assert "This is the first version." in first["content"]
+    assert "Stored as version 2" in second["content"]
+    assert "- clicks: 2 cols, PK id, FK link_id→links" in second["content"]
+    assert "Lint: 0 errors, 1 warning, 0 notes." in second["content"]
+    assert "WB002 fk-without-index at clicks.link_id" in second["content"]
+    assert "Changes since the previous version: 1 change (1 add table); risk: 1 safe." in second["content"]
+    design = Design("shortener")
+    assert [v["version"] for v in design.versions("schema", "main")] == [1, 2]
+    assert design.versions("schema", "main")[0]["body"]["rationale"] == "start small"
+    assert design.schema("main") == Schema.from_ddl(V2, "postgres")
+    assert design.schema("main", version=1).summary() == "1 table, 0 foreign keys (postgres)"
+    report = shown[-1]
+    bundle = report._repr_mimebundle_()
+    assert "<svg" in bundle["text/html"] and "Schema main v2" in bundle["text/plain"]
+
+
+def test_bad_ddl_is_an_error_result_with_line_and_column(api_env):
+    bad = "CREATE TABLE links (\n  id bigint PRIMARY KEY,\n  url text NOT NULL DEFAULT,\n  x int\n);"
+    api_env.enqueue(Reply.tool_call("propose_schema", {"ddl": bad, "dialect": "postgres"}),
+                    Reply.tool_call("propose_schema", {"ddl": "-- nothing", "dialect": "postgres"}),
+                    Reply.text("I will fix it."))
+    Architect("d").ask("go")
+    result = api_env.message_requests[1]["messages"][-1]["content"][0]
+    assert result["is_error"] is True
+    assert "DDL syntax error at line 3, column 28" in result["content"]
+    empty = api_env.message_requests[2]["messages"][-1]["content"][0]
+    assert empty["is_error"] and "defines no tables" in empty["content"]
+    assert Design("d").versions("schema") == []
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "workbench.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_cli_er_lint_diff(tmp_path):
+    (tmp_path / "v1.sql").write_text(V1)
+    (tmp_path / "v2.sql").write_text(V2)
+    (tmp_path / "bad.sql").write_text(PLANTED["WB001"])
+    out = run_cli("er", str(tmp_path / "v2.sql"), "-o", str(tmp_path / "v2.svg"))
+    assert out.returncode == 0 and "v2.svg: 2 of 2 tables" in out.stdout
+    assert (tmp_path / "v2.svg").read_text().startswith("<svg")
+    clean = run_cli("lint", str(tmp_path / "v1.sql"))
+    assert clean.returncode == 0 and clean.stdout.strip() == "No lint findings."
+    warn = run_cli("lint", str(tmp_path / "v2.sql"), "--format", "json")
+    assert warn.returncode == 0 and json.loads(warn.stdout)[0]["rule"] == "WB002"
+    error = run_cli("lint", str(tmp_path / "bad.sql"))
+    assert error.returncode == 1 and "WB001" in error.stdout
+    diff = run_cli("diff", str(tmp_path / "v1.sql"), str(tmp_path / "v2.sql"), "--to", "sqlite")
+    assert diff.returncode == 0
+    assert diff.stdout.startswith("-- 1 change (1 add table); risk: 1 safe\nCREATE TABLE clicks (")
+    missing = run_cli("lint", str(tmp_path / "nope.sql"))
+    assert missing.returncode == 2 and "No file" in missing.stderr
+
+
+def test_cli_reads_a_live_database(sqlite_url, tmp_path):
+    from ..conftest import run_script
+
+    run_script(sqlite_url, Schema.from_ddl(SHOP_PG, "postgres").to_ddl("sqlite"), "sqlite")
+    out = run_cli("er", sqlite_url, "--focus", "orders", "-o", str(tmp_path / "o.dot"))
+    assert out.returncode == 0 and '"orders" [label=' in (tmp_path / "o.dot").read_text()
+
+
+@pytest.mark.kernel
+def test_schema_and_er_magics_in_a_kernel(kernel, sqlite_url):
+    from ..conftest import run_script
+
+    kernel.run("%load_ext workbench")
+    first = kernel.run(f"%%schema shop\n{SHOP_PG}")
+    assert first["status"] == "ok", texts(first)
+    html = texts(first, "text/html")
+    assert "Schema shop v1" in html and "<svg" in html and "Lint:" in html
+    bound = kernel.run("print(type(shop).__name__, len(shop.tables))")
+    assert texts(bound).strip() == "Schema 4"
+    second = kernel.run("%%schema shop\nCREATE TABLE customers (id bigint PRIMARY KEY);")
+    assert "Changes:" in texts(second, "text/html") and "3 drop table" in texts(second)
+    focus = kernel.run("%er shop --focus customers")
+    assert focus["outputs"][0]["data"]["image/svg+xml"].startswith("<svg")
+    stored = kernel.run("%er")  # the design's newest schema
+    assert "customers" in texts(stored)
+    run_script(sqlite_url, "CREATE TABLE live_table (id INTEGER PRIMARY KEY);", "sqlite")
+    live = kernel.run(f"%er {sqlite_url}")
+    assert "live_table" in texts(live)
+    bad = kernel.run("%%schema\nCREATE TABLE t (\n  id int,\n  name text DEFAULT\n);")
+    assert bad["status"] == "error" and bad["error"]["ename"] == "DDLSyntaxError"
+    assert "line 4" in bad["error"]["evalue"]
+    none = kernel.run("%er nothing_here")
+    assert "UsageError" in texts(none)
