@@ -239,3 +239,69 @@ def run_script(url: str, text: str, dialect: str) -> None:
 @pytest.fixture
 def sqlite_url(tmp_path):
     return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+# -- a real browser ------------------------------------------------------------------------------
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    need(has_chromium(), "Chromium is not installed (/usr/bin/chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need(False, "Playwright for Python is not installed")
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def serve_folder():
+    """Serve a folder over HTTP on 127.0.0.1; returns a function folder → (base URL, list of paths requested)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    servers = []
+
+    def serve(folder):
+        log: list[str] = []
+
+        class Recording(SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                log.append(self.path)
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Recording, directory=str(folder)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}", log
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+ARTIFACTS = PROJECT / "test-artifacts"
+
+
+def screenshot(page, *, full_page: bool = True) -> bytes:
+    """A PNG of the page through the DevTools protocol (Playwright's own screenshot() waits forever
+    with Debian's Chromium 156 here, while Page.captureScreenshot answers at once)."""
+    import base64
+
+    cdp = page.context.new_cdp_session(page)
+    try:
+        params: dict = {"format": "png"}
+        if full_page:
+            size = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+            params.update({"captureBeyondViewport": True,
+                           "clip": {"x": 0, "y": 0, "width": size[0], "height": size[1], "scale": 1}})
+        return base64.b64decode(cdp.send("Page.captureScreenshot", params)["data"])
+    finally:
+        cdp.detach()

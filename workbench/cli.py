@@ -88,6 +88,33 @@ def _diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _arch(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .architecture.spec import Architecture
+
+    architecture = Architecture.from_file(args.spec)
+    if args.python:
+        print(architecture.to_python(), end="")
+        return EXIT_OK
+    if not args.output:
+        print("error: give -o OUT.svg|png (or --python)", file=sys.stderr)
+        return EXIT_ERROR
+    out = Path(args.output)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("svg", "png"):
+        print("error: the output must end in .svg or .png", file=sys.stderr)
+        return EXIT_ERROR
+    findings = architecture.lint()
+    data = architecture.render(fmt, findings=findings)
+    if isinstance(data, str):
+        out.write_text(data, encoding="utf-8")
+    else:
+        out.write_bytes(data)
+    print(f"{out}: {architecture.summary()}; lint: {findings.summary()}")
+    return EXIT_OK
+
+
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -139,6 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dialect", help="dialect of both files (default: guessed)")
     p.add_argument("--to", help="write the migration for this dialect (default: the new file's)")
     p.add_argument("--format", choices=["sql", "text", "json"], default="sql")
+
+    p = command("arch", _arch, "draw an architecture spec (YAML) as a self-contained SVG or a PNG")
+    p.add_argument("spec", help="SPEC.yaml")
+    p.add_argument("-o", "--output", help="OUT.svg or OUT.png")
+    p.add_argument("--python", action="store_true", help="print the equivalent diagrams program instead")
 
     p = command("demo", _demo, "run the tour notebook and write build/tour.html (scripted model without a key)")
     p.add_argument("-o", "--output", default="build", help="output folder (default: build)")

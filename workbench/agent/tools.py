@@ -104,9 +104,56 @@ SCHEMA_TOOLS = [
 ]
 
 
+# -- architecture ----------------------------------------------------------------------------
+def draw_architecture(ctx: ToolContext, spec: dict | str, name: str = "main") -> str:
+    """Validate a spec, store it as a new version, show the diagram with its findings inline."""
+    from ..architecture.report import ArchitectureReport
+    from ..architecture.spec import Architecture
+
+    arch = Architecture.from_yaml(spec) if isinstance(spec, str) else Architecture.from_dict(spec)
+    version, previous = ctx.design.save_architecture(arch, name, turn_id=ctx.turn_id)
+    report = ArchitectureReport(arch, title=f"Architecture {name} v{version}", previous=previous, version=version)
+    ctx.show(report)
+    return f"Stored as version {version} of architecture {name!r} in design {ctx.design.name!r}.\n" + report.for_model()
+
+
+_NODE = {"type": "object", "properties": {
+    "id": {"type": "string"}, "label": {"type": "string"},
+    "kind": {"type": "string", "description": "a generic kind (service, api-gateway, postgres, redis, kafka, "
+                                              "prometheus, …) or a diagrams class provider.category.Class"},
+    "group": {"type": "string"}, "replicas": {"type": "integer", "minimum": 1},
+    "tags": {"type": "array", "items": {"type": "string"}}}, "required": ["id", "kind"]}
+_EDGE = {"type": "object", "properties": {
+    "source": {"type": "string"}, "target": {"type": "string"}, "label": {"type": "string"},
+    "mode": {"type": "string", "enum": ["sync", "async"]}, "protocol": {"type": "string"}},
+    "required": ["source", "target"]}
+_GROUP = {"type": "object", "properties": {"id": {"type": "string"}, "label": {"type": "string"},
+                                           "parent": {"type": "string"}}, "required": ["id"]}
+
+ARCHITECTURE_TOOLS = [
+    Tool("draw_architecture",
+         "Draw the system architecture from a declarative spec (nodes with kinds, sync/async edges, nested "
+         "groups): it is validated, drawn, stored as a new version, and reviewed for distributed-monolith, "
+         "shared-database, synchronous-chain, gateway-bypass, single-point-of-failure and missing-monitoring "
+         "anti-patterns. Set replicas on nodes that run more than one instance.",
+         {"type": "object", "properties": {
+             "spec": {"anyOf": [
+                 {"type": "object", "properties": {
+                     "title": {"type": "string"}, "direction": {"type": "string", "enum": ["LR", "TB", "RL", "BT"]},
+                     "nodes": {"type": "array", "items": _NODE, "minItems": 1},
+                     "edges": {"type": "array", "items": _EDGE},
+                     "groups": {"type": "array", "items": _GROUP}}, "required": ["nodes"]},
+                 {"type": "string", "description": "the same spec as YAML"}]},
+             "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$",
+                      "description": "Architecture name within the design (default: main)."}},
+          "required": ["spec"], "additionalProperties": False},
+         draw_architecture, DESIGN),
+]
+
+
 def builtin_registry() -> ToolRegistry:
     """A new registry holding every built-in tool."""
     registry = ToolRegistry()
-    for tool in SCHEMA_TOOLS + FILE_TOOLS:
+    for tool in SCHEMA_TOOLS + ARCHITECTURE_TOOLS + FILE_TOOLS:
         registry.add(Tool(tool.name, tool.description, tool.input_schema, tool.func, tool.group))
     return registry

@@ -110,6 +110,27 @@ class Design:
         schema.name = row["name"]
         return schema
 
+    # -- architectures -----------------------------------------------------------------------
+    def save_architecture(self, arch: Any, name: str = "main", *, turn_id: int | None = None) -> tuple[int, Any]:
+        """Store a new version of an architecture; returns (version, the previous version or None)."""
+        previous = self.architecture(name)
+        findings = arch.lint()
+        summary = f"{arch.summary()}; lint: {findings.summary()}"
+        version = self.add_version(ARCHITECTURE, name, {"spec": arch.spec.model_dump(mode="json")}, summary=summary,
+                                   turn_id=turn_id)
+        return version, previous
+
+    def architecture(self, name: str | None = None, version: int | None = None):
+        """A stored architecture (newest version of `name`, or of the newest name); None when there is none."""
+        from ..architecture.spec import Architecture
+
+        rows = self.versions(ARCHITECTURE, name)
+        if version is not None:
+            rows = [r for r in rows if r["version"] == version]
+        if not rows:
+            return None
+        return Architecture.from_dict(rows[-1]["body"]["spec"])
+
     # -- workspace -------------------------------------------------------------------------
     @property
     def workspace(self) -> Path:

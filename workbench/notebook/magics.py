@@ -44,7 +44,7 @@ def _table(headers: list[str], rows: list[list[Any]]) -> dict[str, str]:
 
 @magics_class
 class WorkbenchMagics(Magics):
-    """%%architect, %architect, %%schema, %er and %design."""
+    """%%architect, %architect, %%schema, %er, %%arch and %design."""
 
     def __init__(self, shell: Any, state: KernelState | None = None) -> None:
         super().__init__(shell)
@@ -238,6 +238,32 @@ class WorkbenchMagics(Magics):
             raise UsageError(f"Design {design.name} has no {where} yet, and no variable of that name holds a Schema. "
                              "Use %%schema, or give a database URL.")
         return schema
+
+    # -- %%arch ----------------------------------------------------------------------------------
+    @magic_arguments()
+    @argument("name", nargs="?", help="architecture name in the design (default: main); also bound as a variable")
+    @argument("-d", "--design", help="design (default: the current one)")
+    @cell_magic
+    def arch(self, line: str, cell: str) -> None:
+        """Architecture spec (YAML) in the cell → diagram and anti-pattern review, stored in the design."""
+        args = parse_argstring(self.arch, line)
+        if not cell.strip():
+            raise UsageError("Write an architecture spec (YAML: title, nodes, edges, groups) below %%arch.")
+        from ..architecture.report import ArchitectureReport
+        from ..architecture.spec import Architecture
+
+        architecture = Architecture.from_yaml(cell)
+        name = args.name or "main"
+        design = self.state.design(args.design)
+        version, previous = design.save_architecture(architecture, name)
+        if args.name:
+            if not args.name.isidentifier():
+                raise UsageError(f"{args.name!r} is not a Python variable name; the spec is stored but not bound.")
+            self.shell.user_ns[args.name] = architecture
+        from IPython.display import display
+
+        display(ArchitectureReport(architecture, title=f"Architecture {name} v{version}", previous=previous,
+                                   version=version))
 
     # -- %design ---------------------------------------------------------------------------------
     @line_magic

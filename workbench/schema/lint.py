@@ -10,16 +10,18 @@ float, identifiers over the length limit), `warning` (likely a problem), `info` 
 
 from __future__ import annotations
 
-import json
+import html
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from . import types as T
 from .model import SERIAL, Column, ForeignKey, Schema, Table
+from ..findings import ERROR, INFO, WARNING
+from ..graphs import cycles
+from ..findings import Findings as FindingsBase
 from .names import MAX_LENGTH, is_reserved, qualified, quote
 
-ERROR, WARNING, INFO = "error", "warning", "info"
 RULES: dict[str, tuple[str, str]] = {
     "WB001": ("missing-primary-key", ERROR),
     "WB002": ("fk-without-index", WARNING),
@@ -48,7 +50,7 @@ _IDENTIFYING = re.compile(r"(_id|_code|_key|_ref|email|phone|uuid|slug|currency|
 
 @dataclass
 class Finding:
-    """One lint finding."""
+    """One schema lint finding: rule, severity, table/column, message, and a fix as DDL."""
 
     rule: str
     name: str
@@ -63,52 +65,18 @@ class Finding:
         fix = f"\n    fix: {self.fix}" if self.fix else ""
         return f"{self.severity.upper():7} {self.rule} {self.name} {where}: {self.message}{fix}"
 
+    def cells(self) -> list[str]:
+        where = self.table + (f".{self.column}" if self.column else "")
+        return [html.escape(where), html.escape(self.message), f"<code>{html.escape(self.fix or '')}</code>"]
 
-class Findings(list):
-    """A list of Findings with text, JSON and HTML forms."""
+    def sort_key(self) -> tuple:
+        return (self.table, self.column or "")
 
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self if f.severity == ERROR]
 
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self if f.severity == WARNING]
+class Findings(FindingsBase):
+    """Schema lint findings."""
 
-    def counts(self) -> dict[str, int]:
-        out = {ERROR: 0, WARNING: 0, INFO: 0}
-        for f in self:
-            out[f.severity] += 1
-        return out
-
-    def summary(self) -> str:
-        c = self.counts()
-        if not self:
-            return "no findings"
-        return f"{c[ERROR]} error{'s' if c[ERROR] != 1 else ''}, {c[WARNING]} warning{'s' if c[WARNING] != 1 else ''}, " \
-               f"{c[INFO]} note{'s' if c[INFO] != 1 else ''}"
-
-    def text(self) -> str:
-        return "\n".join(f.text() for f in self) if self else "No lint findings."
-
-    def to_json(self) -> str:
-        return json.dumps([asdict(f) for f in self], indent=2)
-
-    def _repr_html_(self) -> str:
-        import html
-
-        if not self:
-            return "<p>No lint findings.</p>"
-        colours = {ERROR: "#c5221f", WARNING: "#b06000", INFO: "#1a4f8b"}
-        rows = "".join(
-            f'<tr><td style="color:{colours[f.severity]}">{f.severity}</td><td>{f.rule}</td>'
-            f"<td>{html.escape(f.table)}{'.' + html.escape(f.column) if f.column else ''}</td>"
-            f"<td>{html.escape(f.message)}</td><td><code>{html.escape(f.fix or '')}</code></td></tr>" for f in self)
-        return (f"<p><b>Lint:</b> {html.escape(self.summary())}</p><table><thead><tr><th>severity</th><th>rule</th>"
-                f"<th>where</th><th>finding</th><th>fix</th></tr></thead><tbody>{rows}</tbody></table>")
-
-    def __repr__(self) -> str:
-        return self.text()
+    headers = ("where", "finding", "fix")
 
 
 def lint(schema: Schema, *, dialect: str | None = None, expected_rows: int | float | dict | None = None,
@@ -120,8 +88,7 @@ def lint(schema: Schema, *, dialect: str | None = None, expected_rows: int | flo
         for f in check():
             if not ignore or f.rule not in ignore:
                 findings.append(f)
-    order = {ERROR: 0, WARNING: 1, INFO: 2}
-    findings.sort(key=lambda f: (order[f.severity], f.rule, f.table, f.column or ""))
+    findings.sort()
     return findings
 
 
@@ -415,7 +382,7 @@ class _Linter:
             for fk in table.foreign_keys:
                 if fk.ref_table != table.key:
                     graph.setdefault(table.key, set()).add(fk.ref_table)
-        for cycle in _cycles(graph):
+        for cycle in cycles(graph):
             table = self.schema.tables[cycle[0]]
             path = " → ".join(cycle + [cycle[0]])
             fix = "-- make one foreign key in the cycle nullable (insert, then update)"
@@ -483,67 +450,3 @@ def _singular(word: str) -> str:
     if word.endswith("s") and not word.endswith("ss"):
         return word[:-1]
     return word
-
-
-def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected components with more than one table (Tarjan), each as one cycle path."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    out: list[list[str]] = []
-    counter = [0]
-
-    def connect(v: str) -> None:
-        work = [(v, iter(sorted(graph.get(v, ()))))]
-        index[v] = low[v] = counter[0]
-        counter[0] += 1
-        stack.append(v)
-        on_stack.add(v)
-        while work:
-            node, children = work[-1]
-            for w in children:
-                if w not in index:
-                    index[w] = low[w] = counter[0]
-                    counter[0] += 1
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, iter(sorted(graph.get(w, ())))))
-                    break
-                if w in on_stack:
-                    low[node] = min(low[node], index[w])
-            else:
-                work.pop()
-                if work:
-                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
-                if low[node] == index[node]:
-                    component = []
-                    while True:
-                        w = stack.pop()
-                        on_stack.discard(w)
-                        component.append(w)
-                        if w == node:
-                            break
-                    if len(component) > 1:
-                        out.append(_path(sorted(component), graph))
-
-    for v in sorted(graph):
-        if v not in index:
-            connect(v)
-    return out
-
-
-def _path(component: list[str], graph: dict[str, set[str]]) -> list[str]:
-    """A cycle through the component, starting at its first table (for a readable message)."""
-    members = set(component)
-    start = component[0]
-    path = [start]
-    seen = {start}
-    node = start
-    while True:
-        nxt = next((w for w in sorted(graph.get(node, ())) if w in members and w not in seen), None)
-        if nxt is None:
-            return path
-        path.append(nxt)
-        seen.add(nxt)
-        node = nxt

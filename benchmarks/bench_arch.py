@@ -1,0 +1,44 @@
+"""Architecture rendering: a 200-node, 400-edge spec to self-contained SVG (target: at most 3 s),
+and the number of embedded images for 50 nodes of 8 kinds (target: exactly 8)."""
+
+from __future__ import annotations
+
+import random
+
+from common import measure, report
+
+KINDS = ["service", "worker", "postgres", "redis", "kafka", "api-gateway", "prometheus", "object-storage",
+         "elasticsearch", "rabbitmq", "load-balancer", "function"]
+
+
+def spec(nodes: int, edges: int, kinds: list[str], seed: int = 3) -> dict:
+    rng = random.Random(seed)
+    groups = [{"id": f"g{i}", "label": f"Domain {i}"} for i in range(8)]
+    node_list = [{"id": f"n{i}", "label": f"Component {i}", "kind": kinds[i % len(kinds)], "group": f"g{i % 8}",
+                  "replicas": 1 + i % 3} for i in range(nodes)]
+    edge_list = []
+    for _ in range(edges):
+        a, b = rng.sample(range(nodes), 2)
+        edge_list.append({"source": f"n{a}", "target": f"n{b}", "mode": rng.choice(["sync", "async"]),
+                          "label": rng.choice(["", "REST", "gRPC", "events"])})
+    return {"title": "Benchmark", "nodes": node_list, "edges": edge_list, "groups": groups}
+
+
+def main() -> None:
+    from workbench.architecture import Architecture
+
+    rows = []
+    big = Architecture.from_dict(spec(200, 400, KINDS))
+    findings = big.lint()
+    m = measure(lambda: big.render(findings=findings), repeat=3)
+    rows.append({"case": "200 nodes, 400 edges → SVG (lint highlights on)", "median_s": m["median_s"],
+                 "max_s": m["max_s"], "images": big.render().count("<image")})
+    small = Architecture.from_dict(spec(50, 60, KINDS[:8]))
+    m = measure(lambda: small.render(), repeat=5)
+    rows.append({"case": "50 nodes of 8 kinds → SVG", "median_s": m["median_s"], "max_s": m["max_s"],
+                 "images": small.render().count("<image")})
+    report("architecture", rows, notes=["targets: 200/400 in at most 3 s; 50 nodes of 8 kinds embed exactly 8 images"])
+
+
+if __name__ == "__main__":
+    main()
