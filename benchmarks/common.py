@@ -30,7 +30,9 @@ def measure(fn: Callable[[], object], *, repeat: int = 5, warmup: int = 1) -> di
 
 def report(name: str, rows: list[dict], *, notes: list[str] | None = None) -> None:
     """Print rows (dicts with 'case' and numbers) as a table and save them as JSON."""
-    keys = [k for k in rows[0] if k != "case"]
+    keys = []
+    for row in rows:
+        keys += [k for k in row if k != "case" and k not in keys]
     width = max(len(r["case"]) for r in rows)
     print(f"\n{name}")
     print(f"{'case':<{width}}  " + "  ".join(f"{k:>14}" for k in keys))

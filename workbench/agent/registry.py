@@ -69,12 +69,23 @@ class ToolContext:
     """What a running tool may use: the design, a way to show artifacts, and session settings."""
 
     def __init__(self, *, design: Any = None, show: Callable[[Any], None] | None = None,
-                 turn_id: int | None = None, bash_enabled: bool = False, notice: Callable[[str], None] | None = None):
+                 turn_id: int | None = None, bash_enabled: bool = False, notice: Callable[[str], None] | None = None,
+                 labs: Any = None):
         self.design = design
         self._show = show
         self.turn_id = turn_id
         self.bash_enabled = bash_enabled
         self._notice = notice
+        self._labs = labs
+
+    @property
+    def labs(self):
+        """The session's lab databases (created on first use)."""
+        if self._labs is None:
+            from ..design.labs import DesignLabs
+
+            self._labs = DesignLabs()
+        return self._labs
 
     def show(self, obj: Any) -> None:
         """Display an artifact inline (a no-op where nothing displays)."""

@@ -84,7 +84,8 @@ class Architect:
                  model: str | None = None, tools: ToolRegistry | None = None, client: Any = None,
                  reporter: Any = None, base_url: str | None = None, api_key: str | None = None, bash: bool = False,
                  max_steps: int | None = None, budget_usd: float | None = None,
-                 max_tokens: int | None = None, note: str | None = None, scripted: bool = False) -> None:
+                 max_tokens: int | None = None, note: str | None = None, scripted: bool = False,
+                 labs: Any = None) -> None:
         from ..design.design import Design
 
         self.design = design if isinstance(design, Design) else Design(str(design))
@@ -102,6 +103,7 @@ class Architect:
         self.max_tokens = max_tokens or int(os.environ.get("WORKBENCH_MAX_TOKENS") or 8192)
         self.note = note  # shown at the start of each turn, e.g. "scripted model"
         self.scripted = scripted  # answers from a script: tokens are counted, nothing is charged
+        self.labs = labs  # lab databases shared with the notebook (created on first use otherwise)
 
     # -- configuration ---------------------------------------------------------------------
     @property
@@ -175,8 +177,12 @@ class Architect:
         renderer.begin_turn(design=design.name, agent=agent.name, model=model, note=self.note)
         if self._reporter is not None:
             self._reporter.listener = renderer.notice
+        if self.labs is None:
+            from ..design.labs import DesignLabs
+
+            self.labs = DesignLabs()
         ctx = ToolContext(design=design, show=renderer.show, turn_id=turn_id, bash_enabled=self.bash,
-                          notice=renderer.notice)
+                          notice=renderer.notice, labs=self.labs)
 
         def store(msg: dict) -> None:
             pending_store.append(msg)

@@ -151,9 +151,81 @@ ARCHITECTURE_TOOLS = [
 ]
 
 
+# -- lab ---------------------------------------------------------------------------------------
+def run_sql(ctx: ToolContext, sql: str, database: str = "sandbox", params: dict | None = None) -> str:
+    """Run SQL on the design's lab database; show the result; return rows, timing and plan compactly."""
+    lab = ctx.labs.get(ctx.design, database)
+    result = lab.run(sql, params, explain=True)  # explained when the last statement reads
+    ctx.show(result)
+    ctx.design.add_version("query", database, {
+        "sql": sql, "database": database, "params": params, "rows": len(result.rows), "columns": result.columns,
+        "first_rows": [list(map(_jsonable, r)) for r in result.rows[:20]], "timings_ms": [t * 1000 for t in result.timings],
+        "plan": result.plan.summary() if result.plan is not None else None}, summary=result.timing_line(),
+        turn_id=ctx.turn_id)
+    return f"On the {database} lab ({lab.dialect}):\n" + result.for_model()
+
+
+def run_experiment(ctx: ToolContext, workload: list, variants: list | None = None, rows: int = 10_000,
+                   repeat: int = 20, database: str = "sandbox", name: str | None = None) -> str:
+    """Compare schema variants on identical data; show table, chart and plans; store the experiment."""
+    from ..errors import LabError
+
+    if ctx.design.schema() is None:
+        raise LabError("The design has no schema yet: propose one with propose_schema before experimenting.")
+    lab = ctx.labs.get(ctx.design, database)
+    comparison = lab.compare(workload, variants, rows=rows, repeat=repeat, progress=False)
+    ctx.show(comparison)
+    label = name or ", ".join(v["name"] for v in variants or []) or "baseline"
+    body = {"input": {"workload": workload, "variants": variants or [], "rows": rows, "repeat": repeat,
+                      "database": database}, **comparison.to_dict()}
+    version = ctx.design.add_version("experiment", label, body,
+                                     summary=comparison.summary().splitlines()[0], turn_id=ctx.turn_id)
+    return f"Experiment {label!r} v{version} stored.\n" + comparison.for_model()
+
+
+def _jsonable(value):
+    import datetime
+    import decimal
+
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, datetime.date | datetime.datetime | datetime.time):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+_DATABASE = {"type": "string", "enum": ["sandbox", "postgres", "mysql"],
+             "description": "sandbox (SQLite, default), postgres or mysql: a lab with the design's schema and data"}
+LAB_TOOLS = [
+    Tool("run_sql",
+         "Run SQL on a lab database that holds the design's newest schema and synthetic data (1,000 rows per table "
+         "by default). Returns row count, the first rows, the timing and, for queries, the plan (full scan or "
+         "index lookup, per table). Use :name parameters; values are drawn from the data when not given.",
+         {"type": "object", "properties": {"sql": {"type": "string", "minLength": 1}, "database": _DATABASE,
+                                           "params": {"type": "object"}},
+          "required": ["sql"], "additionalProperties": False}, run_sql, DESIGN),
+    Tool("run_experiment",
+         "Measure a workload on schema variants (extra DDL such as an index) with identical synthetic data: "
+         "p50/p95/max per query and variant, ratios against the baseline, and the plans side by side.",
+         {"type": "object", "properties": {
+             "workload": {"type": "array", "minItems": 1, "items": {
+                 "type": "object", "properties": {"name": {"type": "string"}, "sql": {"type": "string"}},
+                 "required": ["name", "sql"]}},
+             "variants": {"type": "array", "items": {"type": "object", "properties": {
+                 "name": {"type": "string"}, "ddl": {"type": "string"}}, "required": ["name", "ddl"]}},
+             "rows": {"type": "integer", "minimum": 1, "maximum": 1_000_000,
+                      "description": "rows per table (default 10,000)"},
+             "repeat": {"type": "integer", "minimum": 1, "maximum": 1000},
+             "database": _DATABASE, "name": {"type": "string"}},
+          "required": ["workload"], "additionalProperties": False}, run_experiment, DESIGN),
+]
+
+
 def builtin_registry() -> ToolRegistry:
     """A new registry holding every built-in tool."""
     registry = ToolRegistry()
-    for tool in SCHEMA_TOOLS + ARCHITECTURE_TOOLS + FILE_TOOLS:
+    for tool in SCHEMA_TOOLS + ARCHITECTURE_TOOLS + LAB_TOOLS + FILE_TOOLS:
         registry.add(Tool(tool.name, tool.description, tool.input_schema, tool.func, tool.group))
     return registry

@@ -44,7 +44,7 @@ def _table(headers: list[str], rows: list[list[Any]]) -> dict[str, str]:
 
 @magics_class
 class WorkbenchMagics(Magics):
-    """%%architect, %architect, %%schema, %er, %%arch and %design."""
+    """%%architect, %architect, %%schema, %er, %%arch, %%lab and %design."""
 
     def __init__(self, shell: Any, state: KernelState | None = None) -> None:
         super().__init__(shell)
@@ -264,6 +264,40 @@ class WorkbenchMagics(Magics):
 
         display(ArchitectureReport(architecture, title=f"Architecture {name} v{version}", previous=previous,
                                    version=version))
+
+    # -- %%lab ---------------------------------------------------------------------------------
+    @magic_arguments()
+    @argument("--db", default="sandbox",
+              help="sandbox (SQLite, default), postgres, mysql (a namespace on the server), or a database URL "
+                   "(read-only unless --write)")
+    @argument("--rows", type=int, help="rebuild the lab with this many synthetic rows per table")
+    @argument("--explain", action="store_true", help="show the query plan")
+    @argument("--repeat", type=int, default=1, help="run N times and report p50/p95/max")
+    @argument("-o", "--output", metavar="VAR", help="bind the result DataFrame to VAR")
+    @argument("--write", action="store_true", help="allow writes to a database given by URL")
+    @argument("-d", "--design", help="design (default: the current one)")
+    @cell_magic
+    def lab(self, line: str, cell: str) -> None:
+        """SQL in the cell → rows, timings and plans from the design's lab database."""
+        args = parse_argstring(self.lab, line)
+        if not cell.strip():
+            raise UsageError("Write SQL below %%lab, e.g. SELECT count(*) FROM orders.")
+        if args.repeat < 1:
+            raise UsageError("--repeat must be at least 1.")
+        if args.rows is not None and args.rows < 0:
+            raise UsageError("--rows must be 0 or more.")
+        if args.output and not args.output.isidentifier():
+            raise UsageError(f"-o {args.output!r}: give a Python variable name.")
+        if "://" in args.db:
+            lab = self.state.user_lab(args.db, write=args.write)
+        else:
+            lab = self.state.labs.get(self.state.design(args.design), args.db, rows=args.rows)
+        result = lab.run(cell, repeat=args.repeat, explain=args.explain)
+        if args.output:
+            self.shell.user_ns[args.output] = result.df
+        from IPython.display import display
+
+        display(result)
 
     # -- %design ---------------------------------------------------------------------------------
     @line_magic

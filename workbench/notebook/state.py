@@ -23,7 +23,8 @@ class KernelState:
         self._tools = None
         self._client: tuple[Any, Any] | None = None
         self._fake = None
-        self.bound: dict[str, Any] = {}  # last artifacts shown, by kind (for widgets and %er)
+        self._labs = None
+        self._user_labs: dict[tuple[str, bool], Any] = {}  # databases opened with %%lab --db URL
 
     @property
     def tools(self):
@@ -32,6 +33,24 @@ class KernelState:
 
             self._tools = default_tools()
         return self._tools
+
+    @property
+    def labs(self):
+        """The design labs of this kernel (sandboxes and server namespaces)."""
+        if self._labs is None:
+            from ..design.labs import DesignLabs
+
+            self._labs = DesignLabs()
+        return self._labs
+
+    def user_lab(self, url: str, *, write: bool):
+        """A database the user named (read-only unless write), kept open for the kernel."""
+        from ..lab.lab import Lab
+
+        key = (url, write)
+        if key not in self._user_labs:
+            self._user_labs[key] = Lab(url, write=write)
+        return self._user_labs[key]
 
     def design(self, name: str | None = None):
         from ..design.design import Design
@@ -86,7 +105,12 @@ class KernelState:
         client, reporter, note = self.client()
         return Architect(design, model=model, tools=self.tools, client=client, reporter=reporter,
                          bash=bash or self.bash_enabled, max_steps=max_steps, budget_usd=budget, note=note,
-                         scripted=note is not None)
+                         scripted=note is not None, labs=self.labs)
 
     def close(self) -> None:
         self._stop_fake()
+        if self._labs is not None:
+            self._labs.close()
+        for lab in self._user_labs.values():
+            lab.close()
+        self._user_labs.clear()

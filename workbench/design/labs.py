@@ -1,0 +1,112 @@
+"""The labs of a session, per design: the design's sandbox, and server namespaces on demand.
+
+The sandbox is a SQLite file in the design's folder that holds the design's newest schema
+and synthetic rows; it is rebuilt when the schema gets a new version or other row counts are
+asked for, and survives kernel restarts otherwise. Server labs (postgres, mysql) are fresh
+namespaces, dropped when the session closes them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..errors import LabError
+
+DEFAULT_ROWS = 1000
+MARKER = "_workbench_lab"
+NAMES = {"sandbox": "sandbox", "sqlite": "sandbox", "postgres": "postgres", "postgresql": "postgres",
+         "pg": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+
+
+class DesignLabs:
+    """Lab databases by (design, database), kept open for the session."""
+
+    def __init__(self) -> None:
+        self._labs: dict[tuple[str, str], tuple[Any, str]] = {}
+
+    def get(self, design: Any, database: str | None = "sandbox", *, rows: int | dict | None = None,
+            seed: int = 42) -> Any:
+        """The lab for `database` ('sandbox', 'postgres' or 'mysql') with the design's newest schema, seeded."""
+        from ..lab.lab import Lab
+
+        key_name = NAMES.get((database or "sandbox").lower())
+        if key_name is None:
+            raise LabError(f"Unknown lab database {database!r}.",
+                           hint="Use sandbox (SQLite), postgres or mysql; open other databases with Lab(url).")
+        schema = design.schema()
+        version = design.latest("schema")["version"] if schema is not None else 0
+        wanted_rows = rows if rows is not None else DEFAULT_ROWS
+        stamp = json.dumps({"schema": schema.name if schema is not None else None, "version": version,
+                            "rows": wanted_rows, "seed": seed}, sort_keys=True)
+        key = (design.name, key_name)
+        cached = self._labs.get(key)
+        if cached is not None and (cached[1] == stamp or rows is None and _same_schema(cached[1], stamp)):
+            return cached[0]
+        if cached is not None:
+            cached[0].close()
+            del self._labs[key]
+        if key_name == "sandbox":
+            path = design.home / "designs" / design.name / "lab" / "sandbox.db"
+            lab = Lab(None, path=path, name=design.name)
+            previous = _read_marker(lab)
+            if previous is not None and (previous == stamp or rows is None and _same_schema(previous, stamp)):
+                lab.schema = _flat(schema)
+                self._labs[key] = (lab, previous)
+                return lab
+            lab.close()
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                path.with_name(path.name + suffix).unlink(missing_ok=True)
+            lab = Lab(None, path=path, name=design.name)
+        else:
+            lab = Lab(key_name, name=design.name)
+        try:
+            if schema is not None:
+                lab.load(schema)
+                lab.seed(wanted_rows, seed=seed)
+            _write_marker(lab, stamp)
+        except BaseException:
+            lab.close()
+            if key_name == "sandbox":
+                path.unlink(missing_ok=True)
+            raise
+        self._labs[key] = (lab, stamp)
+        return lab
+
+    def close(self) -> None:
+        for lab, _ in self._labs.values():
+            lab.close()
+        self._labs.clear()
+
+
+def _flat(schema):
+    from ..lab.lab import flatten
+
+    return flatten(schema) if schema is not None else None
+
+
+def _same_schema(a: str, b: str) -> bool:
+    x, y = json.loads(a), json.loads(b)
+    return (x["schema"], x["version"]) == (y["schema"], y["version"])
+
+
+def _read_marker(lab: Any) -> str | None:
+    try:
+        row = lab.connection().execute(f"SELECT stamp FROM {MARKER}").fetchone()
+        return row[0] if row else None
+    except Exception:  # noqa: BLE001 - no marker: a fresh or foreign file
+        return None
+
+
+def _write_marker(lab: Any, stamp: str) -> None:
+    conn = lab.connection()
+    cursor = conn.cursor()
+    try:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {MARKER} (stamp TEXT NOT NULL)")
+        cursor.execute(f"DELETE FROM {MARKER}")
+        marker = "?" if lab.dialect == "sqlite" else "%s"
+        cursor.execute(f"INSERT INTO {MARKER} (stamp) VALUES ({marker})", (stamp,))
+        if lab.dialect == "mysql":
+            conn.commit()
+    finally:
+        cursor.close()

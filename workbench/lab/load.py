@@ -1,0 +1,110 @@
+"""Bulk loading generated rows: executemany on SQLite and MySQL/MariaDB, COPY on PostgreSQL.
+
+Rows go in through the DB-API connection of the lab, inside the caller's transaction.
+Values arrive as numpy arrays (None in object arrays marks NULL) and are converted once per
+column, not once per value: datetimes to ISO text, booleans per dialect, decimals as text
+with their scale for COPY.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..schema.names import qualified, quote
+
+BATCH = 50_000
+
+
+def _python(values: np.ndarray, dialect: str) -> list:
+    """A column as Python values the driver accepts."""
+    if values.dtype.kind == "M":
+        unit = "D" if values.dtype == np.dtype("datetime64[D]") else "s"
+        text = np.datetime_as_string(values, unit=unit)
+        return [t.replace("T", " ") for t in text.tolist()] if unit == "s" else text.tolist()
+    if values.dtype.kind == "b":
+        return values.astype(np.int8).tolist() if dialect != "postgres" else values.tolist()
+    if values.dtype.kind == "O":
+        out = values.tolist()
+        if any(isinstance(v, np.datetime64) for v in out[:50]):
+            return [None if v is None else str(v).replace("T", " ") for v in out]
+        if any(isinstance(v, bool | np.bool_) for v in out[:50]):
+            return [None if v is None else int(v) for v in out]
+        return out
+    return values.tolist()
+
+
+def _copy_text(values: np.ndarray) -> list[str]:
+    """A column as PostgreSQL COPY text fields (\\N for NULL)."""
+    if values.dtype.kind == "M":
+        unit = "D" if values.dtype == np.dtype("datetime64[D]") else "s"
+        return np.datetime_as_string(values, unit=unit).tolist()
+    if values.dtype.kind == "b":
+        return np.where(values, "t", "f").tolist()
+    if values.dtype.kind in "iu":
+        return values.astype(str).tolist()
+    if values.dtype.kind == "f":
+        return [repr(v) for v in values.tolist()]
+    out = []
+    for v in values.tolist():
+        if v is None:
+            out.append("\\N")
+        elif isinstance(v, bool):
+            out.append("t" if v else "f")
+        elif isinstance(v, bytes):
+            out.append("\\\\x" + v.hex())
+        else:
+            s = str(v)
+            if "\\" in s or "\t" in s or "\n" in s or "\r" in s:
+                s = s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+            out.append(s)
+    return out
+
+
+def insert(conn: Any, dialect: str, table_key: str, columns: dict[str, np.ndarray], n: int,
+           progress: Callable[[int], None] | None = None) -> None:
+    """Insert `n` rows of `columns` into a table through a DB-API connection."""
+    if n == 0 or not columns:
+        return
+    names = list(columns)
+    target = qualified(table_key, dialect, namespaces=dialect == "postgres")
+    column_list = ", ".join(quote(c, dialect) for c in names)
+    if dialect == "postgres":
+        fields = [_copy_text(columns[c]) for c in names]
+        with conn.cursor() as cursor, cursor.copy(f"COPY {target} ({column_list}) FROM STDIN") as copy:
+            for start in range(0, n, BATCH):
+                end = min(n, start + BATCH)
+                chunk = "\n".join("\t".join(row) for row in zip(*(f[start:end] for f in fields), strict=True)) + "\n"
+                copy.write(chunk)
+                if progress:
+                    progress(end - start)
+        return
+    marker = "?" if dialect == "sqlite" else "%s"
+    sql = f"INSERT INTO {target} ({column_list}) VALUES ({', '.join([marker] * len(names))})"
+    lists = [_python(columns[c], dialect) for c in names]
+    cursor = conn.cursor()
+    try:
+        for start in range(0, n, BATCH):
+            end = min(n, start + BATCH)
+            cursor.executemany(sql, zip(*(lst[start:end] for lst in lists), strict=True))
+            if progress:
+                progress(end - start)
+    finally:
+        cursor.close()
+
+
+def update(conn: Any, dialect: str, table_key: str, set_columns: list[str], set_values: list[np.ndarray],
+           key_columns: list[str], key_values: list[np.ndarray]) -> None:
+    """Set `set_columns` on the rows with the given keys (the second half of cycle breaking)."""
+    target = qualified(table_key, dialect, namespaces=dialect == "postgres")
+    marker = "?" if dialect == "sqlite" else "%s"
+    sets = ", ".join(f"{quote(c, dialect)} = {marker}" for c in set_columns)
+    where = " AND ".join(f"{quote(c, dialect)} = {marker}" for c in key_columns)
+    rows = zip(*(_python(v, dialect) for v in set_values), *(_python(v, dialect) for v in key_values), strict=True)
+    cursor = conn.cursor()
+    try:
+        cursor.executemany(f"UPDATE {target} SET {sets} WHERE {where}", list(rows))
+    finally:
+        cursor.close()
