@@ -25,6 +25,8 @@ from ..errors import LabError, ReadOnlyError, SeedError, SQLError
 from ..schema.model import Schema
 from .plans import Plan, mysql_plan, postgres_plan, sqlite_plan
 
+# a throwaway sandbox: no fsync, journal in memory (ROLLBACK still works), a large page cache
+SANDBOX_PRAGMAS = ("journal_mode=MEMORY", "synchronous=OFF", "cache_size=-100000", "temp_store=MEMORY")
 READING = {"SELECT", "WITH", "EXPLAIN", "SHOW", "VALUES", "TABLE", "DESCRIBE", "DESC"}
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_ROW_CAP = 10_000
@@ -134,8 +136,8 @@ class Lab:
             else:
                 conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
                 if self.kind == "sandbox":  # throwaway: durability is not the point, rollback still works
-                    conn.execute("PRAGMA journal_mode=MEMORY")
-                    conn.execute("PRAGMA synchronous=OFF")
+                    for pragma in SANDBOX_PRAGMAS:
+                        conn.execute(f"PRAGMA {pragma}")
                 conn.execute("PRAGMA foreign_keys=ON")
             self._conn = conn
             return conn
@@ -333,33 +335,38 @@ class Lab:
         plan = SeedPlan(self.schema, counts)
         generator = Generator(self.schema, plan, seed=seed, distribution=distribution)
         started = time.perf_counter()
-        tables = generator.run()
         conn = self.connection()
-        total = sum(d.n for d in tables)
+        total = sum(counts[t.key] for t in plan.order)
         bar = _progress(total, progress)
         loaded: dict[str, int] = {}
-        strict = [d for d in generator.deferred if not d.nullable]
-        timings = {"generate_s": time.perf_counter() - started}
+        strict = [] if generator.streamable else None
+        if generator.streamable:
+            batches = _pipeline(generator, self.dialect)  # generation runs ahead on a second thread
+        else:
+            tables = generator.run()
+            strict = [d for d in generator.deferred if not d.nullable]
+            batches = iter([(d, L.prepare(self.dialect, d.table.key, d.columns, d.n)) for d in tables])
         try:
             self._begin(conn)
             self._clear(conn, plan.order)
-            load_started = time.perf_counter()
             identity = self._identity_always(conn, plan.order, on=False)
             suspended = self._suspend(conn, strict)
-            for data in tables:
+            for data, prepared in batches:
                 try:
-                    L.insert(conn, self.dialect, data.table.key, data.columns, data.n, bar.update if bar else None)
+                    L.write(conn, self.dialect, prepared, bar.update if bar else None)
                 except Exception as exc:
                     raise SeedError(f"Loading {data.n:,} rows into {data.table.key} failed: {_first(exc)}",
                                     hint="Nothing was kept: the seed was rolled back.") from None
                 loaded[data.table.key] = data.n
+            if generator.streamable:
+                generator.complete()
             for d in generator.deferred:
                 if d.nullable and d.values:
                     L.update(conn, self.dialect, d.table.key, list(d.fk.columns), d.values, list(d.key_columns),
                              d.key_values)
             self._restore(conn, suspended)
             self._identity_always(conn, identity, on=True)
-            timings["load_s"] = time.perf_counter() - load_started
+            timings = {"generate_and_load_s": time.perf_counter() - started}
             check_started = time.perf_counter()
             violations = self.fk_check(conn)
             timings["check_s"] = time.perf_counter() - check_started
@@ -512,6 +519,8 @@ class Lab:
                     cursor.execute(f"ANALYZE TABLE {names}")
                     cursor.fetchall()
             else:
+                if self.dialect == "sqlite":
+                    cursor.execute("PRAGMA analysis_limit=1000")  # sampled statistics: enough for plans
                 cursor.execute("ANALYZE")
         finally:
             cursor.close()
@@ -666,8 +675,40 @@ class Lab:
             conn.set_progress_handler(None, 0)
 
 
+def _pipeline(generator, dialect: str):
+    """(table data, prepared rows) in load order, generated and converted on a worker thread.
+
+    The database driver releases the GIL while it writes, so the next table is generated while
+    the current one goes in. An error in the worker is raised here, in the caller's thread.
+    """
+    import queue
+    import threading
+
+    from . import load as L
+
+    out: queue.Queue = queue.Queue(maxsize=2)
+    done = object()
+
+    def work() -> None:
+        try:
+            for data in generator.stream():
+                out.put((data, L.prepare(dialect, data.table.key, data.columns, data.n)))
+            out.put(done)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            out.put(exc)
+
+    threading.Thread(target=work, name="seed-generator", daemon=True).start()
+    while True:
+        item = out.get()
+        if item is done:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
 class SeedReport(dict):
-    """Rows per table (a dict), with the time split into generation, load, FK check and ANALYZE."""
+    """Rows per table (a dict), with the time split into generation + load, FK check and ANALYZE."""
 
     def __init__(self, rows: dict[str, int], timings: dict[str, float], dialect: str, distribution: str,
                  seed: int) -> None:
@@ -688,8 +729,8 @@ class SeedReport(dict):
     def summary(self) -> str:
         t = self.timings
         return (f"{self.total_rows:,} rows in {len(self)} tables on {self.dialect} in {self.seconds:.2f} s "
-                f"(generate {t.get('generate_s', 0):.2f}, load {t.get('load_s', 0):.2f}, FK check "
-                f"{t.get('check_s', 0):.2f}, analyze {t.get('analyze_s', 0):.2f}); {self.distribution}, seed {self.seed}")
+                f"(generate + load {t.get('generate_and_load_s', 0):.2f}, FK check {t.get('check_s', 0):.2f}, "
+                f"analyze {t.get('analyze_s', 0):.2f}); {self.distribution}, seed {self.seed}")
 
     def __repr__(self) -> str:
         return self.summary()

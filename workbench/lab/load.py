@@ -9,6 +9,7 @@ with their scale for COPY.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -63,36 +64,61 @@ def _copy_text(values: np.ndarray) -> list[str]:
     return out
 
 
-def insert(conn: Any, dialect: str, table_key: str, columns: dict[str, np.ndarray], n: int,
-           progress: Callable[[int], None] | None = None) -> None:
-    """Insert `n` rows of `columns` into a table through a DB-API connection."""
-    if n == 0 or not columns:
-        return
+@dataclass
+class Prepared:
+    """Rows of one table, converted for the driver (lists per column, or COPY text chunks)."""
+
+    table_key: str
+    columns: list[str]
+    n: int
+    lists: list[list] | None = None
+    chunks: list[tuple[int, str]] | None = None
+
+
+def prepare(dialect: str, table_key: str, columns: dict[str, np.ndarray], n: int) -> Prepared:
+    """Convert generated columns once, ahead of the insert (this can run on another thread)."""
     names = list(columns)
-    target = qualified(table_key, dialect, namespaces=dialect == "postgres")
-    column_list = ", ".join(quote(c, dialect) for c in names)
     if dialect == "postgres":
         fields = [_copy_text(columns[c]) for c in names]
-        with conn.cursor() as cursor, cursor.copy(f"COPY {target} ({column_list}) FROM STDIN") as copy:
-            for start in range(0, n, BATCH):
-                end = min(n, start + BATCH)
-                chunk = "\n".join("\t".join(row) for row in zip(*(f[start:end] for f in fields), strict=True)) + "\n"
-                copy.write(chunk)
-                if progress:
-                    progress(end - start)
-        return
-    marker = "?" if dialect == "sqlite" else "%s"
-    sql = f"INSERT INTO {target} ({column_list}) VALUES ({', '.join([marker] * len(names))})"
-    lists = [_python(columns[c], dialect) for c in names]
-    cursor = conn.cursor()
-    try:
+        chunks = []
         for start in range(0, n, BATCH):
             end = min(n, start + BATCH)
-            cursor.executemany(sql, zip(*(lst[start:end] for lst in lists), strict=True))
+            text = "\n".join("\t".join(row) for row in zip(*(f[start:end] for f in fields), strict=True)) + "\n"
+            chunks.append((end - start, text))
+        return Prepared(table_key, names, n, chunks=chunks)
+    return Prepared(table_key, names, n, lists=[_python(columns[c], dialect) for c in names])
+
+
+def write(conn: Any, dialect: str, prepared: Prepared, progress: Callable[[int], None] | None = None) -> None:
+    """Send prepared rows through a DB-API connection (COPY on PostgreSQL, executemany elsewhere)."""
+    if prepared.n == 0 or not prepared.columns:
+        return
+    target = qualified(prepared.table_key, dialect, namespaces=dialect == "postgres")
+    column_list = ", ".join(quote(c, dialect) for c in prepared.columns)
+    if dialect == "postgres":
+        with conn.cursor() as cursor, cursor.copy(f"COPY {target} ({column_list}) FROM STDIN") as copy:
+            for count, text in prepared.chunks:
+                copy.write(text)
+                if progress:
+                    progress(count)
+        return
+    marker = "?" if dialect == "sqlite" else "%s"
+    sql = f"INSERT INTO {target} ({column_list}) VALUES ({', '.join([marker] * len(prepared.columns))})"
+    cursor = conn.cursor()
+    try:
+        for start in range(0, prepared.n, BATCH):
+            end = min(prepared.n, start + BATCH)
+            cursor.executemany(sql, zip(*(lst[start:end] for lst in prepared.lists), strict=True))
             if progress:
                 progress(end - start)
     finally:
         cursor.close()
+
+
+def insert(conn: Any, dialect: str, table_key: str, columns: dict[str, np.ndarray], n: int,
+           progress: Callable[[int], None] | None = None) -> None:
+    """Insert `n` rows of `columns` into a table through a DB-API connection."""
+    write(conn, dialect, prepare(dialect, table_key, columns, n), progress)
 
 
 def update(conn: Any, dialect: str, table_key: str, set_columns: list[str], set_values: list[np.ndarray],

@@ -145,14 +145,28 @@ class Generator:
         self.data: dict[str, TableData] = {}
         self.deferred: list[Deferred] = []
 
+    @property
+    def streamable(self) -> bool:
+        """Tables can be loaded as they are generated unless a NOT NULL cycle needs every table first."""
+        return all(nullable for nullable in self.plan.deferred.values())
+
     def run(self) -> list[TableData]:
         """Generate every table (parents first), then the deferred foreign keys' values."""
         tables = [self.table(table) for table in self.plan.order]
+        self.complete()
+        return tables
+
+    def stream(self):
+        """Tables one by one, in load order (only when streamable); call complete() afterwards."""
+        for table in self.plan.order:
+            yield self.table(table)
+
+    def complete(self) -> None:
+        """The deferred foreign keys' values; strict ones go into the generated rows."""
         self._fill_deferred()
-        for d in self.deferred:  # strict ones go in with their values
+        for d in self.deferred:
             if not d.nullable:
                 self._set(d)
-        return tables
 
     def finish(self) -> None:
         """After the load and the updates: the generated data shows what the tables hold."""
@@ -345,7 +359,12 @@ class Generator:
         mask = rng.random(len(values)) < fraction
         if not mask.any():
             return values
-        out = values.astype(object)
+        if values.dtype.kind == "M":  # as ISO text: object arrays of datetimes would be adapted one by one
+            unit = "D" if values.dtype == np.dtype("datetime64[D]") else "s"
+            text = np.datetime_as_string(values, unit=unit)
+            out = np.char.replace(text, "T", " ").astype(object) if unit == "s" else text.astype(object)
+        else:
+            out = values.astype(object)
         out[mask] = None
         return out
 
