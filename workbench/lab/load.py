@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..schema.names import qualified, quote
+from .values import iso_text
 
 BATCH = 50_000
 
@@ -22,9 +23,7 @@ BATCH = 50_000
 def _python(values: np.ndarray, dialect: str) -> list:
     """A column as Python values the driver accepts."""
     if values.dtype.kind == "M":
-        unit = "D" if values.dtype == np.dtype("datetime64[D]") else "s"
-        text = np.datetime_as_string(values, unit=unit)
-        return [t.replace("T", " ") for t in text.tolist()] if unit == "s" else text.tolist()
+        return iso_text(values).tolist()
     if values.dtype.kind == "b":
         return values.astype(np.int8).tolist() if dialect != "postgres" else values.tolist()
     if values.dtype.kind == "O":
@@ -40,14 +39,19 @@ def _python(values: np.ndarray, dialect: str) -> list:
 def _copy_text(values: np.ndarray) -> list[str]:
     """A column as PostgreSQL COPY text fields (\\N for NULL)."""
     if values.dtype.kind == "M":
-        unit = "D" if values.dtype == np.dtype("datetime64[D]") else "s"
-        return np.datetime_as_string(values, unit=unit).tolist()
+        return iso_text(values).tolist()
     if values.dtype.kind == "b":
         return np.where(values, "t", "f").tolist()
     if values.dtype.kind in "iu":
         return values.astype(str).tolist()
     if values.dtype.kind == "f":
         return [repr(v) for v in values.tolist()]
+    if values.dtype.kind == "U":
+        out = values.tolist()
+        joined = "".join(out)
+        if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
+            return _copy_text(values.astype(object))
+        return out
     out = []
     for v in values.tolist():
         if v is None:

@@ -25,7 +25,7 @@ import numpy as np
 from ..errors import SeedError
 from ..schema import types as T
 from ..schema.model import ForeignKey, Schema, Table
-from .values import Constraint, check_constraints, generate
+from .values import Constraint, check_constraints, generate, iso_text
 
 _CREATED = re.compile(r"^(created|inserted|placed|registered|signed_up|joined|opened|ordered|order_date|"
                       r"created_(at|on|date|time)|date_created|creation_date)$", re.I)
@@ -360,9 +360,7 @@ class Generator:
         if not mask.any():
             return values
         if values.dtype.kind == "M":  # as ISO text: object arrays of datetimes would be adapted one by one
-            unit = "D" if values.dtype == np.dtype("datetime64[D]") else "s"
-            text = np.datetime_as_string(values, unit=unit)
-            out = np.char.replace(text, "T", " ").astype(object) if unit == "s" else text.astype(object)
+            out = iso_text(values).astype(object)
         else:
             out = values.astype(object)
         out[mask] = None

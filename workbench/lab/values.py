@@ -167,7 +167,7 @@ def check_constraints(expression: str, dialect: str) -> tuple[dict[str, Constrai
 
 
 def _choose(rng: np.random.Generator, pool: list | tuple, n: int) -> np.ndarray:
-    return np.asarray(pool, dtype=object)[rng.integers(0, len(pool), n)]
+    return np.asarray(pool)[rng.integers(0, len(pool), n)]
 
 
 def _bounded(rng, n, low, high, integer: bool, c: Constraint | None):
@@ -365,6 +365,36 @@ def _text(lower, info, n, rng, index, c, unique):
     if c is not None and c.min_length:
         values = np.char.ljust(values, c.min_length, "x")
     if size:
-        values = np.array([v[-size:] if unique and len(v) > size else v[:size] for v in values], dtype=object) \
-            if unique else np.char.ljust(values, 0).astype(f"<U{size}")
-    return values.astype(object)
+        if not unique:
+            values = values.astype(f"<U{size}")  # cut to the column's width
+        elif (np.char.str_len(values) > size).any():  # unique: keep the distinguishing tail
+            values = np.array([v[-size:] if len(v) > size else v for v in values.tolist()])
+    return values
+
+
+_CLOCK: np.ndarray | None = None
+
+
+def iso_text(values: np.ndarray) -> np.ndarray:
+    """datetime64 values as ISO text ('YYYY-MM-DD' or 'YYYY-MM-DD HH:MM:SS'), vectorised.
+
+    numpy's own datetime_as_string is slow per value; generated values span a few years, so
+    each distinct day and each second of the day is formatted once and the two are joined.
+    """
+    global _CLOCK
+    if values.dtype == np.dtype("datetime64[D]"):
+        return np.datetime_as_string(values, unit="D")
+    seconds = values.astype("datetime64[s]").astype(np.int64)
+    if not seconds.size:
+        return np.array([], dtype="U19")
+    days, clock = np.divmod(seconds, 86_400)
+    low = int(days.min())
+    span = int(days.max()) - low + 1
+    if span > 200_000:  # centuries apart: format directly
+        return np.char.replace(np.datetime_as_string(values, unit="s"), "T", " ")
+    if _CLOCK is None:
+        two = np.char.zfill(np.arange(60).astype(str), 2)
+        _CLOCK = np.char.add(np.char.add(np.char.add(" ", two[:24, None, None]), np.char.add(":", two[None, :, None])),
+                             np.char.add(":", two[None, None, :])).ravel()
+    dates = np.datetime_as_string(np.arange(low, low + span).astype("datetime64[D]"), unit="D")
+    return np.char.add(dates[days - low], _CLOCK[clock])
