@@ -18,7 +18,6 @@ import tempfile
 import time
 
 import anthropic
-
 from common import report
 
 KEY = "sk-ant-bench-0000000000"

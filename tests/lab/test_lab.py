@@ -131,7 +131,7 @@ def test_plans_read_the_same_everywhere(kind):
         lookup = lab.explain("SELECT * FROM orders WHERE customer_id = 7")
         assert lookup.uses_index("ix_orders_customer") and lookup.full_scans() == []
         assert lookup.scans()[0].operation == "index lookup"
-        assert f"index lookup orders via ix_orders_customer" in lookup.summary()
+        assert "index lookup orders via ix_orders_customer" in lookup.summary()
         if kind != "sandbox":
             assert lookup.scans()[0].est_rows is not None  # servers estimate rows
 

@@ -328,7 +328,8 @@ class Lab:
         A failure rolls everything back: the lab is left as it was.
         """
         from . import load as L
-        from .seed import Generator, Plan as SeedPlan, rows_for
+        from .seed import Generator, rows_for
+        from .seed import Plan as SeedPlan
 
         self._writable("seed data")
         if self.schema is None:

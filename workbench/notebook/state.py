@@ -59,7 +59,7 @@ class KernelState:
 
     def use_script(self, path: str | Path) -> str:
         """Answer from a scripted model when no API key is set."""
-        from ..testing.script import ScriptError, ScriptedModel
+        from ..testing.script import ScriptedModel, ScriptError
 
         path = Path(path).expanduser()
         try:

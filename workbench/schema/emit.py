@@ -166,7 +166,7 @@ class _Emitter:
             keyed.update(c for n, c in enumerate(i.columns) if not i.is_expression(n))
         for fk in table.foreign_keys:
             keyed.update(fk.columns)
-        for t, fk in self.schema.foreign_keys():
+        for _table, fk in self.schema.foreign_keys():
             if fk.ref_table == table.key:
                 keyed.update(fk.ref_columns)
         return keyed

@@ -206,7 +206,7 @@ class ERDiagram:
             first = [c for c in shown if c.name.lower() in keep]
             rest = [c for c in shown if c.name.lower() not in keep][: max(0, self.max_columns - len(first))]
             shown = [c for c in table.columns.values() if c in first or c in rest]
-        for index, column in enumerate(table.columns.values()):
+        for column in table.columns.values():
             if column not in shown:
                 continue
             port = self._port(table, column.name)

@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..findings import ERROR, INFO, WARNING
+from ..findings import Findings as FindingsBase
+from ..graphs import cycles
 from . import types as T
 from .model import SERIAL, Column, ForeignKey, Schema, Table
-from ..findings import ERROR, INFO, WARNING
-from ..graphs import cycles
-from ..findings import Findings as FindingsBase
 from .names import MAX_LENGTH, is_reserved, qualified, quote
 
 RULES: dict[str, tuple[str, str]] = {

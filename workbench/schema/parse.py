@@ -17,8 +17,22 @@ from typing import Any
 
 from ..errors import DDLSyntaxError
 from . import types as T
-from .model import (AUTO_INCREMENT, IDENTITY_ALWAYS, IDENTITY_BY_DEFAULT, SERIAL, CheckConstraint, Column, Domain,
-                    Enum, ForeignKey, Index, Schema, Table, UniqueConstraint, View)
+from .model import (
+    AUTO_INCREMENT,
+    IDENTITY_ALWAYS,
+    IDENTITY_BY_DEFAULT,
+    SERIAL,
+    CheckConstraint,
+    Column,
+    Domain,
+    Enum,
+    ForeignKey,
+    Index,
+    Schema,
+    Table,
+    UniqueConstraint,
+    View,
+)
 from .statements import Statement, split_statements, start_column
 
 _STARTERS = {
@@ -30,7 +44,7 @@ _STARTERS = {
     "IF", "RETURN", "LEAVE", "ITERATE", "LOOP", "WHILE", "REPEAT", "CLOSE", "OPEN", "FETCH", "MOVE", "ABORT",
     "RAISE", "PERFORM", "ELSE", "ELSIF", "ELSEIF", "CASE", "OUT", "SOURCE", "SIGNAL", "RESIGNAL", "HANDLER",
     "KILL", "PURGE", "INSTALL", "UNINSTALL", "CHANGE", "STOP", "RESTART", "HELP", "DESCRIBE", "DESC", "CHECK",
-    "CHECKSUM", "REPAIR", "BACKUP", "RESTORE", "ROLE", "SYNC", "TABLE", "XA", "CACHE", "HANDLER",
+    "CHECKSUM", "REPAIR", "BACKUP", "RESTORE", "ROLE", "SYNC", "TABLE", "XA", "CACHE",
 }
 _CREATE_KINDS = {
     "TABLE", "INDEX", "VIEW", "TYPE", "SEQUENCE", "FUNCTION", "PROCEDURE", "TRIGGER", "EXTENSION", "SCHEMA",
@@ -39,7 +53,7 @@ _CREATE_KINDS = {
     "TABLESPACE", "STATISTICS", "TRANSFORM", "ACCESS", "MATERIALIZED", "VIRTUAL", "DEFINER", "ALGORITHM",
     "SQL", "SPATIAL", "FULLTEXT", "UNIQUE", "OR", "TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL",
     "RECURSIVE", "CONSTRAINT", "DEFAULT", "TRUSTED", "PROCEDURAL", "LOGFILE", "RESOURCE", "SPFILE", "PACKAGE",
-    "SYNONYM", "MACRO", "SECRET", "STAGE", "STREAM", "TASK", "WAREHOUSE", "FILE", "INDEX",
+    "SYNONYM", "MACRO", "SECRET", "STAGE", "STREAM", "TASK", "WAREHOUSE", "FILE",
 }
 _KNOWN_CLAUSES = re.compile(r"^(VIRTUAL|STORED|COMPRESSION\s+\w+|STORAGE\s+\w+|INVISIBLE|VISIBLE|"
                             r"COLUMN_FORMAT\s+\w+|ENGINE_ATTRIBUTE\s*=?\s*'[^']*'|SRID\s+\d+)$", re.IGNORECASE)

@@ -9,8 +9,21 @@ from typing import Any
 from ..config import mask_url, sqlalchemy_url
 from ..errors import SchemaError
 from . import types as T
-from .model import (AUTO_INCREMENT, IDENTITY_ALWAYS, IDENTITY_BY_DEFAULT, SERIAL, CheckConstraint, Column, Enum,
-                    ForeignKey, Index, Schema, Table, UniqueConstraint, View)
+from .model import (
+    AUTO_INCREMENT,
+    IDENTITY_ALWAYS,
+    IDENTITY_BY_DEFAULT,
+    SERIAL,
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Schema,
+    Table,
+    UniqueConstraint,
+    View,
+)
 
 _DIALECTS = {"postgresql": "postgres", "sqlite": "sqlite", "mysql": "mysql", "mariadb": "mysql"}
 
