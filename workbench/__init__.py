@@ -6,7 +6,8 @@
     A URL shortener for 10M links a month, with click analytics.
 
 The public API is loaded lazily, so `%load_ext workbench` imports nothing heavy:
-`Architect`, `Schema`, `Architecture`, `Lab`, `design`, `Design`, `ToolRegistry`, `Tool`.
+`Architect`, `Schema`, `Architecture`, `Lab`, `design`, `Design`, `ToolRegistry`, `Tool`,
+`export_design`, `export_notebook`, and the widgets `explorer` and `experiment_panel`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ _LAZY = {
     "Schema": ("workbench.schema.model", "Schema"),
     "Architecture": ("workbench.architecture.spec", "Architecture"),
     "Lab": ("workbench.lab.lab", "Lab"),
+    "export_design": ("workbench.export", "export_design"),
+    "export_notebook": ("workbench.export", "export_notebook"),
+    "explorer": ("workbench.notebook.widgets", "explorer"),
+    "experiment_panel": ("workbench.notebook.widgets", "experiment_panel"),
     "errors": ("workbench.errors", None),
 }
 

@@ -115,6 +115,33 @@ def _arch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _export(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from .export import export_design, export_notebook
+
+    started = time.perf_counter()
+    if args.source.endswith(".ipynb"):
+        out = export_notebook(args.source, args.output, home=args.home, design=args.design,
+                              conversation=args.conversation)
+    else:
+        from .design.design import Design, list_designs
+        from .errors import DesignError
+
+        home = Path(args.home) if args.home else None
+        known = {d["name"] for d in list_designs(home)}
+        if args.source not in known:
+            raise DesignError(f"No design {args.source!r} here.",
+                              hint=f"Designs: {', '.join(sorted(known)) or 'none yet'} (use --home for another "
+                                   "workbench home, or give a NOTEBOOK.ipynb).")
+        out = export_design(Design(args.source, home=home, create=False), args.output,
+                            conversation=args.conversation)
+    size = out.stat().st_size
+    print(f"{out}: {size / 1024:,.0f} KiB in {time.perf_counter() - started:.2f} s")
+    return EXIT_OK
+
+
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -171,6 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", help="SPEC.yaml")
     p.add_argument("-o", "--output", help="OUT.svg or OUT.png")
     p.add_argument("--python", action="store_true", help="print the equivalent diagrams program instead")
+
+    p = command("export", _export, "write a design document: one self-contained .html, or .md with an assets folder")
+    p.add_argument("source", help="a design name, or a NOTEBOOK.ipynb (exports the design it works on)")
+    p.add_argument("-o", "--output", required=True, help="OUT.html or OUT.md")
+    p.add_argument("--home", help="the workbench home (default: WORKBENCH_HOME or .workbench; for a notebook, "
+                                  ".workbench next to it)")
+    p.add_argument("--design", help="for a notebook: the design to export (default: the one it uses last)")
+    p.add_argument("--conversation", action="store_true", help="include the conversation with the agent")
 
     p = command("demo", _demo, "run the tour notebook and write build/tour.html (scripted model without a key)")
     p.add_argument("-o", "--output", default="build", help="output folder (default: build)")

@@ -172,7 +172,8 @@ class Architect:
         history.append(user_msg)
         pending_store: list[dict] = [user_msg]  # the prompt is stored with the first answer
 
-        turn_id = design.store.start_turn(design.id, conversation, prompt, agent=agent.name, model=model,
+        recorded = f"scripted model (as {model})" if self.scripted else model  # never passed off as Claude's
+        turn_id = design.store.start_turn(design.id, conversation, prompt, agent=agent.name, model=recorded,
                                           system="\n\n".join(b["text"] for b in system))
         renderer.begin_turn(design=design.name, agent=agent.name, model=model, note=self.note)
         if self._reporter is not None:

@@ -223,9 +223,53 @@ LAB_TOOLS = [
 ]
 
 
+# -- decisions and API contract ------------------------------------------------------------
+def record_decision(ctx: ToolContext, title: str, context: str, decision: str, consequences: str,
+                    status: str = "accepted", supersedes: int | None = None) -> str:
+    """Add a numbered ADR to the design (and adr/NNNN-title.md to its workspace)."""
+    record = ctx.design.record_decision(title, context, decision, consequences, status, supersedes,
+                                        turn_id=ctx.turn_id)
+    ctx.show(record)
+    others = ", ".join(d.key for d in ctx.design.decisions() if d.number != record.number)
+    return (f"Recorded {record.key} ({record.status}): {record.title}; written to {record.filename}."
+            + (f" Other decisions: {others}." if others else ""))
+
+
+def define_api(ctx: ToolContext, openapi: str, name: str = "main") -> str:
+    """Validate an OpenAPI 3.x document, store it, show the endpoints."""
+    version, contract = ctx.design.define_api(openapi, name, turn_id=ctx.turn_id)
+    ctx.show(contract)
+    return f"Stored as version {version} of API {name!r}.\n" + contract.for_model()
+
+
+DOCUMENT_TOOLS = [
+    Tool("record_decision",
+         "Record an architecture decision (ADR): numbered, with context, the decision and its consequences. "
+         "To replace an earlier decision, give its number in supersedes.",
+         {"type": "object", "properties": {
+             "title": {"type": "string", "minLength": 3, "maxLength": 200},
+             "context": {"type": "string", "minLength": 1, "description": "the forces and constraints at play"},
+             "decision": {"type": "string", "minLength": 1, "description": "what was decided"},
+             "consequences": {"type": "string", "minLength": 1, "description": "what follows, good and bad"},
+             "status": {"type": "string", "enum": ["proposed", "accepted", "rejected", "deprecated", "superseded"]},
+             "supersedes": {"type": "integer", "minimum": 1, "description": "number of the ADR this replaces"}},
+          "required": ["title", "context", "decision", "consequences"], "additionalProperties": False},
+         record_decision, DESIGN),
+    Tool("define_api",
+         "Define the API contract as an OpenAPI 3.x document (YAML or JSON text). It is validated (every problem "
+         "is returned with its path and line), stored as a new version, and its endpoints are shown as a table.",
+         {"type": "object", "properties": {
+             "openapi": {"type": "string", "minLength": 1, "description": "the whole OpenAPI 3.0/3.1 document"},
+             "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$",
+                      "description": "API name within the design (default: main)."}},
+          "required": ["openapi"], "additionalProperties": False},
+         define_api, DESIGN),
+]
+
+
 def builtin_registry() -> ToolRegistry:
     """A new registry holding every built-in tool."""
     registry = ToolRegistry()
-    for tool in SCHEMA_TOOLS + ARCHITECTURE_TOOLS + LAB_TOOLS + FILE_TOOLS:
+    for tool in SCHEMA_TOOLS + ARCHITECTURE_TOOLS + LAB_TOOLS + DOCUMENT_TOOLS + FILE_TOOLS:
         registry.add(Tool(tool.name, tool.description, tool.input_schema, tool.func, tool.group))
     return registry

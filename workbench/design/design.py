@@ -48,6 +48,20 @@ class Design:
     def requirements(self, text: str) -> None:
         self.store.update_design(self.id, requirements=text)
 
+    @property
+    def view_state(self) -> dict:
+        """Where the design's widgets were left (explorer tab, versions, ER focus, panel rows)."""
+        import json
+
+        raw = self._row().get("view_state")
+        return json.loads(raw) if raw else {}
+
+    def save_view_state(self, **changes: Any) -> None:
+        import json
+
+        state = {**self.view_state, **changes}
+        self.store.update_design(self.id, view_state=json.dumps(state, sort_keys=True))
+
     # -- conversation ----------------------------------------------------------------------
     def messages(self) -> list[dict]:
         return self.store.messages(self.id, self.conversation)
@@ -130,6 +144,73 @@ class Design:
         if not rows:
             return None
         return Architecture.from_dict(rows[-1]["body"]["spec"])
+
+    # -- decisions, API, experiments ---------------------------------------------------------
+    def decisions(self) -> list:
+        """The architecture decision records, newest version of each, in number order."""
+        from .decisions import decisions
+
+        return decisions(self)
+
+    def record_decision(self, title: str, context: str, decision: str, consequences: str, status: str = "accepted",
+                        supersedes: int | None = None, *, turn_id: int | None = None):
+        """Add a numbered decision (ADR); returns the Decision."""
+        from .decisions import record_decision
+
+        return record_decision(self, title, context, decision, consequences, status, supersedes, turn_id=turn_id)
+
+    def api(self, name: str | None = None):
+        """The newest API contract (an ApiContract), or None."""
+        from .api import api_contract
+
+        return api_contract(self, name)
+
+    def define_api(self, openapi: str, name: str = "main", *, turn_id: int | None = None):
+        """Validate an OpenAPI 3.x document (YAML or JSON text) and store it; returns (version, ApiContract)."""
+        from .api import define_api
+
+        return define_api(self, openapi, name, turn_id=turn_id)
+
+    def experiments(self) -> list[dict]:
+        """Stored experiments: name, version, input and a Comparison to show."""
+        from ..lab.compare import Comparison
+
+        return [{"name": row["name"], "version": row["version"], "input": row["body"].get("input", {}),
+                 "comparison": Comparison.from_dict(row["body"]), "summary": row.get("summary")}
+                for row in self.versions(EXPERIMENT)]
+
+    # -- readiness -----------------------------------------------------------------------------
+    def agent_prompt(self) -> tuple[str, str]:
+        """(agent name, system prompt) of the design's agent definition, which holds its standards."""
+        from ..agent.definitions import (
+            load_agent,  # a leaf module: reads Markdown files, imports no design code
+        )
+        from ..errors import AgentDefinitionError
+
+        try:
+            agent = load_agent(self._row().get("agent") or None)
+        except AgentDefinitionError:
+            agent = load_agent(None)
+        return agent.name, agent.system_prompt
+
+    def scorecard(self):
+        """The agent definition's Delivery Standards checked against this design's artifacts."""
+        from .scorecard import Scorecard, parse_standards
+
+        name, prompt = self.agent_prompt()
+        return Scorecard.build(self, parse_standards(prompt), source=name)
+
+    # -- sharing -------------------------------------------------------------------------------
+    def export(self, path: str | Path, *, conversation: bool = False) -> Path:
+        """Write the design document: a self-contained .html, or .md with an assets folder."""
+        from ..export import export_design
+
+        return export_design(self, path, conversation=conversation)
+
+    def _repr_markdown_(self) -> str:
+        from .overview import overview_markdown
+
+        return overview_markdown(self)
 
     # -- workspace -------------------------------------------------------------------------
     @property

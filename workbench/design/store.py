@@ -94,8 +94,16 @@ def _m001_initial(conn: Any) -> None:
         conn.execute(text(ddl))
 
 
+def _m002_view_state(conn: Any) -> None:
+    """Where a design's widgets were left (tab, versions, ER focus, rows), as JSON."""
+    from sqlalchemy import text
+
+    conn.execute(text("ALTER TABLE designs ADD COLUMN view_state TEXT"))
+
+
 MIGRATIONS: list[Migration] = [
     ("m001_initial", _m001_initial),
+    ("m002_view_state", _m002_view_state),
 ]
 
 
@@ -190,7 +198,7 @@ class Store:
     def update_design(self, design_id: int, **fields: Any) -> None:
         from sqlalchemy import text
 
-        allowed = {"requirements", "agent", "model", "conversation"}
+        allowed = {"requirements", "agent", "model", "conversation", "view_state"}
         bad = set(fields) - allowed
         if bad:
             raise DesignError(f"Cannot update design fields {sorted(bad)}.")

@@ -120,13 +120,31 @@ class Comparison:
                 "rows": self.rows, "repeat": self.repeat,
                 "plans": {f"{v}::{q}": [vars(s) for s in p] for (v, q), p in self.plans.items()}}
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        parts = [f"<p><b>Experiment</b> — {html.escape(self.dialect)}, {self.repeat} runs per query</p>",
-                 self.df.to_html(index=False, float_format=lambda v: f"{v:.3f}"), self.chart_svg()]
+    @classmethod
+    def from_dict(cls, data: dict) -> Comparison:
+        """A stored comparison (to_dict output) back as an object: tables, chart and plans."""
+        from .plans import Plan, PlanStep
+
+        plans = {}
+        for key, steps in (data.get("plans") or {}).items():
+            variant, _, query = key.partition("::")
+            plans[(variant, query)] = Plan([PlanStep(**s) for s in steps], data.get("dialect", ""), "")
+        return cls(data["records"], plans, data["variants"], data["queries"], data.get("dialect", ""),
+                   data.get("rows"), data.get("repeat", 1))
+
+    def plans_html(self) -> str:
+        """The plans of each query, variants side by side."""
+        parts = []
         for query in self.queries:
             cells = "".join(f"<td style='vertical-align:top'><b>{html.escape(v)}</b>"
-                            f"{self.plans[(v, query)]._repr_html_()}</td>" for v in self.variants)
+                            f"{self.plans[(v, query)]._repr_html_()}</td>" for v in self.variants
+                            if (v, query) in self.plans)
             parts.append(f"<p><b>Plans for {html.escape(query)}</b></p><table><tr>{cells}</tr></table>")
+        return "".join(parts)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        parts = [f"<p><b>Experiment</b> — {html.escape(self.dialect)}, {self.repeat} runs per query</p>",
+                 self.df.to_html(index=False, float_format=lambda v: f"{v:.3f}"), self.chart_svg(), self.plans_html()]
         return {"text/html": "".join(parts), "text/plain": self.for_model()}
 
     def __repr__(self) -> str:

@@ -130,7 +130,7 @@ def draw_params(lab: Any, sql: str, attempt: int) -> dict | None:
     out = {}
     rng = np.random.default_rng(1000 + attempt)
     for name in names:
-        source = _source(lab, name)
+        source = _source(lab, name, sql)
         if source is None:
             from ..errors import SQLError
 
@@ -140,13 +140,19 @@ def draw_params(lab: Any, sql: str, attempt: int) -> dict | None:
     return out
 
 
-def _source(lab: Any, name: str) -> list | None:
-    """Seeded values for a parameter name: a referenced key first (customer_id → customers.id), then any column."""
+def _source(lab: Any, name: str, sql: str = "") -> list | None:
+    """Seeded values for a parameter name: the same-named column of a table the query reads (so the query
+    finds rows), then the referenced key (customer_id → customers.id), then any column of that name."""
     schema = lab.schema
     if schema is None:
         return None
     lower = name.lower()
     candidates: list[tuple[str, str]] = []
+    read = {t.strip('"`').rsplit(".", 1)[-1].lower() for t in re.findall(r"\b(?:FROM|JOIN)\s+([\w.\"`]+)", sql, re.I)}
+    for table in schema.tables.values():
+        column = table.column(name)
+        if column is not None and table.name.lower() in read:
+            candidates.append((table.key, column.name))
     for table in schema.tables.values():
         for fk in table.foreign_keys:
             if lower in (c.lower() for c in fk.columns):

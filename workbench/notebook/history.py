@@ -2,34 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-
-def conversation_markdown(messages: list[dict], agent: str = "architect") -> str:
-    """A stored conversation as Markdown: prompts, answers, tool calls and their results."""
-    parts: list[str] = []
-    for msg in messages:
-        blocks = msg["content"] if isinstance(msg["content"], list) else [{"type": "text", "text": msg["content"]}]
-        for block in blocks:
-            kind = block.get("type")
-            if kind == "text":
-                text = block["text"]
-                if text.startswith("<design-state>"):
-                    continue
-                who = "**You**" if msg["role"] == "user" else f"**{agent}**"
-                parts.append(f"{who}\n\n{text}")
-            elif kind == "tool_use":
-                arg = json.dumps(block.get("input", {}), ensure_ascii=False)
-                parts.append(f"⚙ `{block['name']}` {arg[:200]}{'…' if len(arg) > 200 else ''}")
-            elif kind == "tool_result":
-                content = block.get("content")
-                text = content if isinstance(content, str) else " ".join(
-                    c.get("text", "") for c in content or [] if isinstance(c, dict))
-                first = text.strip().splitlines()[0][:200] if text.strip() else ""
-                mark = "✗" if block.get("is_error") else "✓"
-                parts.append(f"{mark} {first}")
-    return "\n\n".join(parts) if parts else "(no conversation yet)"
+from ..design.conversation import conversation_markdown
 
 
 def history_bundle(design: Any) -> dict[str, str]:
@@ -40,8 +15,7 @@ def history_bundle(design: Any) -> dict[str, str]:
 
 
 def design_bundle(design: Any) -> dict[str, str]:
-    usage = design.usage()
-    lines = [f"### Design `{design.name}`", "", f"**Requirements:** {design.requirements or '(none yet)'}", "",
-             design.state_summary(), "", f"**Turns:** {len(design.turns(all_conversations=True))} · {usage.summary()}"]
-    text = "\n".join(lines)
+    from ..design.overview import overview_markdown
+
+    text = overview_markdown(design)
     return {"text/markdown": text, "text/plain": text}

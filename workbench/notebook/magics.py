@@ -302,39 +302,71 @@ class WorkbenchMagics(Magics):
     # -- %design ---------------------------------------------------------------------------------
     @line_magic
     def design(self, line: str) -> None:
-        """%design show | list | use NAME | requirements [TEXT] | export PATH"""
+        """%design show | list | use NAME | requirements [TEXT] | export PATH [--conversation] | explore | experiment
+
+        show: requirements, artifacts, decisions and the readiness scorecard; export: the design
+        document (.html self-contained, or .md with an assets folder); explore: the design explorer
+        widget; experiment: the experiment panel (workload of the last experiment).
+        """
         words = line.split(maxsplit=1)
         command = words[0] if words else "show"
         rest = words[1].strip() if len(words) > 1 else ""
-        if command == "list":
-            from ..design.design import list_designs
+        handler = {"list": self._design_list, "use": self._design_use, "requirements": self._design_requirements,
+                   "show": self._design_show, "export": self._design_export, "explore": self._design_explore,
+                   "experiment": self._design_experiment}.get(command)
+        if handler is None:
+            raise UsageError(f"Unknown %design subcommand {command!r}: use show, list, use, requirements, export, "
+                             "explore or experiment.")
+        handler(rest)
 
-            rows = [[d["name"], d["turns"], f"${d['cost_usd']:.4f}", "←" if d["name"] == self.state.design_name else ""]
-                    for d in list_designs()]
-            _show(_table(["design", "turns", "cost", "current"], rows))
-        elif command == "use":
-            if not rest:
-                raise UsageError("Usage: %design use NAME")
-            design = self.state.design(rest)
-            self.state.design_name = design.name
-            _show(_bundle(f"Current design: {design.name}"))
-        elif command == "requirements":
-            design = self.state.design()
-            if rest:
-                design.requirements = rest
-            _show(_bundle(design.requirements or "(no requirements yet: the first %%architect prompt sets them)"))
-        elif command == "show":
-            design = self.state.design(rest or None)
-            from .history import design_bundle
+    def _design_list(self, rest: str) -> None:
+        from ..design.design import list_designs
 
-            _show(design_bundle(design))
-        elif command == "export":
-            if not rest:
-                raise UsageError("Usage: %design export PATH.html|PATH.md")
-            from ..export import export_design
+        rows = [[d["name"], d["turns"], f"${d['cost_usd']:.4f}", "←" if d["name"] == self.state.design_name else ""]
+                for d in list_designs()]
+        _show(_table(["design", "turns", "cost", "current"], rows))
 
-            path = export_design(self.state.design(), rest)
-            _show(_bundle(f"Wrote {path}"))
-        else:
-            raise UsageError(f"Unknown %design subcommand {command!r}: use show, list, use, requirements or export.")
+    def _design_use(self, rest: str) -> None:
+        if not rest:
+            raise UsageError("Usage: %design use NAME")
+        design = self.state.design(rest)
+        self.state.design_name = design.name
+        _show(_bundle(f"Current design: {design.name}"))
 
+    def _design_requirements(self, rest: str) -> None:
+        design = self.state.design()
+        if rest:
+            design.requirements = rest
+        _show(_bundle(design.requirements or "(no requirements yet: the first %%architect prompt sets them)"))
+
+    def _design_show(self, rest: str) -> None:
+        from .history import design_bundle
+
+        _show(design_bundle(self.state.design(rest or None)))
+
+    def _design_export(self, rest: str) -> None:
+        words = rest.split()
+        conversation = "--conversation" in words
+        paths = [w for w in words if w != "--conversation"]
+        if len(paths) != 1:
+            raise UsageError("Usage: %design export PATH.html|PATH.md [--conversation]")
+        import time
+
+        started = time.perf_counter()
+        path = self.state.design().export(paths[0], conversation=conversation)
+        size = path.stat().st_size
+        _show(_bundle(f"Wrote {path} ({size / 1024:,.0f} KiB in {time.perf_counter() - started:.2f} s)"))
+
+    def _design_explore(self, rest: str) -> None:
+        from IPython.display import display
+
+        from .widgets import DesignExplorer
+
+        display(DesignExplorer(self.state.design(rest or None)))
+
+    def _design_experiment(self, rest: str) -> None:
+        from IPython.display import display
+
+        from .widgets import ExperimentPanel
+
+        display(ExperimentPanel(self.state.design(rest or None), labs=self.state.labs))

@@ -61,7 +61,7 @@ class KernelState:
         """Answer from a scripted model when no API key is set."""
         from ..testing.script import ScriptedModel, ScriptError
 
-        path = Path(path).expanduser()
+        path = _script_path(path)
         try:
             ScriptedModel.from_file(path)  # check it now, not at the first prompt
         except ScriptError as exc:
@@ -114,3 +114,18 @@ class KernelState:
         for lab in self._user_labs.values():
             lab.close()
         self._user_labs.clear()
+
+
+def _script_path(path: str | Path) -> Path:
+    """A script file: as given (relative to the working directory), or by name among the scripts
+    shipped with the notebooks (`%architect script 00-tour` finds notebooks/scripts/00-tour.yaml)."""
+    from ..config import PROJECT_ROOT
+
+    given = Path(path).expanduser()
+    if given.exists() or given.is_absolute():
+        return given
+    shipped = PROJECT_ROOT / "notebooks" / "scripts"
+    for candidate in (shipped / given, shipped / f"{given}.yaml"):
+        if candidate.is_file():
+            return candidate
+    return given

@@ -1,0 +1,423 @@
+"""Readiness scorecard: the agent definition's "Delivery Standards" checked against the design.
+
+The standards are read from the agent's own prompt (a `## Delivery Standards` section with a
+numbered list `1. **Name**: item, item, item`), so a user's agent with other standards gets
+its own scorecard. Each item is checked against the design's artifacts by a rule for what
+would show it (an API contract with security schemes for authentication, a metrics node in
+the architecture for metrics, an experiment for benchmarking, …); items no rule knows are
+looked for as words in the design's texts (requirements, decisions, workspace files).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+COVERED, PARTIAL, MISSING = "covered", "partial", "missing"
+_MARK = {COVERED: "✓", PARTIAL: "◐", MISSING: "✗"}
+TEXT_SUFFIXES = {".md", ".txt", ".yaml", ".yml", ".json", ".toml", ".tf", ".hcl", ".sh", ".py", ".sql", ".ini",
+                 ".cfg", ".conf", ".rst", ".adoc", ""}
+MAX_FILE = 200_000
+MAX_FILES = 300
+
+
+@dataclass
+class Standard:
+    """One delivery standard from the agent definition: a name and the items it asks for."""
+
+    name: str
+    items: list[str]
+
+
+@dataclass
+class Check:
+    item: str
+    status: str
+    evidence: list[str] = field(default_factory=list)
+    missing: str = ""
+
+
+@dataclass
+class StandardResult:
+    standard: Standard
+    checks: list[Check]
+
+    @property
+    def status(self) -> str:
+        states = {c.status for c in self.checks}
+        if states == {COVERED}:
+            return COVERED
+        if states <= {MISSING}:
+            return MISSING
+        return PARTIAL
+
+
+def parse_standards(prompt: str) -> list[Standard]:
+    """The numbered `**Name**: a, b, c` list under a 'Delivery Standards' heading (empty when absent)."""
+    match = re.search(r"^#+\s*Delivery Standards\s*$(.*?)(?=^#+\s|\Z)", prompt or "", re.M | re.S | re.I)
+    if not match:
+        return []
+    out = []
+    for line in match.group(1).splitlines():
+        item = re.match(r"^\s*(?:\d+[.)]|[-*])\s+\*\*(.+?)\*\*\s*:?\s*(.*)$", line)
+        if item:
+            parts = [p.strip(" .") for p in re.split(r",|;|\band\b", item.group(2)) if p.strip(" .")]
+            parts = [p[0].upper() + p[1:] for p in parts]
+            out.append(Standard(item.group(1).strip().rstrip(":"), parts or [item.group(1).strip()]))
+    return out
+
+
+# -- what the design holds, gathered once ------------------------------------------------------------
+@dataclass
+class Evidence:
+    """The design's artifacts in the shapes the rules ask about."""
+
+    texts: list[tuple[str, str]]                 # (where, text) to search for words
+    files: list[str]                             # workspace paths
+    api: Any = None                              # ApiContract
+    api_label: str = ""
+    architectures: list[tuple[str, Any]] = field(default_factory=list)   # (label, Architecture)
+    schemas: list[tuple[str, Any, int]] = field(default_factory=list)    # (label, Schema, versions)
+    experiments: list[tuple[str, dict]] = field(default_factory=list)    # (label, body)
+    decisions: list[Any] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, design: Any) -> Evidence:
+        from .api import api_contract
+        from .decisions import decisions
+
+        texts: list[tuple[str, str]] = []
+        if design.requirements:
+            texts.append(("requirements", design.requirements))
+        records = decisions(design)
+        for d in records:
+            texts.append((d.key, " ".join((d.title, d.context, d.decision, d.consequences))))
+        files = []
+        root = design.workspace
+        for path in sorted(root.rglob("*"))[:MAX_FILES]:
+            if path.is_file() and not path.is_symlink():
+                rel = path.relative_to(root).as_posix()
+                files.append(rel)
+                if path.suffix.lower() in TEXT_SUFFIXES and path.stat().st_size <= MAX_FILE:
+                    try:
+                        texts.append((rel, path.read_text(encoding="utf-8")))
+                    except (UnicodeDecodeError, OSError):
+                        pass
+        evidence = cls(texts, files, decisions=records)
+        api_row = design.latest("api")
+        if api_row is not None:
+            evidence.api = api_contract(design)
+            evidence.api_label = f"API {api_row['name']} v{api_row['version']}"
+            texts.append((evidence.api_label, _api_text(evidence.api.document)))
+        seen = set()
+        for row in reversed(design.versions("architecture")):
+            if row["name"] not in seen:
+                seen.add(row["name"])
+                arch = design.architecture(row["name"])
+                label = f"architecture {row['name']} v{row['version']}"
+                evidence.architectures.append((label, arch))
+                texts.append((label, " ".join(f"{n.label or ''} {n.kind} {' '.join(n.tags)}"
+                                              for n in arch.spec.nodes)))
+        seen = set()
+        for row in reversed(design.versions("schema")):
+            if row["name"] not in seen:
+                seen.add(row["name"])
+                versions = sum(1 for r in design.versions("schema", row["name"]))
+                evidence.schemas.append((f"schema {row['name']} v{row['version']}", design.schema(row["name"]),
+                                         versions))
+        for row in design.versions("experiment"):
+            evidence.experiments.append((f"experiment {row['name']} v{row['version']}", row["body"]))
+        return evidence
+
+    def words(self, pattern: str, *, files_only: bool = False) -> list[str]:
+        """Where the regex occurs (case-insensitive) in the design's texts."""
+        rx = re.compile(pattern, re.I)
+        return [where for where, text in self.texts
+                if rx.search(text) and (not files_only or where in self.files)]
+
+    def nodes(self, roles: set[str] | None = None, kinds: set[str] | None = None) -> list[str]:
+        from ..architecture.catalogue import resolve
+
+        out = []
+        for label, arch in self.architectures:
+            for node in arch.spec.nodes:
+                kind = resolve(node.kind)
+                if (roles and kind is not None and kind.role in roles) or (kinds and node.kind.lower() in kinds):
+                    out.append(f"{label}: {node.label or node.id}")
+        return out
+
+    def file_matches(self, pattern: str) -> list[str]:
+        rx = re.compile(pattern, re.I)
+        return [f for f in self.files if rx.search(f)]
+
+
+def _api_text(document: dict) -> str:
+    parts = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if k in ("summary", "description", "title") and isinstance(v, str):
+                    parts.append(v)
+                else:
+                    walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(document)
+    return " ".join(parts)
+
+
+# -- rules: item words → how the design shows it -----------------------------------------------------
+Rule = Callable[[Evidence], Check]
+
+
+def _result(item: str, found: list[str], missing: str, partial: list[str] | None = None) -> Check:
+    if found:
+        return Check(item, COVERED, _unique(found))
+    if partial:
+        return Check(item, PARTIAL, _unique(partial), missing)
+    return Check(item, MISSING, [], missing)
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))[:4]
+
+
+def _architecture_diagrams(e: Evidence, item: str) -> Check:
+    found = [label for label, _ in e.architectures]
+    er = [f"{label} (ER diagram)" for label, _, _ in e.schemas]
+    return _result(item, found, "Draw the system with draw_architecture (or %%arch).", er)
+
+
+def _api_docs(e: Evidence, item: str) -> Check:
+    if e.api is None:
+        return _result(item, [], "Define the API contract with define_api (OpenAPI 3.x).")
+    endpoints = e.api.endpoints()
+    documented = sum(1 for x in endpoints if x.summary)
+    if endpoints and documented == len(endpoints):
+        return _result(item, [f"{e.api_label}: {len(endpoints)} endpoints, all documented"], "")
+    return _result(item, [], f"Give every endpoint a summary ({documented} of {len(endpoints)} have one).",
+                   [f"{e.api_label}: {documented}/{len(endpoints)} endpoints documented"])
+
+
+def _deployment_guide(e: Evidence, item: str) -> Check:
+    files = [f for f in e.file_matches(r"deploy|runbook|operations|release") if not f.startswith("adr/")]
+    return _result(item, files, "Write a deployment guide into the workspace (write_file deploy.md).",
+                   e.words(r"\bdeploy"))
+
+
+def _authentication(e: Evidence, item: str) -> Check:
+    found = [f"{e.api_label}: security schemes {', '.join(e.api.security_schemes)}"] \
+        if e.api is not None and e.api.security_schemes else []
+    found += e.nodes(roles={"identity"})
+    return _result(item, found, "Add securitySchemes to the API contract or an identity provider to the "
+                   "architecture.", e.words(r"authenticat|oauth|openid|oidc|\bjwt\b|api[- ]key|session token"))
+
+
+def _authorization(e: Evidence, item: str) -> Check:
+    found = []
+    if e.api is not None:
+        if any(x.secured for x in e.api.endpoints()) and re.search(r'"scopes"|\bscopes\b|403', str(e.api.document)):
+            found.append(f"{e.api_label}: scopes / 403 responses")
+    return _result(item, found + e.words(r"authori[sz]ation|\brbac\b|\broles?\b|permission|\bscopes?\b|tenant isol"),
+                   "Record how access is decided (roles, scopes, ownership) in a decision or the API's security.")
+
+
+def _input_validation(e: Evidence, item: str) -> Check:
+    found = []
+    if e.api is not None and re.search(r"'(maxLength|minLength|pattern|maximum|minimum|format|enum)'",
+                                       str(e.api.document)):
+        found.append(f"{e.api_label}: constrained request schemas")
+    checks = [f"{label}: CHECK constraints" for label, schema, _ in e.schemas
+              if any(t.checks for t in schema.tables.values())]
+    return _result(item, found + e.words(r"input validation|validat(e|es|ed|ion) (the )?(input|request|payload)"),
+                   "Constrain request bodies in the API (types, formats, lengths).", checks)
+
+
+def _encryption(e: Evidence, item: str) -> Check:
+    found = e.nodes(roles={"security"}) + e.words(r"encrypt|\btls\b|https|\bkms\b|at rest|in transit")
+    return _result(item, found, "Record encryption in transit and at rest (TLS, KMS) in a decision.")
+
+
+def _logging(e: Evidence, item: str) -> Check:
+    return _result(item, e.nodes(roles={"logging"}), "Add a logging node (logging, loki, elk) to the architecture.",
+                   e.words(r"structured log|log aggregation|\blogging\b"))
+
+
+def _metrics(e: Evidence, item: str) -> Check:
+    return _result(item, e.nodes(roles={"metrics"}) + e.nodes(roles={"tracing"}),
+                   "Add metrics (prometheus, grafana, datadog) to the architecture.", e.words(r"\bmetrics?\b"))
+
+
+def _health_checks(e: Evidence, item: str) -> Check:
+    found = []
+    if e.api is not None:
+        found = [f"{e.api_label}: {x.method} {x.path}" for x in e.api.endpoints()
+                 if re.search(r"health|ready|live|status", x.path, re.I)]
+    return _result(item, found, "Add a health endpoint (GET /healthz) to the API contract.",
+                   e.words(r"health[- ]?checks?|readiness|liveness"))
+
+
+def _alerting(e: Evidence, item: str) -> Check:
+    return _result(item, e.nodes(kinds={"alerting", "sentry"}) + e.words(r"\balert(s|ing)?\b|pager|on-call"),
+                   "Say what pages whom: an alerting node or a decision with the alerts.")
+
+
+def _tests(kind: str) -> Rule:
+    def rule(e: Evidence, item: str) -> Check:
+        files = e.file_matches(r"(^|/)tests?/|test_|_test\.|\.spec\.|k6|locust|jmeter|gatling") \
+            if kind != "load" else e.file_matches(r"k6|locust|jmeter|gatling|load")
+        partial = [label for label, _ in e.experiments] if kind == "load" else []
+        return _result(item, files + e.words(rf"{kind}[- ]tests?"),
+                       f"Plan the {kind} tests in a decision or a test plan in the workspace.", partial)
+    return rule
+
+
+def _benchmarking(e: Evidence, item: str) -> Check:
+    return _result(item, [label for label, _ in e.experiments],
+                   "Run the main queries with run_experiment (or %%lab --repeat).", e.words(r"benchmark"))
+
+
+def _optimization(e: Evidence, item: str) -> Check:
+    found = []
+    for label, body in e.experiments:
+        apart = [r for r in body.get("records", []) if r.get("ratio") and not 0.8 <= r["ratio"] <= 1.25]
+        if apart:  # a variant that changes a query's time: the experiment found what matters
+            r = max(apart, key=lambda r: max(r["ratio"], 1 / r["ratio"]))
+            word = "faster" if r["ratio"] < 1 else "slower"
+            found.append(f"{label}: {r['query']} {max(r['ratio'], 1 / r['ratio']):.1f}x {word} in variant "
+                         f"'{r['variant']}'")
+    return _result(item, found, "Compare a variant (an index, a denormalisation) with run_experiment.",
+                   e.words(r"optimi[sz]|index(es)? for|denormali"))
+
+
+def _scaling(e: Evidence, item: str) -> Check:
+    found = [f"{label}: {n.label or n.id} ×{n.replicas}" for label, arch in e.architectures
+             for n in arch.spec.nodes if n.replicas > 1]
+    return _result(item, found + e.words(r"scal(e|ing) (out|up|strategy|horizontally)|read replica|shard|partition"),
+                   "Record the scaling strategy (replicas, partitioning, sharding) in a decision.",
+                   e.nodes(roles={"load-balancer"}))
+
+
+def _ci_cd(e: Evidence, item: str) -> Check:
+    files = e.file_matches(r"\.github/workflows|gitlab-ci|jenkinsfile|\.circleci|pipeline")
+    return _result(item, files + e.nodes(kinds={"ci", "cd"}), "Describe the CI/CD pipeline (a workflow file or a "
+                   "decision).", e.words(r"ci/cd|pipeline|continuous (integration|delivery|deployment)"))
+
+
+def _iac(e: Evidence, item: str) -> Check:
+    files = e.file_matches(r"\.tf$|\.hcl$|helm|k8s|kubernetes|cloudformation|pulumi|docker-compose|dockerfile")
+    return _result(item, files + e.nodes(kinds={"terraform"}), "Add infrastructure as code (Terraform, Helm, "
+                   "manifests) to the workspace.", e.words(r"terraform|infrastructure as code|\biac\b|helm"))
+
+
+def _rollback(e: Evidence, item: str) -> Check:
+    migrations = [f"{label}: migrations between {n} versions" for label, _, n in e.schemas if n > 1]
+    return _result(item, e.words(r"roll ?back|revert|blue.green|canary"), "Write the rollback procedure "
+                   "(deploy guide or decision).", migrations)
+
+
+RULES: list[tuple[str, Callable[[Evidence, str], Check]]] = [
+    (r"architecture diagram|diagram", _architecture_diagrams),
+    (r"api doc|api spec|api contract", _api_docs),
+    (r"deploy\w* guide|runbook", _deployment_guide),
+    (r"authenticat", _authentication),
+    (r"authori[sz]", _authorization),
+    (r"input validation|validation", _input_validation),
+    (r"encrypt", _encryption),
+    (r"logging|\blogs?\b", _logging),
+    (r"metric|monitoring", _metrics),
+    (r"health", _health_checks),
+    (r"alert", _alerting),
+    (r"unit test", _tests("unit")),
+    (r"integration test", _tests("integration")),
+    (r"load test|stress test", _tests("load")),
+    (r"benchmark", _benchmarking),
+    (r"optimi[sz]", _optimization),
+    (r"scal", _scaling),
+    (r"ci/cd|pipeline", _ci_cd),
+    (r"infrastructure as code|\biac\b", _iac),
+    (r"rollback", _rollback),
+]
+_STOP = {"and", "the", "for", "with", "of", "a", "an", "to", "in", "on", "procedures", "strategy"}
+
+
+def check_item(evidence: Evidence, item: str) -> Check:
+    for pattern, rule in RULES:
+        if re.search(pattern, item, re.I):
+            return rule(evidence, item)
+    words = [w for w in re.findall(r"[a-z0-9]+", item.lower()) if w not in _STOP and len(w) > 2]
+    found = evidence.words(r"\b" + r"\W+".join(re.escape(w) for w in words)) if words else []
+    return _result(item, found, f"Cover '{item}' in a decision or a workspace document.")
+
+
+class Scorecard:
+    """Each standard, each item: covered by which artifact, or what is missing."""
+
+    def __init__(self, results: list[StandardResult], source: str = "") -> None:
+        self.results = results
+        self.source = source
+
+    @classmethod
+    def build(cls, design: Any, standards: list[Standard], source: str = "") -> Scorecard:
+        evidence = Evidence.of(design)
+        return cls([StandardResult(s, [check_item(evidence, item) for item in s.items]) for s in standards], source)
+
+    @property
+    def covered(self) -> int:
+        return sum(1 for r in self.results if r.status == COVERED)
+
+    def summary(self) -> str:
+        items = [c for r in self.results for c in r.checks]
+        done = sum(1 for c in items if c.status == COVERED)
+        return (f"Readiness: {self.covered}/{len(self.results)} standards fully covered, "
+                f"{done}/{len(items)} items covered")
+
+    def rows(self) -> list[list[str]]:
+        out = []
+        for r in self.results:
+            for c in r.checks:
+                out.append([r.standard.name, c.item, f"{_MARK[c.status]} {c.status}", "; ".join(c.evidence),
+                            c.missing if c.status != COVERED else ""])
+        return out
+
+    HEADERS = ["standard", "item", "status", "evidence", "to do"]
+
+    def markdown(self) -> str:
+        lines = [self.summary(), "", "| " + " | ".join(self.HEADERS) + " |", "|" + "---|" * len(self.HEADERS)]
+        for row in self.rows():
+            lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+        return "\n".join(lines)
+
+    def html(self) -> str:
+        head = "".join(f"<th>{h}</th>" for h in self.HEADERS)
+        body = []
+        for row in self.rows():
+            status = row[2].split()[-1]
+            body.append(f"<tr class='{status}'>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
+        return (f"<div class='scorecard'><p><b>{html.escape(self.summary())}</b></p><table><thead><tr>{head}</tr>"
+                f"</thead><tbody>{''.join(body)}</tbody></table></div>")
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def __repr__(self) -> str:
+        lines = [self.summary()]
+        for r in self.results:
+            lines.append(f"{_MARK[r.status]} {r.standard.name}")
+            for c in r.checks:
+                tail = f" — {'; '.join(c.evidence)}" if c.evidence else ""
+                todo = f" (to do: {c.missing})" if c.status != COVERED and c.missing else ""
+                lines.append(f"    {_MARK[c.status]} {c.item}{tail}{todo}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"summary": self.summary(), "standards": [
+            {"name": r.standard.name, "status": r.status,
+             "items": [{"item": c.item, "status": c.status, "evidence": c.evidence, "missing": c.missing}
+                       for c in r.checks]} for r in self.results]}

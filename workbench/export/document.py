@@ -1,0 +1,332 @@
+"""The design document as blocks (headings, prose, figures, tables, code), built from a Design.
+
+Both writers (HTML and Markdown) render the same blocks, so the two documents never drift.
+Prose is untrusted Markdown (requirements, model text, decisions) and is sanitized by the
+writer; tables hold plain text cells; figures hold SVG the workbench drew. Diagrams are
+rendered in parallel threads (Graphviz runs as a subprocess).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..config import redact
+
+OVERVIEW_ABOVE = 150  # tables: above this the ER figure shows names and relations only
+
+
+@dataclass
+class Heading:
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass
+class Prose:
+    markdown: str
+
+
+@dataclass
+class Figure:
+    name: str
+    caption: str
+    svg: Any  # str, or a zero-argument callable producing it (rendered in parallel)
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+    caption: str = ""
+    classes: list[str] = field(default_factory=list)  # one CSS class per row (may be empty)
+
+
+@dataclass
+class Code:
+    text: str
+    language: str = ""
+
+
+@dataclass
+class Details:
+    summary: str
+    blocks: list
+
+
+@dataclass
+class Note:
+    text: str
+
+
+@dataclass
+class Document:
+    title: str
+    subtitle: str
+    blocks: list
+    toc: list[Heading]
+
+    def figures(self) -> list[Figure]:
+        out: list[Figure] = []
+
+        def walk(blocks: list) -> None:
+            for b in blocks:
+                if isinstance(b, Figure):
+                    out.append(b)
+                elif isinstance(b, Details):
+                    walk(b.blocks)
+
+        walk(self.blocks)
+        return out
+
+    def render_figures(self, workers: int = 4) -> None:
+        """Turn every lazy figure into SVG text, several Graphviz processes at a time."""
+        lazy = [f for f in self.figures() if callable(f.svg)]
+        if not lazy:
+            return
+        with ThreadPoolExecutor(max_workers=min(workers, len(lazy))) as pool:
+            for figure, svg in zip(lazy, pool.map(lambda f: f.svg(), lazy), strict=True):
+                figure.svg = svg
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.blocks: list = []
+        self.toc: list[Heading] = []
+        self._anchors: set[str] = set()
+
+    def heading(self, level: int, text: str) -> None:
+        base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+        anchor, n = base, 1
+        while anchor in self._anchors:
+            n += 1
+            anchor = f"{base}-{n}"
+        self._anchors.add(anchor)
+        heading = Heading(level, text, anchor)
+        self.blocks.append(heading)
+        if level <= 3:
+            self.toc.append(heading)
+
+    def add(self, *blocks: Any) -> None:
+        self.blocks.extend(blocks)
+
+
+def build(design: Any, *, conversation: bool = False, notes: list | None = None) -> Document:
+    """The whole design document for `design` (figures still lazy: call render_figures)."""
+    b = _Builder()
+    usage = design.usage()
+    turns = design.turns(all_conversations=True)
+    agent = design._row().get("agent") or "backend-architect"
+    scorecard = design.scorecard()
+
+    b.heading(2, "Summary")
+    counts = {kind: len({r["name"] for r in design.versions(kind)})
+              for kind in ("schema", "architecture", "api", "decision", "experiment")}
+    b.add(Table(["", ""], [
+        ["Design", design.name],
+        ["Agent", agent],
+        ["Models", ", ".join(sorted({t["model"] for t in turns if t.get("model")})) or "—"],
+        ["Turns", f"{len(turns)} ({usage.summary()})"],
+        ["Artifacts", ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items() if n) or "none"],
+        ["Readiness", scorecard.summary()],
+    ]))
+    b.heading(2, "Requirements")
+    b.add(Prose(design.requirements or "_No requirements recorded yet._"))
+
+    _architecture(b, design)
+    _data_model(b, design)
+    _api(b, design)
+    _decisions(b, design)
+    _experiments(b, design)
+
+    b.heading(2, "Readiness")
+    b.add(Note(f"The {scorecard.source or 'agent'} definition's Delivery Standards, checked against this "
+               "design's artifacts."))
+    b.add(Table(scorecard.HEADERS, scorecard.rows(), caption=scorecard.summary(),
+                classes=[row[2].split()[-1] for row in scorecard.rows()]))
+
+    if notes:
+        b.heading(2, "Notes")
+        b.add(*notes)
+    if conversation:
+        from ..design.conversation import conversation_markdown
+
+        b.heading(2, "Conversation")
+        for number in sorted({t["conversation"] for t in turns}):
+            messages = design.store.messages(design.id, number)
+            if messages:
+                b.heading(3, f"Conversation {number}")
+                b.add(Prose(conversation_markdown(messages, agent)))
+    subtitle = f"Design document · exported {time.strftime('%Y-%m-%d %H:%M')} · Architect Workbench"
+    return Document(f"Design: {design.name}", subtitle, _redacted(b.blocks), b.toc)
+
+
+def _redacted(blocks: list) -> list:
+    """No secrets in the document: API keys and database passwords are masked in every text."""
+    for block in blocks:
+        if isinstance(block, Prose):
+            block.markdown = redact(block.markdown)
+        elif isinstance(block, Table):
+            block.rows = [[redact(str(c)) for c in row] for row in block.rows]
+        elif isinstance(block, Code):
+            block.text = redact(block.text)
+        elif isinstance(block, Note):
+            block.text = redact(block.text)
+        elif isinstance(block, Details):
+            block.summary = redact(block.summary)
+            _redacted(block.blocks)
+    return blocks
+
+
+def _names(design: Any, kind: str) -> list[str]:
+    return list(dict.fromkeys(r["name"] for r in design.versions(kind)))
+
+
+def _history(rows: list[dict]) -> Table:
+    return Table(["version", "stored", "summary"],
+                 [[f"v{r['version']}", time.strftime("%Y-%m-%d %H:%M", time.localtime(r["created_at"])),
+                   r.get("summary") or ""] for r in rows])
+
+
+# -- sections ------------------------------------------------------------------------------------------
+def _architecture(b: _Builder, design: Any) -> None:
+    names = _names(design, "architecture")
+    b.heading(2, "Architecture")
+    if not names:
+        b.add(Note("No architecture yet (draw_architecture or %%arch)."))
+        return
+    for name in names:
+        rows = design.versions("architecture", name)
+        arch = design.architecture(name)
+        findings = arch.lint()
+        b.heading(3, f"{arch.spec.title or name} ({name} v{rows[-1]['version']})")
+        b.add(Figure(f"architecture-{name}", f"Architecture {name} v{rows[-1]['version']}",
+                     lambda arch=arch, findings=findings: arch.render("svg", findings=findings)))
+        b.add(Table(["severity", "rule", "nodes", "finding", "what to do"],
+                    [[f.severity, f"{f.rule} {f.name}", ", ".join(f.nodes), f.message, f.advice] for f in findings],
+                    caption=f"Review: {findings.summary()}", classes=[f.severity for f in findings])
+              if findings else Note("Review: no anti-patterns found."))
+        if len(rows) > 1:
+            b.add(Details(f"Version history ({len(rows)} versions)", [_history(rows)]))
+
+
+def _data_model(b: _Builder, design: Any) -> None:
+    names = _names(design, "schema")
+    b.heading(2, "Data model")
+    if not names:
+        b.add(Note("No schema yet (propose_schema or %%schema)."))
+        return
+    for name in names:
+        rows = design.versions("schema", name)
+        schema = design.schema(name)
+        b.heading(3, f"Schema {name} v{rows[-1]['version']} ({schema.dialect})")
+        rationale = rows[-1]["body"].get("rationale")
+        if rationale:
+            b.add(Prose(rationale))
+        overview = len(schema.tables) > OVERVIEW_ABOVE
+        b.add(Figure(f"er-{name}", f"ER diagram of {name} v{rows[-1]['version']}"
+                     + (" (overview: table names and relations)" if overview else ""),
+                     lambda schema=schema, overview=overview: schema.er(overview=overview).svg()))
+        findings = schema.lint()
+        b.add(Table(["severity", "rule", "where", "finding", "fix"],
+                    [[f.severity, f"{f.rule} {f.name}", f.table + (f".{f.column}" if f.column else ""), f.message,
+                      f.fix or ""] for f in findings], caption=f"Lint: {findings.summary()}",
+                    classes=[f.severity for f in findings]) if findings else Note("Lint: no findings."))
+        b.add(Details(f"Data dictionary ({len(schema.tables)} tables)", _dictionary(schema)))
+        if len(rows) > 1:
+            b.add(Details(f"Migration history ({len(rows)} versions)", _migrations(design, name, rows)))
+
+
+def _dictionary(schema: Any) -> list:
+    blocks: list = []
+    for table in schema.tables.values():
+        pk = {c.lower() for c in table.primary_key}
+        fks = {c.lower(): f"→ {fk.ref_table}({', '.join(fk.ref_columns)})" for fk in table.foreign_keys
+               for c in fk.columns}
+        uniques = {u.columns[0].lower() for u in table.uniques if len(u.columns) == 1}
+        rows = []
+        for column in table.columns.values():
+            key = " ".join(k for k, on in (("PK", column.name.lower() in pk), ("UK", column.name.lower() in uniques))
+                           if on)
+            rows.append([column.name, column.type, "" if column.nullable else "NOT NULL", column.default or "",
+                         " ".join(x for x in (key, fks.get(column.name.lower(), "")) if x), column.comment or ""])
+        caption = table.key + (f" — {table.comment}" if getattr(table, "comment", None) else "")
+        blocks.append(Table(["column", "type", "null", "default", "keys", "comment"], rows, caption=caption))
+    return blocks
+
+
+def _migrations(design: Any, name: str, rows: list[dict]) -> list:
+    from ..schema.model import Schema
+
+    blocks: list = [_history(rows)]
+    previous = None
+    for row in rows:
+        schema = Schema.from_dict(row["body"]["model"])
+        if previous is not None:
+            change = previous.diff(schema)
+            blocks.append(Note(f"v{row['version'] - 1} → v{row['version']}: {change.summary()} "
+                               f"(risk: {change.risk})"))
+            if change:
+                blocks.append(Code(change.sql(schema.dialect), "sql"))
+        previous = schema
+    return blocks
+
+
+def _api(b: _Builder, design: Any) -> None:
+    from ..design.api import ApiContract
+
+    b.heading(2, "API")
+    row = design.latest("api")
+    if row is None:
+        b.add(Note("No API contract yet (define_api)."))
+        return
+    contract = ApiContract(row["body"]["document"], row["body"].get("text"))
+    b.heading(3, f"{contract.title} ({row['name']} v{row['version']})")
+    description = (contract.document.get("info") or {}).get("description")
+    if description:
+        b.add(Prose(description))
+    b.add(Table(ApiContract.HEADERS, contract.table_rows(), caption=contract.summary()))
+    schemes = contract.security_schemes
+    b.add(Note(f"Security schemes: {', '.join(schemes) if schemes else 'none'}"))
+    b.add(Details("OpenAPI document", [Code(contract.text, "yaml")]))
+
+
+def _decisions(b: _Builder, design: Any) -> None:
+    b.heading(2, "Decisions")
+    records = design.decisions()
+    if not records:
+        b.add(Note("No decisions recorded yet (record_decision)."))
+        return
+    b.add(Table(["ADR", "title", "status", "date"], [[d.key, d.title, d.status, d.date] for d in records]))
+    for d in records:
+        b.heading(3, f"{d.key}: {d.title}")
+        b.add(Prose(d.markdown("####").split("\n", 1)[1]))
+
+
+def _experiments(b: _Builder, design: Any) -> None:
+    b.heading(2, "Experiments")
+    experiments = design.experiments()
+    if not experiments:
+        b.add(Note("No experiments yet (run_experiment or %%lab)."))
+        return
+    for e in experiments:
+        c = e["comparison"]
+        inputs = e["input"]
+        b.heading(3, f"{e['name']} (v{e['version']})")
+        b.add(Note(f"{c.dialect}, {inputs.get('rows', c.rows)} rows per table, {c.repeat} runs per query, "
+                   f"identical data for every variant."))
+        b.add(Table(["variant", "query", "p50 ms", "p95 ms", "max ms", "rows", "ratio", "plan"],
+                    [[r["variant"], r["query"], f"{r['p50_ms']:.3f}", f"{r['p95_ms']:.3f}", f"{r['max_ms']:.3f}",
+                      str(r["rows"]), f"{r['ratio']:.2f}", r["plan"]] for r in c.records]))
+        b.add(Figure(f"experiment-{e['name']}-v{e['version']}", f"p50 per query and variant: {e['name']}",
+                     c.chart_svg))
+        workload = inputs.get("workload") or []
+        variants = inputs.get("variants") or []
+        if workload or variants:
+            b.add(Details("Workload and variants", [Code("\n\n".join(
+                [f"-- {w.get('name')}\n{w.get('sql')}" for w in workload]
+                + [f"-- variant {v.get('name')}\n{v.get('ddl')}" for v in variants]), "sql")]))

@@ -1,0 +1,101 @@
+"""The design document as Markdown, with its figures as SVG files in an assets folder.
+
+`design.md` goes with `design_files/` (the folder name is the file name + `_files`), and
+figures are linked relatively, so the pair can be committed or zipped as it is. Untrusted
+prose keeps its Markdown but not its raw HTML: angle brackets outside code are escaped, and
+image syntax is neutralised, so a viewer that renders HTML in Markdown runs nothing and
+fetches nothing. (A lone `>` is harmless and stays: it starts a quote.)
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .document import Code, Details, Document, Figure, Heading, Note, Prose, Table
+from .sanitize import clean_svg
+
+
+def render_markdown(doc: Document, assets: Path, link_base: str) -> str:
+    """The document as Markdown; figures are written into `assets` and linked as `link_base/NAME.svg`."""
+    assets.mkdir(parents=True, exist_ok=True)
+    parts = [f"# {_inline(doc.title)}", "", f"_{_inline(doc.subtitle)}_", "", "## Contents", ""]
+    parts += [("  " if h.level == 3 else "") + f"- [{_inline(h.text)}](#{h.anchor})" for h in doc.toc]
+    parts.append("")
+    parts += [_block(b, assets, link_base) for b in doc.blocks]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def _block(block, assets: Path, link_base: str) -> str:
+    if isinstance(block, Heading):
+        return f'{"#" * block.level} {_inline(block.text)} <a id="{block.anchor}"></a>\n'
+    if isinstance(block, Prose):
+        return safe_markdown(block.markdown) + "\n"
+    if isinstance(block, Note):
+        return f"_{_inline(block.text)}_\n"
+    if isinstance(block, Code):
+        fence = "````" if "```" in block.text else "```"
+        return f"{fence}{block.language}\n{block.text.rstrip()}\n{fence}\n"
+    if isinstance(block, Table):
+        lines = [f"**{_inline(block.caption)}**", ""] if block.caption else []
+        headers = block.headers if any(block.headers) else [" "] * (len(block.rows[0]) if block.rows else 1)
+        lines.append("| " + " | ".join(_cell(h) for h in headers) + " |")
+        lines.append("|" + "---|" * len(headers))
+        lines += ["| " + " | ".join(_cell(str(c)) for c in row) + " |" for row in block.rows]
+        return "\n".join(lines) + "\n"
+    if isinstance(block, Figure):
+        path = assets / f"{_filename(block.name)}.svg"
+        svg = block.svg[block.svg.find("<svg"):] if "<svg" in block.svg else block.svg
+        path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + clean_svg(svg), encoding="utf-8")
+        return f"![{_inline(block.caption)}]({link_base}/{path.name})\n"
+    if isinstance(block, Details):
+        inner = "\n".join(_block(b, assets, link_base) for b in block.blocks)
+        return f"<details><summary>{_inline(block.summary)}</summary>\n\n{inner}\n</details>\n"
+    raise TypeError(f"unknown block {type(block).__name__}")
+
+
+def _filename(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "figure"
+
+
+def _inline(text: str) -> str:
+    return str(text).replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+
+
+def _cell(text: str) -> str:
+    return _inline(text).replace("|", "\\|")
+
+
+_FENCE = re.compile(r"^(\s*)(```|~~~)")
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+
+
+def safe_markdown(text: str) -> str:
+    """Markdown from the model, with raw HTML and images made inert (code kept as written)."""
+    out, fenced = [], None
+    for line in (text or "").splitlines():
+        fence = _FENCE.match(line)
+        if fenced:
+            out.append(line)
+            if fence and fence.group(2) == fenced:
+                fenced = None
+            continue
+        if fence:
+            fenced = fence.group(2)
+            out.append(line)
+            continue
+        if line.startswith("    "):  # indented code
+            out.append(line)
+            continue
+        pieces, last = [], 0
+        for m in _CODE_SPAN.finditer(line):
+            pieces.append(_escape(line[last:m.start()]))
+            pieces.append(m.group(0))
+            last = m.end()
+        pieces.append(_escape(line[last:]))
+        out.append("".join(pieces))
+    return "\n".join(out)
+
+
+def _escape(text: str) -> str:
+    return text.replace("<", "&lt;").replace("![", "!\\[")

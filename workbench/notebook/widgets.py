@@ -1,0 +1,315 @@
+"""ipywidgets for a design: an explorer (tabs over its artifacts) and an experiment panel.
+
+Both keep where they were left in the design (`Design.view_state`): re-running the cell, or
+opening the notebook again later, brings back the same tab, versions, ER focus and rows. The
+notebook also keeps the widgets' last views when JupyterLab saves widget state. Diagrams are
+HTML widgets holding SVG, so a saved notebook shows them without a kernel.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from ..design.design import Design
+from ..export.sanitize import markdown_html
+
+TABS = ("Overview", "Schema", "Architecture", "Experiments", "Decisions")
+ALL_TABLES = "(all tables)"
+ROW_STEPS = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000)
+
+
+def _widgets():
+    import ipywidgets
+
+    return ipywidgets
+
+
+class DesignExplorer:
+    """Tabs for overview, schema, architecture, experiments and decisions of one design."""
+
+    def __init__(self, design: Design) -> None:
+        w = _widgets()
+        self.design = design
+        state = design.view_state.get("explorer", {})
+        self.overview = w.HTML()
+        # schema
+        self.schema_name = w.Dropdown(description="schema", layout=w.Layout(width="220px"))
+        self.schema_version = w.Dropdown(description="version", layout=w.Layout(width="180px"))
+        self.focus = w.Dropdown(description="focus", layout=w.Layout(width="260px"))
+        self.depth = w.BoundedIntText(value=int(state.get("depth", 1)), min=0, max=5, description="depth",
+                                      layout=w.Layout(width="140px"))
+        self.er = w.HTML()
+        self.schema_notes = w.HTML()
+        # architecture
+        self.arch_name = w.Dropdown(description="architecture", layout=w.Layout(width="260px"))
+        self.arch_version = w.Dropdown(description="version", layout=w.Layout(width="180px"))
+        self.arch = w.HTML()
+        # experiments and decisions
+        self.experiment = w.Dropdown(description="experiment", layout=w.Layout(width="360px"))
+        self.experiment_view = w.HTML()
+        self.decisions = w.HTML()
+        self.refresh_button = w.Button(description="Refresh", icon="refresh", tooltip="Read the design again")
+        self.tabs = w.Tab(children=[
+            self.overview,
+            w.VBox([w.HBox([self.schema_name, self.schema_version, self.focus, self.depth]), self.er,
+                    self.schema_notes]),
+            w.VBox([w.HBox([self.arch_name, self.arch_version]), self.arch]),
+            w.VBox([self.experiment, self.experiment_view]),
+            self.decisions,
+        ])
+        for i, title in enumerate(TABS):
+            self.tabs.set_title(i, title)
+        self.widget = w.VBox([w.HBox([w.HTML(f"<b>Design explorer</b> — <code>{html.escape(design.name)}</code>"),
+                                      self.refresh_button]), self.tabs])
+        self.widget.add_class("workbench-explorer")
+        self._restoring = True
+        self.refresh(state)
+        self.tabs.selected_index = min(int(state.get("tab", 0)), len(TABS) - 1)
+        self._restoring = False
+        self.tabs.observe(self._save, names="selected_index")
+        self.schema_name.observe(self._schema_name_changed, names="value")
+        for control in (self.schema_version, self.focus, self.depth):
+            control.observe(self._unless_restoring(self._draw_schema), names="value")
+        self.arch_name.observe(self._arch_name_changed, names="value")
+        self.arch_version.observe(self._unless_restoring(self._draw_arch), names="value")
+        self.experiment.observe(self._unless_restoring(self._draw_experiment), names="value")
+        self.refresh_button.on_click(lambda _: self.refresh(self._state()))
+
+    def _unless_restoring(self, draw):
+        def handler(_change: Any) -> None:
+            if not self._restoring:
+                draw()
+        return handler
+
+    # -- state -----------------------------------------------------------------------------------
+    def _state(self) -> dict:
+        return {"tab": self.tabs.selected_index or 0, "schema": self.schema_name.value,
+                "schema_version": self.schema_version.value, "focus": self.focus.value, "depth": self.depth.value,
+                "architecture": self.arch_name.value, "architecture_version": self.arch_version.value,
+                "experiment": self.experiment.value}
+
+    def _save(self, _change: Any = None) -> None:
+        if not self._restoring:
+            self.design.save_view_state(explorer=self._state())
+
+    def refresh(self, state: dict | None = None) -> None:
+        """Read the design again (new versions, decisions, experiments) and redraw."""
+        from ..design.overview import overview_markdown
+
+        state = state or {}
+        restoring, self._restoring = self._restoring, True
+        try:
+            self.overview.value = f"<div class='workbench-overview'>{markdown_html(overview_markdown(self.design))}</div>"
+            schemas = list(dict.fromkeys(r["name"] for r in self.design.versions("schema")))
+            self.schema_name.options = schemas
+            self.schema_name.value = state.get("schema") if state.get("schema") in schemas else (
+                schemas[-1] if schemas else None)
+            self._fill_schema_versions(state)
+            archs = list(dict.fromkeys(r["name"] for r in self.design.versions("architecture")))
+            self.arch_name.options = archs
+            self.arch_name.value = state.get("architecture") if state.get("architecture") in archs else (
+                archs[-1] if archs else None)
+            self._fill_arch_versions(state)
+            experiments = [(f"{r['name']} v{r['version']}", f"{r['name']}@{r['version']}")
+                           for r in self.design.versions("experiment")]
+            self.experiment.options = experiments
+            values = [v for _, v in experiments]
+            self.experiment.value = state.get("experiment") if state.get("experiment") in values else (
+                values[-1] if values else None)
+            records = self.design.decisions()
+            self.decisions.value = "".join(f"<div class='adr'>{markdown_html(d.markdown('###'))}</div>"
+                                           for d in records) or "<p>No decisions recorded yet.</p>"
+        finally:
+            self._restoring = restoring
+        self._draw_schema()
+        self._draw_arch()
+        self._draw_experiment()
+
+    # -- schema ----------------------------------------------------------------------------------
+    def _fill_schema_versions(self, state: dict) -> None:
+        rows = self.design.versions("schema", self.schema_name.value) if self.schema_name.value else []
+        options = [(f"v{r['version']}", r["version"]) for r in rows]
+        self.schema_version.options = options
+        versions = [v for _, v in options]
+        self.schema_version.value = state.get("schema_version") if state.get("schema_version") in versions else (
+            versions[-1] if versions else None)
+        schema = self._schema()
+        tables = [ALL_TABLES] + (list(schema.tables) if schema is not None else [])
+        self.focus.options = tables
+        self.focus.value = state.get("focus") if state.get("focus") in tables else ALL_TABLES
+
+    def _schema(self):
+        if not self.schema_name.value or self.schema_version.value is None:
+            return None
+        return self.design.schema(self.schema_name.value, self.schema_version.value)
+
+    def _schema_name_changed(self, _change: Any) -> None:
+        if self._restoring:
+            return
+        self._restoring = True
+        try:
+            self._fill_schema_versions({})
+        finally:
+            self._restoring = False
+        self._draw_schema()
+
+    def _draw_schema(self, _change: Any = None) -> None:
+        schema = self._schema()
+        if schema is None:
+            self.er.value = "<p>No schema yet: use %%schema or ask the architect.</p>"
+            self.schema_notes.value = ""
+        else:
+            focus = None if self.focus.value in (None, ALL_TABLES) else self.focus.value
+            diagram = schema.er(focus=focus, depth=self.depth.value)
+            self.er.value = f"<div class='workbench-er'>{diagram.svg()}</div>"
+            self.schema_notes.value = schema.lint()._repr_html_()
+        self._save()
+
+    # -- architecture ----------------------------------------------------------------------------
+    def _fill_arch_versions(self, state: dict) -> None:
+        rows = self.design.versions("architecture", self.arch_name.value) if self.arch_name.value else []
+        options = [(f"v{r['version']}", r["version"]) for r in rows]
+        self.arch_version.options = options
+        versions = [v for _, v in options]
+        self.arch_version.value = state.get("architecture_version") if state.get(
+            "architecture_version") in versions else (versions[-1] if versions else None)
+
+    def _arch_name_changed(self, _change: Any) -> None:
+        if self._restoring:
+            return
+        self._restoring = True
+        try:
+            self._fill_arch_versions({})
+        finally:
+            self._restoring = False
+        self._draw_arch()
+
+    def _draw_arch(self, _change: Any = None) -> None:
+        if not self.arch_name.value or self.arch_version.value is None:
+            self.arch.value = "<p>No architecture yet: use %%arch or ask the architect.</p>"
+        else:
+            arch = self.design.architecture(self.arch_name.value, self.arch_version.value)
+            findings = arch.lint()
+            self.arch.value = (f"<div class='workbench-arch'>{arch.render('svg', findings=findings)}</div>"
+                               + findings._repr_html_())
+        self._save()
+
+    # -- experiments -----------------------------------------------------------------------------
+    def _draw_experiment(self, _change: Any = None) -> None:
+        chosen = self.experiment.value
+        match = next((e for e in self.design.experiments() if f"{e['name']}@{e['version']}" == chosen), None)
+        if match is None:
+            self.experiment_view.value = "<p>No experiments yet: run_experiment, or the experiment panel.</p>"
+        else:
+            self.experiment_view.value = match["comparison"]._repr_mimebundle_()["text/html"]
+        self._save()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = f"DesignExplorer({self.design.name!r}): {self.design.state_summary()}"
+        return bundle
+
+
+class ExperimentPanel:
+    """Rows slider, run button, progress and result chart for a workload on the design's schema."""
+
+    def __init__(self, design: Design, workload: list | None = None, variants: list | None = None, *,
+                 repeat: int = 10, name: str | None = None, labs: Any = None) -> None:
+        from ..errors import LabError
+
+        w = _widgets()
+        self.design = design
+        latest = design.latest("experiment")
+        previous = (latest or {}).get("body", {}).get("input", {})
+        self.workload = workload or previous.get("workload")
+        self.variants = variants if variants is not None else previous.get("variants", [])
+        if not self.workload:
+            raise LabError("The experiment panel needs a workload.",
+                           hint="Give workload=[{'name': …, 'sql': …}], or run an experiment first (run_experiment).")
+        self.repeat = repeat
+        self.name = name or (latest["name"] if latest and not workload else "panel")
+        self.labs = labs
+        state = design.view_state.get("panel", {})
+        rows = state.get("rows", previous.get("rows", 10_000))
+        self.rows = w.SelectionSlider(options=[(f"{r:,}", r) for r in ROW_STEPS],
+                                      value=min(ROW_STEPS, key=lambda r: abs(r - rows)), description="rows per table",
+                                      style={"description_width": "initial"}, layout=w.Layout(width="420px"))
+        self.run_button = w.Button(description="Run", button_style="primary", icon="play")
+        self.progress = w.IntProgress(value=0, min=0, max=1, description="", layout=w.Layout(width="300px"))
+        self.status = w.HTML()
+        self.result = w.HTML()
+        self.widget = w.VBox([
+            w.HTML(f"<b>Experiment</b> — {len(self.workload)} queries × {len(self.variants) + 1} variants "
+                   f"(baseline{''.join(', ' + html.escape(v['name']) for v in self.variants)})"),
+            w.HBox([self.rows, self.run_button, self.progress]), self.status, self.result])
+        self.widget.add_class("workbench-experiment")
+        self.rows.observe(lambda _: self.design.save_view_state(panel={"rows": self.rows.value}), names="value")
+        self.run_button.on_click(lambda _: self.run())
+        if latest is not None and not workload:
+            from ..lab.compare import Comparison
+
+            self.result.value = Comparison.from_dict(latest["body"])._repr_mimebundle_()["text/html"]
+            self.status.value = f"Last run: {html.escape(latest['name'])} v{latest['version']}"
+
+    def run(self):
+        """Seed each variant with the chosen rows, run the workload, show and store the comparison."""
+        from ..design.labs import DesignLabs
+
+        rows = self.rows.value
+        schema = self.design.schema()
+        tables = len(schema.tables) if schema is not None else 1
+        self.progress.max = max(1, rows * tables * (len(self.variants) + 1))
+        self.progress.value = 0
+        self.run_button.disabled = True
+        self.status.value = f"Seeding {rows:,} rows per table and running the workload…"
+        labs = self.labs or DesignLabs()
+        try:
+            lab = labs.get(self.design, "sandbox")
+            comparison = lab.compare(self.workload, self.variants, rows=rows, repeat=self.repeat,
+                                     progress=_Progress(self.progress))
+            body = {"input": {"workload": self.workload, "variants": self.variants, "rows": rows,
+                              "repeat": self.repeat, "database": "sandbox"}, **comparison.to_dict()}
+            version = self.design.add_version("experiment", self.name, body,
+                                              summary=comparison.summary().splitlines()[0])
+            self.result.value = comparison._repr_mimebundle_()["text/html"]
+            self.status.value = f"Stored as experiment {html.escape(self.name)} v{version} ({rows:,} rows per table)."
+            self.progress.value = self.progress.max
+            return comparison
+        except Exception as exc:
+            self.status.value = f"<span style='color:#c5221f'>Failed: {html.escape(str(exc))}</span>"
+            raise
+        finally:
+            self.run_button.disabled = False
+            if self.labs is None:
+                labs.close()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = f"ExperimentPanel({self.design.name!r}): {len(self.workload)} queries"
+        return bundle
+
+
+class _Progress:
+    """Seeding progress into an IntProgress widget (the lab calls update(n) and close())."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def update(self, n: int) -> None:
+        self.bar.value = min(self.bar.max, self.bar.value + int(n))
+
+    def close(self) -> None:
+        pass
+
+
+def explorer(design: Design | str | None = None) -> DesignExplorer:
+    """A design explorer widget (tabs: overview, schema, architecture, experiments, decisions)."""
+    return DesignExplorer(design if isinstance(design, Design) else Design(design or "default"))
+
+
+def experiment_panel(design: Design | str | None = None, workload: list | None = None, variants: list | None = None,
+                     **kw: Any) -> ExperimentPanel:
+    """An experiment panel widget: rows slider, run button, progress and result chart."""
+    return ExperimentPanel(design if isinstance(design, Design) else Design(design or "default"), workload, variants,
+                           **kw)
