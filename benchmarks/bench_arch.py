@@ -3,25 +3,10 @@ and the number of embedded images for 50 nodes of 8 kinds (target: exactly 8).""
 
 from __future__ import annotations
 
-import random
-
 from common import measure, report
 
-KINDS = ["service", "worker", "postgres", "redis", "kafka", "api-gateway", "prometheus", "object-storage",
-         "elasticsearch", "rabbitmq", "load-balancer", "function"]
-
-
-def spec(nodes: int, edges: int, kinds: list[str], seed: int = 3) -> dict:
-    rng = random.Random(seed)
-    groups = [{"id": f"g{i}", "label": f"Domain {i}"} for i in range(8)]
-    node_list = [{"id": f"n{i}", "label": f"Component {i}", "kind": kinds[i % len(kinds)], "group": f"g{i % 8}",
-                  "replicas": 1 + i % 3} for i in range(nodes)]
-    edge_list = []
-    for _ in range(edges):
-        a, b = rng.sample(range(nodes), 2)
-        edge_list.append({"source": f"n{a}", "target": f"n{b}", "mode": rng.choice(["sync", "async"]),
-                          "label": rng.choice(["", "REST", "gRPC", "events"])})
-    return {"title": "Benchmark", "nodes": node_list, "edges": edge_list, "groups": groups}
+from workbench.testing.synthetic import ARCH_KINDS as KINDS
+from workbench.testing.synthetic import synthetic_spec as spec
 
 
 def main() -> None:

@@ -11,7 +11,8 @@ import subprocess
 from pathlib import Path
 
 from common import measure, report
-from synthetic import synthetic_ddl
+
+from workbench.testing.synthetic import synthetic_ddl
 
 HERE = Path(__file__).resolve().parent
 PG = os.environ.get("WORKBENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test").rsplit("/", 1)[0]

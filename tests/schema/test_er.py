@@ -1,7 +1,6 @@
 """ER diagrams: exact DOT for the parts that carry meaning, and real Graphviz output."""
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -9,8 +8,6 @@ import pytest
 from workbench.schema import Schema
 
 from .test_parse import SHOP_PG
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 
 def edges(source: str) -> list[str]:
@@ -99,7 +96,7 @@ def test_focus_depth_keys_only_and_clusters():
 
 
 def test_overview_and_unknown_options():
-    from synthetic import synthetic_ddl
+    from workbench.testing.synthetic import synthetic_ddl
 
     big = Schema.from_ddl(synthetic_ddl(300), "postgres")
     diagram = big.er()

@@ -162,7 +162,9 @@ def run_sql(ctx: ToolContext, sql: str, database: str = "sandbox", params: dict 
         "first_rows": [list(map(_jsonable, r)) for r in result.rows[:20]], "timings_ms": [t * 1000 for t in result.timings],
         "plan": result.plan.summary() if result.plan is not None else None}, summary=result.timing_line(),
         turn_id=ctx.turn_id)
-    return f"On the {database} lab ({lab.dialect}):\n" + result.for_model()
+    notes = lab.unreported_notes()
+    differs = f"The lab differs from the design: {'; '.join(notes)}\n" if notes else ""
+    return f"On the {database} lab ({lab.dialect}):\n" + differs + result.for_model()
 
 
 def run_experiment(ctx: ToolContext, workload: list, variants: list | None = None, rows: int = 10_000,

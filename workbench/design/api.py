@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +98,9 @@ class ApiContract:
             problems.append(f"{type(exc).__name__}: {exc}")
         for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path])[:MAX_ERRORS]:
             path = list(error.absolute_path)
+            extra = re.search(r"\('([^']+)' was unexpected\)", error.message)
+            if extra:  # point at the unexpected key itself, not at the mapping that holds it
+                path.append(extra.group(1))
             where = _json_path(path)
             line = _line_of(self.text, path)
             problems.append(f"{where}{f' (line {line})' if line else ''}: {error.message}")

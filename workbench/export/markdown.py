@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from .document import Code, Details, Document, Figure, Heading, Note, Prose, Table
-from .sanitize import clean_svg
+from .sanitize import clean_svg, safe_markdown
 
 
 def render_markdown(doc: Document, assets: Path, link_base: str) -> str:
@@ -64,38 +64,3 @@ def _inline(text: str) -> str:
 
 def _cell(text: str) -> str:
     return _inline(text).replace("|", "\\|")
-
-
-_FENCE = re.compile(r"^(\s*)(```|~~~)")
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
-
-
-def safe_markdown(text: str) -> str:
-    """Markdown from the model, with raw HTML and images made inert (code kept as written)."""
-    out, fenced = [], None
-    for line in (text or "").splitlines():
-        fence = _FENCE.match(line)
-        if fenced:
-            out.append(line)
-            if fence and fence.group(2) == fenced:
-                fenced = None
-            continue
-        if fence:
-            fenced = fence.group(2)
-            out.append(line)
-            continue
-        if line.startswith("    "):  # indented code
-            out.append(line)
-            continue
-        pieces, last = [], 0
-        for m in _CODE_SPAN.finditer(line):
-            pieces.append(_escape(line[last:m.start()]))
-            pieces.append(m.group(0))
-            last = m.end()
-        pieces.append(_escape(line[last:]))
-        out.append("".join(pieces))
-    return "\n".join(out)
-
-
-def _escape(text: str) -> str:
-    return text.replace("<", "&lt;").replace("![", "!\\[")

@@ -32,7 +32,7 @@ def markdown_html(text: str) -> str:
     """Markdown (untrusted) → sanitized HTML fragment."""
     import nh3
 
-    rendered = _markdown().render(text or "")
+    rendered = _markdown().render(safe_markdown(text or ""))
     return nh3.clean(rendered, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
                      link_rel="noopener noreferrer nofollow", clean_content_tags={"script", "style"})
 
@@ -57,3 +57,38 @@ def clean_svg(svg: str) -> str:
         return ""
 
     return _HREF.sub(keep, svg)
+
+
+_FENCE = re.compile(r"^(\s*)(```|~~~)")
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+
+
+def safe_markdown(text: str) -> str:
+    """Markdown from the model, with raw HTML and images made inert (code kept as written)."""
+    out, fenced = [], None
+    for line in (text or "").splitlines():
+        fence = _FENCE.match(line)
+        if fenced:
+            out.append(line)
+            if fence and fence.group(2) == fenced:
+                fenced = None
+            continue
+        if fence:
+            fenced = fence.group(2)
+            out.append(line)
+            continue
+        if line.startswith("    "):  # indented code
+            out.append(line)
+            continue
+        pieces, last = [], 0
+        for m in _CODE_SPAN.finditer(line):
+            pieces.append(_escape(line[last:m.start()]))
+            pieces.append(m.group(0))
+            last = m.end()
+        pieces.append(_escape(line[last:]))
+        out.append("".join(pieces))
+    return "\n".join(out)
+
+
+def _escape(text: str) -> str:
+    return text.replace("<", "&lt;").replace("![", "!\\[")

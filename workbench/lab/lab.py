@@ -48,6 +48,7 @@ class Lab:
         self.row_cap = int(row_cap)
         self.schema: Schema | None = None
         self.notes: list[str] = []  # what the lab left out when loading (and why)
+        self._reported = 0
         self._generated: dict[str, Any] = {}
         self._conn = None
         self._engine = None
@@ -317,6 +318,12 @@ class Lab:
             raise SQLError(f"The lab could not run this DDL: {_first(exc)}", statement=body) from None
         finally:
             cursor.close()
+
+    def unreported_notes(self) -> list[str]:
+        """The notes not handed out yet: each is reported once, where the lab is first used."""
+        new = self.notes[self._reported:]
+        self._reported = len(self.notes)
+        return new
 
     # -- data --------------------------------------------------------------------------------
     def seed(self, rows: int | dict[str, int] | None = None, *, distribution: str = "uniform", seed: int = 42,

@@ -292,6 +292,9 @@ class WorkbenchMagics(Magics):
             lab = self.state.user_lab(args.db, write=args.write)
         else:
             lab = self.state.labs.get(self.state.design(args.design), args.db, rows=args.rows)
+        notes = lab.unreported_notes()
+        if notes:
+            _show(_bundle("The lab differs from the design: " + "; ".join(notes)))
         result = lab.run(cell, repeat=args.repeat, explain=args.explain)
         if args.output:
             self.shell.user_ns[args.output] = result.df

@@ -1,0 +1,152 @@
+"""Design documents: self-contained HTML and Markdown, sanitized model text, no secrets."""
+
+import re
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from workbench.architecture.spec import Architecture
+from workbench.design.design import Design
+from workbench.errors import ExportError
+from workbench.export import export_design, export_notebook, notebook_designs
+from workbench.export.sanitize import clean_svg, markdown_html, safe_markdown
+from workbench.schema import Schema
+
+PLANTED = ('Use PostgreSQL. <img src=x onerror="window.pwned=1"> <script>window.pwned=2</script> '
+           '![tracker](http://evil.test/pixel.png) [docs](javascript:alert(1)) [ok](https://example.org)')
+SECRET = "sk-ant-api03-SECRETSECRETSECRET0123456789"
+DDL_V1 = """CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL UNIQUE);
+CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers(id), total float);"""
+DDL_V2 = DDL_V1.replace("total float", "total numeric(12,2)") + "\nCREATE INDEX orders_customer ON orders (customer_id);"
+ARCH = """title: Shop
+nodes:
+  - {id: web, kind: client}
+  - {id: gw, kind: api-gateway}
+  - {id: shop, kind: service}
+  - {id: db, kind: postgres}
+edges:
+  - {source: web, target: gw}
+  - {source: gw, target: shop}
+  - {source: shop, target: db}
+"""
+
+
+def shop(monkeypatch) -> Design:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
+    design = Design("shop")
+    design.requirements = f"An online shop. {PLANTED} Lab at postgresql://app:hunter2@db.internal/shop, key {SECRET}"
+    design.save_schema(Schema.from_ddl(DDL_V1, "postgres"), rationale="First cut")
+    design.save_schema(Schema.from_ddl(DDL_V2, "postgres"))
+    design.save_architecture(Architecture.from_yaml(ARCH))
+    design.define_api("openapi: 3.1.0\ninfo: {title: Shop API, version: '1'}\npaths:\n  /orders:\n    get:\n"
+                      "      summary: List orders\n      responses: {'200': {description: ok}}\n")
+    design.record_decision("Use PostgreSQL", PLANTED, "PostgreSQL 16", "One primary")
+    return design
+
+
+def test_html_document_is_complete_self_contained_and_safe(monkeypatch, tmp_path):
+    path = export_design(shop(monkeypatch), tmp_path / "shop.html")
+    page = path.read_text()
+    for heading in ("Summary", "Requirements", "Architecture", "Data model", "API", "Decisions", "Experiments",
+                    "Readiness"):
+        assert re.search(rf"<h2 id=\"[a-z-]+\">{heading}</h2>", page), heading
+    assert page.count("<svg") == 2  # architecture + ER
+    assert "Migration history (2 versions)" in page and "ALTER TABLE orders ALTER COLUMN total" in page
+    assert "Data dictionary (2 tables)" in page and "<td>customer_id</td>" in page
+    assert "AR005 single-point-of-failure" in page  # the architecture review
+    # nothing to fetch, nothing to run
+    assert "Content-Security-Policy" in page and "default-src &#x27;none&#x27;" not in page
+    assert "default-src 'none'" in page
+    assert not re.search(r"<script|<link|<iframe|<img|@import|url\(http", page, re.I)
+    assert not re.search(r"""\s(src|href)=["']?(https?:|//|javascript:)(?!//example\.org)""", page)
+    assert "&lt;img src=x onerror=" in page and "&lt;script&gt;window.pwned=2&lt;/script&gt;" in page
+    assert '<a href="https://example.org" rel="noopener noreferrer nofollow">ok</a>' in page
+    assert "javascript:" not in page.replace("[docs](javascript:alert(1))", "")
+    # no secrets
+    assert SECRET not in page and "hunter2" not in page
+    assert "postgresql://app:***@db.internal/shop" in page
+
+
+def test_markdown_document_writes_figures_beside_it(monkeypatch, tmp_path):
+    path = export_design(shop(monkeypatch), tmp_path / "out" / "shop.md", conversation=True)
+    text = path.read_text()
+    assets = tmp_path / "out" / "shop_files"
+    assert sorted(p.name for p in assets.iterdir()) == ["architecture-main.svg", "er-main.svg"]
+    assert "![Architecture main v1](shop_files/architecture-main.svg)" in text
+    assert text.startswith("# Design: shop\n")
+    assert "&lt;img src=x" in text and "&lt;script>" in text and "!\\[tracker]" in text
+    assert SECRET not in text and "hunter2" not in text
+    assert "<script" not in (assets / "er-main.svg").read_text()
+
+
+def test_model_markdown_is_rendered_and_sanitized():
+    out = markdown_html("**bold** <b onclick=x()>raw</b>\n\n```sql\nSELECT 1 < 2;\n```\n\n| a |\n|---|\n| 1 |")
+    assert "<strong>bold</strong>" in out and "&lt;b onclick=x()&gt;raw&lt;/b&gt;" in out
+    assert '<code class="language-sql">SELECT 1 &lt; 2;' in out and "<td>1</td>" in out
+    assert safe_markdown("> quote <b>\n```\n<keep>\n```\n`<code>` ![x](y)") == \
+        "> quote &lt;b>\n```\n<keep>\n```\n`<code>` !\\[x](y)"
+    svg = clean_svg('<svg><a xlink:href="https://x.test"><text onclick="f()">t</text></a><script>s()</script>'
+                    '<use href="#keep"/><image href="data:image/png;base64,AA"/><foreignObject>x</foreignObject></svg>')
+    assert svg == '<svg><a><text>t</text></a><use href="#keep"/><image href="data:image/png;base64,AA"/></svg>'
+
+
+def test_inline_svgs_do_not_share_ids(monkeypatch, tmp_path):
+    design = shop(monkeypatch)
+    design.save_architecture(Architecture.from_yaml(ARCH.replace("title: Shop", "title: Other")), "other")
+    page = export_design(design, tmp_path / "two.html").read_text()
+    ids = re.findall(r'\bid="(f\d+-[^"]+)"', page)
+    assert ids and len(ids) == len(set(ids))
+    refs = re.findall(r'href="#(f\d+-[^"]+)"', page)
+    assert refs and set(refs) <= set(ids)  # every icon reference points at its own figure's symbol
+
+
+def test_export_errors_are_clear(tmp_path):
+    with pytest.raises(ExportError, match=r"Name the output \.html"):
+        export_design(Design("x"), tmp_path / "x.pdf")
+
+
+def test_a_notebook_exports_the_design_it_works_on(tmp_path):
+    home = tmp_path / "nbdir" / ".workbench"
+    design = Design("links", home=home)
+    design.save_schema(Schema.from_ddl("CREATE TABLE links (id int PRIMARY KEY, code text NOT NULL);", "postgres"))
+    Design("scratch", home=home)
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Link service\n\nWhy we chose **base62** codes."),
+        nbformat.v4.new_code_cell("%load_ext workbench\n%design use scratch"),
+        nbformat.v4.new_code_cell("%%architect -d scratch\nhello"),
+        nbformat.v4.new_code_cell("%design use links"),
+    ])
+    path = tmp_path / "nbdir" / "links.ipynb"
+    nbformat.write(nb, path)
+    assert notebook_designs(nb.cells) == ["scratch", "links"]
+    out = export_notebook(path, tmp_path / "links.html", home=home)
+    page = out.read_text()
+    assert "<title>Link service — design links</title>" in page
+    assert "Why we chose <strong>base62</strong> codes." in page and "<td>code</td>" in page
+    assert "The notebook also uses the designs <code>scratch</code>." in page
+    with pytest.raises(ExportError, match="works on design 'links', which is not in"):
+        export_notebook(path, tmp_path / "x.html", home=tmp_path / "elsewhere")
+
+
+def test_cli_export(monkeypatch, tmp_path):
+    shop(monkeypatch)
+    run = subprocess.run([sys.executable, "-m", "workbench.cli", "export", "shop", "-o", "doc.html"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert re.match(r"doc\.html: \d+ KiB in \d+\.\d\d s", run.stdout)
+    missing = subprocess.run([sys.executable, "-m", "workbench.cli", "export", "nope", "-o", "doc.html"],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and "No design 'nope' here." in missing.stderr and "shop" in missing.stderr
+
+
+def test_a_100_table_design_with_3_architectures_stays_under_3_mb(tmp_path):
+    """Size, not speed (benchmarks/bench_export.py measures the time): every figure inline, each icon once."""
+    from workbench.testing.synthetic import sample_design
+
+    path = export_design(sample_design(Design("big")), tmp_path / "big.html")
+    page = path.read_text()
+    assert path.stat().st_size < 3 * 1024 * 1024
+    assert page.count("<svg") == 4  # three architectures and the ER diagram
+    assert "Data dictionary (100 tables)" in page and page.count("ADR-000") >= 5
