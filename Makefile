@@ -21,7 +21,7 @@ test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/python -m workbench.notebook.jupyterlab notebooks
 
 doctor: setup
 	$(BIN)/workbench doctor

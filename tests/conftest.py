@@ -290,15 +290,19 @@ def serve_folder():
 ARTIFACTS = PROJECT / "test-artifacts"
 
 
-def screenshot(page, *, full_page: bool = True) -> bytes:
-    """A PNG of the page through the DevTools protocol (Playwright's own screenshot() waits forever
-    with Debian's Chromium 156 here, while Page.captureScreenshot answers at once)."""
+def screenshot(page, *, full_page: bool = True, element: str | None = None) -> bytes:
+    """A PNG of the page (or of one element) through the DevTools protocol (Playwright's own
+    screenshot() waits forever with Debian's Chromium 156 here, while Page.captureScreenshot answers at once)."""
     import base64
 
     cdp = page.context.new_cdp_session(page)
     try:
         params: dict = {"format": "png"}
-        if full_page:
+        if element:  # scrolled into view (inside any scrolling container), then clipped to its box
+            page.locator(element).first.scroll_into_view_if_needed()
+            box = page.locator(element).first.bounding_box()
+            params["clip"] = {"x": box["x"], "y": box["y"], "width": box["width"], "height": box["height"], "scale": 1}
+        elif full_page:
             size = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
             params.update({"captureBeyondViewport": True,
                            "clip": {"x": 0, "y": 0, "width": size[0], "height": size[1], "scale": 1}})

@@ -83,7 +83,7 @@ def test_artifacts_cover_the_items_they_show():
     assert evidence["Logging"] == ["architecture main v1: logs"]
     assert {r.standard.name: r.status for r in card.results}["Documentation"] == COVERED
     assert {r.standard.name: r.status for r in card.results}["Testing"] == MISSING
-    assert "| Monitoring | Health checks | ✓ covered | API main v1: GET /healthz |  |" in card.markdown()
+    assert "| Monitoring | Health checks | ✓\u00a0covered | API main v1: GET /healthz |  |" in card.markdown()
 
 
 def test_an_experiment_counts_as_benchmarking_and_a_faster_variant_as_optimisation():

@@ -55,3 +55,19 @@ def test_requirements_and_conversations():
 
 def test_workspace_lives_under_the_home(isolated):
     assert Design("w").workspace == isolated / ".workbench" / "designs" / "w" / "workspace"
+
+
+def test_a_store_from_before_view_state_is_migrated_and_keeps_its_data(isolated, monkeypatch):
+    import workbench.design.store as store_module
+
+    path = isolated / "old.db"
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])  # a store written by the first release
+    old = Store(path)
+    old.design("kept")
+    old.close()
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    new = Store(path)
+    assert new.applied_migrations() == ["m001_initial", "m002_view_state"]
+    design = Design("kept", store=new, create=False)
+    design.save_view_state(explorer={"tab": 3})
+    assert design.view_state == {"explorer": {"tab": 3}}

@@ -382,7 +382,7 @@ class Scorecard:
         out = []
         for r in self.results:
             for c in r.checks:
-                out.append([r.standard.name, c.item, f"{_MARK[c.status]} {c.status}", "; ".join(c.evidence),
+                out.append([r.standard.name, c.item, f"{_MARK[c.status]}\u00a0{c.status}", "; ".join(c.evidence),
                             c.missing if c.status != COVERED else ""])
         return out
 
@@ -398,7 +398,7 @@ class Scorecard:
         head = "".join(f"<th>{h}</th>" for h in self.HEADERS)
         body = []
         for row in self.rows():
-            status = row[2].split()[-1]
+            status = row[2].split("\u00a0")[-1]
             body.append(f"<tr class='{status}'>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
         return (f"<div class='scorecard'><p><b>{html.escape(self.summary())}</b></p><table><thead><tr>{head}</tr>"
                 f"</thead><tbody>{''.join(body)}</tbody></table></div>")

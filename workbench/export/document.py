@@ -147,7 +147,7 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
     b.add(Note(f"The {scorecard.source or 'agent'} definition's Delivery Standards, checked against this "
                "design's artifacts."))
     b.add(Table(scorecard.HEADERS, scorecard.rows(), caption=scorecard.summary(),
-                classes=[row[2].split()[-1] for row in scorecard.rows()]))
+                classes=[row[2].split("\u00a0")[-1] for row in scorecard.rows()]))
 
     if notes:
         b.heading(2, "Notes")
