@@ -27,7 +27,6 @@ doctor: setup
 	$(BIN)/workbench doctor
 
 bench: setup
-	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

@@ -12,6 +12,7 @@ import os
 import statistics
 import subprocess
 import sys
+from pathlib import Path
 
 from common import report
 
@@ -36,7 +37,8 @@ def load_time(python: str, extension: str | None, runs: int = 7) -> float:
 
 def main() -> None:
     rows = [{"case": "%load_ext workbench", "added_ms": load_time(sys.executable, "workbench") * 1000}]
-    peer = os.environ.get("PEER_PYTHON")
+    default = Path(__file__).resolve().parent / ".peers" / "jupyter-ai" / "bin" / "python"
+    peer = os.environ.get("PEER_PYTHON") or (str(default) if default.exists() else None)
     notes = []
     if peer:
         peer_ms = load_time(peer, "jupyter_ai_magics", runs=3) * 1000

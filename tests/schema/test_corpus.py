@@ -72,6 +72,21 @@ def _pg_gaps(url: str, schema: Schema, name: str) -> str | None:
     return None
 
 
+def _load_without_the_gap(schema: Schema) -> None:
+    """A schema that needs what this server lacks (an extension's types, a newer version): the lab loads
+    it anyway, every table and foreign key, and notes what it changed, e.g. a PostGIS column kept as TEXT."""
+    from workbench.lab.lab import Lab
+
+    with Lab("postgres", name="corpus") as lab:
+        lab.load(schema)
+        tables = lab.run("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
+                         "AND table_type = 'BASE TABLE'").rows[0][0]
+        fks = lab.run("SELECT count(*) FROM information_schema.table_constraints WHERE constraint_schema = "
+                      "current_schema() AND constraint_type = 'FOREIGN KEY'").rows[0][0]
+    assert tables == len([t for t in lab.schema.tables.values()])
+    assert fks == len(lab.schema.foreign_keys())
+
+
 def _fk_count(url: str, dialect: str) -> int:
     """Foreign keys as the database itself reports them (one per constraint)."""
     import sqlalchemy as sa
@@ -101,8 +116,9 @@ def test_applies_to_a_real_database_and_counts_match(request, name):
     url = request.getfixturevalue({"postgres": "pg_url", "sqlite": "sqlite_url", "mysql": "mysql_url"}[dialect])
     if dialect == "postgres":
         gap = _pg_gaps(url, schema, name)
-        if gap:
-            pytest.skip(f"{name} is not self-contained on this server: {gap}")
+        if gap:  # the dump cannot run as is here; the workbench still gets every table onto this server
+            _load_without_the_gap(schema)
+            return
     used = re.search(r"^\s*USE\s+`?(\w+)`?\s*;", text, re.IGNORECASE | re.MULTILINE) if dialect == "mysql" else None
     target = url.rsplit("/", 1)[0] + "/" + used.group(1) if used else url
     try:
@@ -143,7 +159,8 @@ def test_our_ddl_loads_into_every_dialect(request, name, target):
     if target == "postgres" and schema.dialect == "postgres":
         gap = _pg_gaps(url, schema, name)
         if gap:
-            pytest.skip(f"{name}: {gap}")
+            _load_without_the_gap(schema)
+            return
     run_script(url, schema.to_ddl(target), target)
     live = Schema.from_url(url)
     tables = [t for t in schema.tables.values() if target == "postgres" or not t.partition_of]
