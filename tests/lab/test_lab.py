@@ -195,3 +195,21 @@ def test_unknown_urls_are_refused(tmp_path):
         Lab("oracle://x/y")
     with pytest.raises(LabError, match="No SQLite file"):
         Lab(f"sqlite:///{Path(tmp_path) / 'nope.db'}")
+
+
+def test_charts_can_be_drawn_from_several_threads():
+    """The design document draws figures in parallel; matplotlib's shared mathtext parser (log axes) is not
+    thread-safe, so charts take turns. Reset the parser so the first parse races as in a fresh process."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from matplotlib.mathtext import MathTextParser
+
+    from workbench.lab.compare import Comparison
+
+    records = [{"variant": v, "query": q, "p50_ms": p, "p95_ms": p, "max_ms": p, "rows": 1, "ratio": p / 0.01,
+                "plan": ""} for q in ("a", "b") for v, p in (("baseline", 0.01), ("slow", 5.0))]
+    chart = Comparison(records, {}, ["baseline", "slow"], ["a", "b"], "sqlite", 1000, 5)
+    MathTextParser._parser = None
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        svgs = list(pool.map(lambda _: chart.chart_svg(), range(16)))
+    assert all(svg.startswith("<svg") for svg in svgs)

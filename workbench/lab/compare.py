@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import html
 import io
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import LabError
 from ..schema.model import Schema
 from .workload import workload_from
+
+_MATPLOTLIB = threading.Lock()
 
 
 @dataclass
@@ -83,6 +86,10 @@ class Comparison:
 
     def chart_svg(self) -> str:
         """Grouped bars: p50 per query, one bar per variant (matplotlib, without pyplot state)."""
+        with _MATPLOTLIB:  # matplotlib is not thread-safe (its mathtext parser is shared): one chart at a time
+            return self._chart_svg()
+
+    def _chart_svg(self) -> str:
         from matplotlib.backends.backend_svg import FigureCanvasSVG
         from matplotlib.figure import Figure
 
