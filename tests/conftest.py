@@ -15,8 +15,10 @@ from workbench.testing import FakeAnthropic
 
 CI = os.environ.get("WORKBENCH_CI") == "1"
 KEY = "sk-ant-test-0123456789abcdef"
-# public sample schemas, read where they are (never copied into the project); absent → those tests skip
-CORPUS = Path(os.environ.get("WORKBENCH_CORPUS") or Path(__file__).resolve().parents[1].parent / "shared" / "corpus")
+# the shared folder beside the project: public sample schemas (corpus/) and the user's agent (seeds/), read
+# where they are, never copied into the project; absent → those tests skip
+SHARED = Path(os.environ.get("WORKBENCH_SHARED") or Path(__file__).resolve().parents[1].parent / "shared")
+CORPUS = SHARED / "corpus"
 PROJECT = Path(__file__).resolve().parents[1]
 _ENV_TO_CLEAR = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "CLAUDE_CODE_USE_BEDROCK",
                  "CLAUDE_CODE_USE_VERTEX", "WORKBENCH_MODEL", "WORKBENCH_AGENTS_PATH", "WORKBENCH_MAX_STEPS",

@@ -5,14 +5,14 @@ import pytest
 from workbench.agent.definitions import AgentDefinition, available_agents, load_agent, search_path
 from workbench.errors import AgentDefinitionError
 
-from ..conftest import PROJECT
+from ..conftest import PROJECT, SHARED
 
-SEED = PROJECT.parent / "shared" / "seeds" / "backend-architect.md"
+SEED = SHARED / "seeds" / "backend-architect.md"
 
 
 def test_default_agent_is_the_users_file_unchanged():
     if not SEED.exists():
-        pytest.skip("../shared/seeds is not present")
+        pytest.skip(f"{SEED.parent} is not present")
     assert (PROJECT / "prompts" / "backend-architect.md").read_bytes() == SEED.read_bytes()
 
 
