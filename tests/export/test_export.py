@@ -136,6 +136,11 @@ def test_cli_export(monkeypatch, tmp_path):
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert re.match(r"doc\.html: \d+ KiB in \d+\.\d\d s", run.stdout)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%design use shop")]), "shop.ipynb")
+    from_notebook = subprocess.run([sys.executable, "-m", "workbench.cli", "export", "shop.ipynb", "-o", "nb.md"],
+                                   capture_output=True, text=True)
+    assert from_notebook.returncode == 0, from_notebook.stderr
+    assert "# Design: shop" in (tmp_path / "nb.md").read_text()
     missing = subprocess.run([sys.executable, "-m", "workbench.cli", "export", "nope", "-o", "doc.html"],
                              capture_output=True, text=True)
     assert missing.returncode == 2 and "No design 'nope' here." in missing.stderr and "shop" in missing.stderr

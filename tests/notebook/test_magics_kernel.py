@@ -175,3 +175,23 @@ def test_agent_flag_and_no_tools(api_env, kernel, tmp_path):
     request = api_env.message_requests[-1]
     assert request["system"][0]["text"] == "You are a careful DBA."  # the agent sticks to the design
     assert [t["name"] for t in request["tools"] if t["name"] in ("read_file", "write_file")] == ["read_file"]
+
+
+def test_design_subcommands(kernel, tmp_path):
+    kernel.run("%load_ext workbench\n%design use shop")
+    kernel.run("%%schema\nCREATE TABLE a (id int PRIMARY KEY);")
+    requirements = texts(kernel.run("%design requirements A shop for tea."))
+    assert requirements.strip() == "A shop for tea."
+    shown = texts(kernel.run("%design show"), "text/markdown")
+    assert "**Requirements:** A shop for tea." in shown and "Readiness: 0/6 standards fully covered" in shown
+    assert "| Documentation | Architecture diagrams | ◐\u00a0partial | schema main v1 (ER diagram) |" in shown
+    listed = texts(kernel.run("%design list"))
+    assert "shop" in listed and "←" in listed
+    exported = texts(kernel.run("%design export out/shop.html --conversation"))
+    assert exported.startswith("Wrote out/shop.html (") and (tmp_path / "out" / "shop.html").is_file()
+    for line, message in (("%design export", "Usage: %design export PATH.html|PATH.md"),
+                          ("%design export shop.pdf", "Cannot tell the format of 'shop.pdf'"),
+                          ("%design frobnicate", "Unknown %design subcommand 'frobnicate'")):
+        result = kernel.run(line)
+        assert result["status"] == "error" and message in texts(result), line
+        assert "Traceback" not in texts(result)
