@@ -68,8 +68,15 @@ def test_the_tour_runs_in_jupyterlab_and_the_explorer_survives_save_and_reload(b
     page.goto(f"{base}/lab/tree/00-tour.ipynb?token={TOKEN}")
     page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=60_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-    page.click("li.lm-MenuBar-item:has-text('Run')")
-    page.click("li.lm-Menu-item:has-text('Run All Cells')")
+    for _ in range(5):  # the menu item does nothing until the kernel session is wired up: try again
+        page.click("li.lm-MenuBar-item:has-text('Run')")
+        page.click("li.lm-Menu-item:has-text('Run All Cells')")
+        try:
+            page.wait_for_function("() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
+                                   ".some(p => p.textContent.trim() !== '[ ]:')", timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 - nothing started yet
+            page.keyboard.press("Escape")
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         state = prompts(page)

@@ -68,10 +68,10 @@ class DesignExplorer:
         self.tabs.selected_index = min(int(state.get("tab", 0)), len(TABS) - 1)
         self._restoring = False
         self.tabs.observe(self._save, names="selected_index")
-        self.schema_name.observe(self._schema_name_changed, names="value")
+        self.schema_name.observe(self._renamed(self._fill_schema_versions, self._draw_schema), names="value")
         for control in (self.schema_version, self.focus, self.depth):
             control.observe(self._unless_restoring(self._draw_schema), names="value")
-        self.arch_name.observe(self._arch_name_changed, names="value")
+        self.arch_name.observe(self._renamed(self._fill_arch_versions, self._draw_arch), names="value")
         self.arch_version.observe(self._unless_restoring(self._draw_arch), names="value")
         self.experiment.observe(self._unless_restoring(self._draw_experiment), names="value")
         self.refresh_button.on_click(lambda _: self.refresh(self._state()))
@@ -101,22 +101,14 @@ class DesignExplorer:
         restoring, self._restoring = self._restoring, True
         try:
             self.overview.value = f"<div class='workbench-overview'>{markdown_html(overview_markdown(self.design))}</div>"
-            schemas = list(dict.fromkeys(r["name"] for r in self.design.versions("schema")))
-            self.schema_name.options = schemas
-            self.schema_name.value = state.get("schema") if state.get("schema") in schemas else (
-                schemas[-1] if schemas else None)
+            _offer(self.schema_name, list(dict.fromkeys(r["name"] for r in self.design.versions("schema"))),
+                   state.get("schema"))
             self._fill_schema_versions(state)
-            archs = list(dict.fromkeys(r["name"] for r in self.design.versions("architecture")))
-            self.arch_name.options = archs
-            self.arch_name.value = state.get("architecture") if state.get("architecture") in archs else (
-                archs[-1] if archs else None)
+            _offer(self.arch_name, list(dict.fromkeys(r["name"] for r in self.design.versions("architecture"))),
+                   state.get("architecture"))
             self._fill_arch_versions(state)
-            experiments = [(f"{r['name']} v{r['version']}", f"{r['name']}@{r['version']}")
-                           for r in self.design.versions("experiment")]
-            self.experiment.options = experiments
-            values = [v for _, v in experiments]
-            self.experiment.value = state.get("experiment") if state.get("experiment") in values else (
-                values[-1] if values else None)
+            _offer(self.experiment, [(f"{r['name']} v{r['version']}", f"{r['name']}@{r['version']}")
+                                     for r in self.design.versions("experiment")], state.get("experiment"))
             records = self.design.decisions()
             self.decisions.value = "".join(f"<div class='adr'>{markdown_html(d.markdown('###'))}</div>"
                                            for d in records) or "<p>No decisions recorded yet.</p>"
@@ -127,32 +119,32 @@ class DesignExplorer:
         self._draw_experiment()
 
     # -- schema ----------------------------------------------------------------------------------
+    def _versions(self, kind: str, name: str | None) -> list[tuple[str, int]]:
+        return [(f"v{r['version']}", r["version"]) for r in (self.design.versions(kind, name) if name else [])]
+
+    def _renamed(self, fill, draw):
+        """A handler for a name dropdown: offer that name's versions, then draw once."""
+        def handler(_change: Any) -> None:
+            if self._restoring:
+                return
+            self._restoring = True
+            try:
+                fill({})
+            finally:
+                self._restoring = False
+            draw()
+        return handler
+
     def _fill_schema_versions(self, state: dict) -> None:
-        rows = self.design.versions("schema", self.schema_name.value) if self.schema_name.value else []
-        options = [(f"v{r['version']}", r["version"]) for r in rows]
-        self.schema_version.options = options
-        versions = [v for _, v in options]
-        self.schema_version.value = state.get("schema_version") if state.get("schema_version") in versions else (
-            versions[-1] if versions else None)
+        _offer(self.schema_version, self._versions("schema", self.schema_name.value), state.get("schema_version"))
         schema = self._schema()
-        tables = [ALL_TABLES] + (list(schema.tables) if schema is not None else [])
-        self.focus.options = tables
-        self.focus.value = state.get("focus") if state.get("focus") in tables else ALL_TABLES
+        _offer(self.focus, [ALL_TABLES] + (list(schema.tables) if schema is not None else []), state.get("focus"),
+               fallback=ALL_TABLES)
 
     def _schema(self):
         if not self.schema_name.value or self.schema_version.value is None:
             return None
         return self.design.schema(self.schema_name.value, self.schema_version.value)
-
-    def _schema_name_changed(self, _change: Any) -> None:
-        if self._restoring:
-            return
-        self._restoring = True
-        try:
-            self._fill_schema_versions({})
-        finally:
-            self._restoring = False
-        self._draw_schema()
 
     def _draw_schema(self, _change: Any = None) -> None:
         schema = self._schema()
@@ -168,22 +160,8 @@ class DesignExplorer:
 
     # -- architecture ----------------------------------------------------------------------------
     def _fill_arch_versions(self, state: dict) -> None:
-        rows = self.design.versions("architecture", self.arch_name.value) if self.arch_name.value else []
-        options = [(f"v{r['version']}", r["version"]) for r in rows]
-        self.arch_version.options = options
-        versions = [v for _, v in options]
-        self.arch_version.value = state.get("architecture_version") if state.get(
-            "architecture_version") in versions else (versions[-1] if versions else None)
-
-    def _arch_name_changed(self, _change: Any) -> None:
-        if self._restoring:
-            return
-        self._restoring = True
-        try:
-            self._fill_arch_versions({})
-        finally:
-            self._restoring = False
-        self._draw_arch()
+        _offer(self.arch_version, self._versions("architecture", self.arch_name.value),
+               state.get("architecture_version"))
 
     def _draw_arch(self, _change: Any = None) -> None:
         if not self.arch_name.value or self.arch_version.value is None:
@@ -288,6 +266,18 @@ class ExperimentPanel:
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = f"ExperimentPanel({self.design.name!r}): {len(self.workload)} queries"
         return bundle
+
+
+def _offer(dropdown: Any, options: list, wanted: Any, *, fallback: Any = None) -> None:
+    """Set a dropdown's options and choose `wanted` when offered, else `fallback`, else the newest (last)."""
+    dropdown.options = options
+    values = [o[1] if isinstance(o, tuple) else o for o in options]
+    if wanted in values:
+        dropdown.value = wanted
+    elif fallback in values:
+        dropdown.value = fallback
+    else:
+        dropdown.value = values[-1] if values else None
 
 
 class _Progress:
