@@ -39,7 +39,8 @@ def shop(monkeypatch) -> Design:
     design.requirements = f"An online shop. {PLANTED} Lab at postgresql://app:hunter2@db.internal/shop, key {SECRET}"
     design.save_schema(Schema.from_ddl(DDL_V1, "postgres"), rationale="First cut")
     design.save_schema(Schema.from_ddl(DDL_V2, "postgres"))
-    design.save_architecture(Architecture.from_yaml(ARCH))
+    design.save_architecture(Architecture.from_yaml(ARCH.replace("{id: db, kind: postgres}",
+                                                                 f"{{id: db, kind: postgres, label: '{SECRET}'}}")))
     design.define_api("openapi: 3.1.0\ninfo: {title: Shop API, version: '1'}\npaths:\n  /orders:\n    get:\n"
                       "      summary: List orders\n      responses: {'200': {description: ok}}\n")
     design.record_decision("Use PostgreSQL", PLANTED, "PostgreSQL 16", "One primary")

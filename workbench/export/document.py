@@ -84,13 +84,15 @@ class Document:
         return out
 
     def render_figures(self, workers: int = 4) -> None:
-        """Turn every lazy figure into SVG text, several Graphviz processes at a time."""
+        """Turn every lazy figure into SVG text, several Graphviz processes at a time (secrets masked:
+        labels are model text too)."""
         lazy = [f for f in self.figures() if callable(f.svg)]
-        if not lazy:
-            return
-        with ThreadPoolExecutor(max_workers=min(workers, len(lazy))) as pool:
-            for figure, svg in zip(lazy, pool.map(lambda f: f.svg(), lazy), strict=True):
-                figure.svg = svg
+        if lazy:
+            with ThreadPoolExecutor(max_workers=min(workers, len(lazy))) as pool:
+                for figure, svg in zip(lazy, pool.map(lambda f: f.svg(), lazy), strict=True):
+                    figure.svg = svg
+        for figure in self.figures():
+            figure.svg = redact(figure.svg)
 
 
 class _Builder:
@@ -168,7 +170,9 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
 def _redacted(blocks: list) -> list:
     """No secrets in the document: API keys and database passwords are masked in every text."""
     for block in blocks:
-        if isinstance(block, Prose):
+        if isinstance(block, Heading):
+            block.text = redact(block.text)
+        elif isinstance(block, Prose):
             block.markdown = redact(block.markdown)
         elif isinstance(block, Table):
             block.rows = [[redact(str(c)) for c in row] for row in block.rows]
