@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..config import PROJECT_ROOT, settings
 from ..errors import AgentDefinitionError
+from ..yamltext import yaml_problem
 
 DEFAULT_AGENT = "backend-architect"
 
@@ -63,10 +64,9 @@ class AgentDefinition:
         try:
             meta = yaml.safe_load("".join(lines[1:end])) or {}
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            at = f" (line {mark.line + 2})" if mark is not None else ""
-            raise AgentDefinitionError(f"{where}: the front matter is not valid YAML{at}: "
-                                       f"{getattr(exc, 'problem', exc)}") from None
+            place, problem = yaml_problem(exc, line_offset=1)  # the front matter starts on line 2
+            at = f" ({place.split(',')[0]})" if place else ""
+            raise AgentDefinitionError(f"{where}: the front matter is not valid YAML{at}: {problem}") from None
         if not isinstance(meta, dict):
             raise AgentDefinitionError(f"{where}: the front matter must be a mapping of fields, "
                                        f"got {type(meta).__name__}.")

@@ -104,12 +104,14 @@ class Architecture:
         """Parse YAML (or JSON) text; a syntax error names line and column."""
         import yaml
 
+        from ..yamltext import yaml_problem
+
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-            raise ArchitectureSpecError([f"(spec): not valid YAML{where}: {getattr(exc, 'problem', exc)}"]) from None
+            where, problem = yaml_problem(exc)
+            raise ArchitectureSpecError([f"(spec): not valid YAML{' at ' + where if where else ''}: {problem}"]) \
+                from None
         return cls.from_dict(data)
 
     @classmethod

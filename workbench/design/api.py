@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DesignError
+from ..yamltext import yaml_problem
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 KIND = "api"
@@ -58,9 +59,8 @@ class ApiContract:
         try:
             document = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-            raise ApiSpecError([f"{where}not YAML/JSON ({getattr(exc, 'problem', None) or exc})"]) from None
+            where, problem = yaml_problem(exc)
+            raise ApiSpecError([f"{where + ': ' if where else ''}not YAML/JSON ({problem})"]) from None
         contract = cls(document if isinstance(document, dict) else {}, text)
         if not isinstance(document, dict):
             raise ApiSpecError(["the document must be a mapping with openapi, info and paths"])

@@ -105,7 +105,7 @@ class Evidence:
                     try:
                         texts.append((rel, path.read_text(encoding="utf-8")))
                     except (UnicodeDecodeError, OSError):
-                        pass
+                        pass  # not text after all: the file still counts by its name (files list)
         evidence = cls(texts, files, decisions=records)
         api_row = design.latest("api")
         if api_row is not None:

@@ -196,6 +196,14 @@ def _history(rows: list[dict]) -> Table:
                    r.get("summary") or ""] for r in rows])
 
 
+def _review(findings: Any, label: str, none: str, headers: list[str], cells) -> Table | Note:
+    """Lint findings (schema or architecture) as a table with a row per finding, coloured by severity."""
+    if not findings:
+        return Note(f"{label}: {none}.")
+    return Table(["severity", "rule", *headers], [[f.severity, f"{f.rule} {f.name}", *cells(f)] for f in findings],
+                 caption=f"{label}: {findings.summary()}", classes=[f.severity for f in findings])
+
+
 # -- sections ------------------------------------------------------------------------------------------
 def _architecture(b: _Builder, design: Any) -> None:
     names = _names(design, "architecture")
@@ -210,10 +218,8 @@ def _architecture(b: _Builder, design: Any) -> None:
         b.heading(3, f"{arch.spec.title or name} ({name} v{rows[-1]['version']})")
         b.add(Figure(f"architecture-{name}", f"Architecture {name} v{rows[-1]['version']}",
                      lambda arch=arch, findings=findings: arch.render("svg", findings=findings)))
-        b.add(Table(["severity", "rule", "nodes", "finding", "what to do"],
-                    [[f.severity, f"{f.rule} {f.name}", ", ".join(f.nodes), f.message, f.advice] for f in findings],
-                    caption=f"Review: {findings.summary()}", classes=[f.severity for f in findings])
-              if findings else Note("Review: no anti-patterns found."))
+        b.add(_review(findings, "Review", "no anti-patterns found", ["nodes", "finding", "what to do"],
+                      lambda f: [", ".join(f.nodes), f.message, f.advice]))
         if len(rows) > 1:
             b.add(Details(f"Version history ({len(rows)} versions)", [_history(rows)]))
 
@@ -236,10 +242,8 @@ def _data_model(b: _Builder, design: Any) -> None:
                      + (" (overview: table names and relations)" if overview else ""),
                      lambda schema=schema, overview=overview: schema.er(overview=overview).svg()))
         findings = schema.lint()
-        b.add(Table(["severity", "rule", "where", "finding", "fix"],
-                    [[f.severity, f"{f.rule} {f.name}", f.table + (f".{f.column}" if f.column else ""), f.message,
-                      f.fix or ""] for f in findings], caption=f"Lint: {findings.summary()}",
-                    classes=[f.severity for f in findings]) if findings else Note("Lint: no findings."))
+        b.add(_review(findings, "Lint", "no findings", ["where", "finding", "fix"],
+                      lambda f: [f.table + (f".{f.column}" if f.column else ""), f.message, f.fix or ""]))
         b.add(Details(f"Data dictionary ({len(schema.tables)} tables)", _dictionary(schema)))
         if len(rows) > 1:
             b.add(Details(f"Migration history ({len(rows)} versions)", _migrations(design, name, rows)))

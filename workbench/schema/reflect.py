@@ -103,6 +103,15 @@ def from_url(url: str, *, namespace: str | None = None) -> Schema:
         engine.dispose()
 
 
+def _if_supported(reflect: Any, default: Any, **kw: Any) -> Any:
+    """An inspector call that some SQLAlchemy dialects do not offer (materialized views, CHECK constraints,
+    table comments): the dialect signals it with NotImplementedError, and the schema simply has none."""
+    try:
+        return reflect(**kw)
+    except NotImplementedError:
+        return default
+
+
 def from_connection(conn: Any, *, namespace: str | None = None) -> Schema:
     """Reflect through an open SQLAlchemy connection (the lab uses this on its own databases)."""
     from sqlalchemy import inspect
@@ -115,10 +124,7 @@ def from_connection(conn: Any, *, namespace: str | None = None) -> Schema:
     default_ns = T.DEFAULT_NAMESPACE.get(dialect)
     names = inspector.get_table_names(schema=ns)
     view_names = inspector.get_view_names(schema=ns)
-    try:
-        view_names += inspector.get_materialized_view_names(schema=ns)
-    except NotImplementedError:
-        pass
+    view_names += _if_supported(inspector.get_materialized_view_names, [], schema=ns)
     multi = {"schema": ns, "filter_names": names} if names else None
     if multi is None:
         return Schema([], dialect=dialect)
@@ -127,14 +133,8 @@ def from_connection(conn: Any, *, namespace: str | None = None) -> Schema:
     fks = inspector.get_multi_foreign_keys(**multi)
     uniques = inspector.get_multi_unique_constraints(**multi)
     indexes = inspector.get_multi_indexes(**multi)
-    try:
-        checks = inspector.get_multi_check_constraints(**multi)
-    except NotImplementedError:
-        checks = {}
-    try:
-        comments = inspector.get_multi_table_comment(**multi)
-    except NotImplementedError:
-        comments = {}
+    checks = _if_supported(inspector.get_multi_check_constraints, {}, **multi)
+    comments = _if_supported(inspector.get_multi_table_comment, {}, **multi)
     key_ns = None if ns in (None, default_ns) else ns
     type_dialect = conn.dialect
     tables = []
