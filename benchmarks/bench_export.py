@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def export_cases() -> list[dict]:
-    from workbench.design.design import Design
+    from workbench.design.aggregate import Design
     from workbench.export import export_design
     from workbench.testing.synthetic import sample_design
 

@@ -42,9 +42,10 @@ CREATE TABLE payments (id bigint PRIMARY KEY, order_id bigint NOT NULL REFERENCE
 
 
 def sqlite_case(runs: int = 3) -> list[dict]:
-    from workbench.lab.lab import SANDBOX_PRAGMAS, Lab
-    from workbench.lab.load import _python
-    from workbench.lab.seed import Generator, Plan, rows_for
+    from workbench.lab.drivers.sqlite import SANDBOX_PRAGMAS
+    from workbench.lab.lab import Lab
+    from workbench.lab.load import python_values
+    from workbench.lab.seed import FillOrder, Generator, rows_for
     from workbench.schema import Schema
 
     schema = Schema.from_ddl(DDL, "postgres")
@@ -61,8 +62,8 @@ def sqlite_case(runs: int = 3) -> list[dict]:
         return seeded.timings["generate_and_load_s"], total
 
     # raw executemany of the same rows, built beforehand
-    gen = Generator(schema, Plan(schema, rows_for(schema, ROWS)), seed=42, distribution="uniform")
-    prebuilt = [(d.table.key, list(d.columns), list(zip(*(_python(d.columns[c], "sqlite") for c in d.columns),
+    gen = Generator(schema, FillOrder(schema, rows_for(schema, ROWS)), seed=42, distribution="uniform")
+    prebuilt = [(d.table.key, list(d.columns), list(zip(*(python_values(d.columns[c]) for c in d.columns),
                                                         strict=True))) for d in gen.run()]
 
     def raw(i: int) -> float:
@@ -106,8 +107,8 @@ def postgres_case() -> list[dict]:
     import psycopg
 
     from workbench.lab.lab import Lab
-    from workbench.lab.load import _copy_text
-    from workbench.lab.seed import Generator, Plan, rows_for
+    from workbench.lab.load import copy_text
+    from workbench.lab.seed import FillOrder, Generator, rows_for
     from workbench.schema import Schema
 
     schema = Schema.from_ddl(DDL, "postgres")
@@ -117,11 +118,11 @@ def postgres_case() -> list[dict]:
     report_ = lab.seed(ROWS, progress=False)
     total = time.perf_counter() - start
     ours = report_.timings["generate_and_load_s"]
-    gen = Generator(lab.schema, Plan(lab.schema, rows_for(lab.schema, ROWS)), seed=42, distribution="uniform")
+    gen = Generator(lab.schema, FillOrder(lab.schema, rows_for(lab.schema, ROWS)), seed=42, distribution="uniform")
     tables = gen.run()
     prebuilt = []
     for d in tables:
-        fields = [_copy_text(d.columns[c]) for c in d.columns]
+        fields = [copy_text(d.columns[c]) for c in d.columns]
         prebuilt.append((d.table.key, list(d.columns),
                          "".join("\t".join(r) + "\n" for r in zip(*fields, strict=True))))
     raw_lab = Lab("postgres", name="bench-raw")

@@ -2,14 +2,25 @@
 
 The fake runs in its own process (so its work does not compete with the measured code for
 the GIL). Both sides send the same request (system prompt, tools, conversation) and read the
-same streamed answer. The workbench side also builds the request, persists the turn and its
-messages, and renders through the notebook renderer (display calls are counted, not sent to
-a frontend). Runs alternate between the two sides. Targets: at most 5% slower; at most 20
-display updates per second.
+same streamed answer. The workbench side also reads the design (its conversation and state),
+builds the request, persists the turn, its call and messages, and renders through the
+notebook renderer (display calls are counted, not sent to a frontend). Runs alternate between
+the two sides.
+
+`--history N` gives the design N prior turns (a prompt and an 800-word answer each) before
+every measured turn, so the cost of a long conversation shows. Cases: an unpaced stream of
+4,000 deltas and a paced one (1 ms per delta), at each history length; and the first turn
+of a design with an 800-word answer.
+
+Targets: overhead at most 5 % (unpaced, at 1 and at 100 prior turns); at most 20 display
+updates per second.
+
+    .venv/bin/python benchmarks/bench_turn_overhead.py [--history 1 100] [--runs 15]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -21,7 +32,8 @@ import anthropic
 from common import report
 
 KEY = "sk-ant-bench-0000000000"
-RUNS = 15
+ANSWER = ("The design keeps writes on the primary and serves reads from replicas behind a cache; "
+          "short codes come from a counter range per writer. ") * 40  # about 800 words
 
 
 def serve(words: int, delay: float) -> tuple[subprocess.Popen, str]:
@@ -31,55 +43,84 @@ def serve(words: int, delay: float) -> tuple[subprocess.Popen, str]:
     return proc, proc.stdout.readline().strip()
 
 
+def prior_turns(design, n: int) -> None:
+    """A fresh conversation with n earlier turns, written the way the agent writes them."""
+    from workbench.design.usage import Usage
+
+    design.reset_conversation()
+    for i in range(n):
+        log = design.start_turn(f"Question {i}: how should the short-link table be partitioned?",
+                                agent="backend-architect", model="claude-sonnet-4-5", system="(system)")
+        log.add({"role": "user", "content": [{"type": "text", "text": f"<design-state>\n{log.state}\n</design-state>"},
+                                             {"type": "text", "text": f"Question {i}"}]})
+        log.record_call(1, model="claude-sonnet-4-5", request={}, response=None, stop_reason="end_turn",
+                        usage=Usage(100, 800), started_at=time.time(), first_token_s=0.1, elapsed_s=1.0,
+                        message={"role": "assistant", "content": [{"type": "text", "text": ANSWER}]})
+        log.finish(status="ok", steps=1, usage=Usage(100, 800), elapsed_s=1.0)
+
+
+def measure(label: str, words: int, delay: float, history: int, runs: int, first_turn: bool = False) -> dict:
+    from workbench.agent.session import Architect, _request
+    from workbench.notebook.display import NotebookRenderer
+
+    proc, base_url = serve(words, delay)
+    try:
+        os.environ["ANTHROPIC_BASE_URL"] = base_url
+        client = anthropic.Anthropic(api_key=KEY, base_url=base_url)
+        raw_times, wb_times, rates = [], [], []
+        for i in range(runs + 2):
+            name = f"bench-{label[:12].replace(' ', '-')}-{i}" if first_turn else "bench"
+            architect = Architect(name)
+            if not first_turn:
+                prior_turns(architect.design, history)
+            agent = architect.agent
+            offered = architect.tools.select(agent.tools)
+            history_before = architect.design.messages()
+            renderer = NotebookRenderer()
+            start = time.perf_counter()
+            architect.ask("Design a URL shortener.", renderer=renderer)
+            elapsed = time.perf_counter() - start
+            # the same request the workbench sent, replayed raw (built outside the timing)
+            sent = history_before + [architect.design.messages()[len(history_before)]]
+            request = _request(architect.model, architect.max_tokens, architect.system_blocks(agent, offered),
+                               [t.definition() for t in offered], sent)
+            start = time.perf_counter()
+            with client.messages.stream(**request) as stream:
+                for _event in stream:
+                    pass
+                stream.get_final_message()
+            raw = time.perf_counter() - start
+            if i >= 2:  # warm-up: imports, connections
+                wb_times.append(elapsed)
+                raw_times.append(raw)
+                rates.append(renderer.updates / elapsed)
+    finally:
+        proc.terminate()
+        proc.wait()
+    raw_m, wb_m = statistics.median(raw_times), statistics.median(wb_times)
+    return {"case": label, "raw_sdk_s": raw_m, "workbench_s": wb_m, "overhead_pct": (wb_m / raw_m - 1) * 100,
+            "max_updates_per_s": max(rates)}
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--history", type=int, nargs="+", default=[1, 100], help="prior turns before each turn")
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
     os.environ["WORKBENCH_HOME"] = tempfile.mkdtemp(prefix="wb-bench-")
     os.environ["ANTHROPIC_API_KEY"] = KEY
-    from workbench.agent.session import Architect
     from workbench.notebook import display as display_module
-    from workbench.notebook.display import NotebookRenderer
 
     display_module.publish = lambda *a, **k: None  # no frontend: count updates only
     rows = []
-    for label, words, delay in (("unpaced stream, 4,000 deltas", 3200, 0.0),
-                                ("paced stream (1 ms/delta), 1,000 deltas", 800, 0.001)):
-        proc, base_url = serve(words, delay)
-        try:
-            os.environ["ANTHROPIC_BASE_URL"] = base_url
-            architect = Architect("bench")
-            client = anthropic.Anthropic(api_key=KEY, base_url=base_url)
-            raw_times, wb_times, rates = [], [], []
-            request = None
-            for i in range(RUNS + 2):
-                architect.design.reset_conversation()
-                renderer = NotebookRenderer()
-                start = time.perf_counter()
-                architect.ask("Design a URL shortener.", renderer=renderer)
-                elapsed = time.perf_counter() - start
-                if request is None:  # the same request the workbench sent, replayed raw
-                    turn = architect.design.turns()[-1]
-                    messages = architect.design.messages()[:1]
-                    request = {"model": turn["model"], "max_tokens": architect.max_tokens,
-                               "system": [{"type": "text", "text": t} for t in turn["system"].split("\n\n", 1)],
-                               "messages": messages,
-                               "tools": [t.definition() for t in architect.tools.select(architect.agent.tools)]}
-                start = time.perf_counter()
-                with client.messages.stream(**request) as stream:
-                    for _event in stream:
-                        pass
-                    stream.get_final_message()
-                raw = time.perf_counter() - start
-                if i >= 2:  # warm-up: imports, connections
-                    wb_times.append(elapsed)
-                    raw_times.append(raw)
-                    rates.append(renderer.updates / elapsed)
-        finally:
-            proc.terminate()
-            proc.wait()
-        raw_m, wb_m = statistics.median(raw_times), statistics.median(wb_times)
-        rows.append({"case": label, "raw_sdk_s": raw_m, "workbench_s": wb_m,
-                     "overhead_pct": (wb_m / raw_m - 1) * 100, "max_updates_per_s": max(rates)})
-    report("turn_overhead", rows, notes=["targets: overhead <= 5 %, display updates <= 20 per second",
-                                         f"median of {RUNS} alternating runs after 2 warm-up runs; fake in its own process"])
+    for history in args.history:
+        rows.append(measure(f"unpaced, 4,000 deltas, {history} prior turns", 3200, 0.0, history, args.runs))
+        rows.append(measure(f"paced 1 ms, 1,000 deltas, {history} prior turns", 800, 0.001, history, args.runs))
+    rows.append(measure("first turn of a design, 800-word answer", 800, 0.0, 0, args.runs, first_turn=True))
+    report("turn_overhead", rows, notes=["targets: overhead <= 5 % unpaced at 1 and 100 prior turns; display "
+                                         "updates <= 20 per second",
+                                         f"median of {args.runs} alternating runs after 2 warm-up runs; the fake "
+                                         "in its own process"])
 
 
 if __name__ == "__main__":

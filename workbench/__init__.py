@@ -19,14 +19,13 @@ __version__ = "0.1.0"
 _LAZY = {
     "Architect": ("workbench.agent.session", "Architect"),
     "TurnResult": ("workbench.agent.session", "TurnResult"),
-    "AgentDefinition": ("workbench.agent.definitions", "AgentDefinition"),
-    "load_agent": ("workbench.agent.definitions", "load_agent"),
+    "AgentDefinition": ("workbench.subagent", "AgentDefinition"),
+    "load_agent": ("workbench.subagent", "load_agent"),
     "Tool": ("workbench.agent.registry", "Tool"),
     "ToolRegistry": ("workbench.agent.registry", "ToolRegistry"),
     "ToolResult": ("workbench.agent.registry", "ToolResult"),
-    "Design": ("workbench.design.design", "Design"),
-    "design": ("workbench.design.design", "design"),
-    "list_designs": ("workbench.design.design", "list_designs"),
+    "Design": ("workbench.design.aggregate", "Design"),
+    "list_designs": ("workbench.design.aggregate", "list_designs"),
     "Schema": ("workbench.schema.model", "Schema"),
     "Architecture": ("workbench.architecture.spec", "Architecture"),
     "Lab": ("workbench.lab.lab", "Lab"),
@@ -37,7 +36,19 @@ _LAZY = {
     "errors": ("workbench.errors", None),
 }
 
-__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension", *_LAZY]
+__all__ = ["__version__", "design", "load_ipython_extension", "unload_ipython_extension", *_LAZY]
+
+# The subpackage `workbench.design` is imported first (it is light), so that the name
+# `workbench.design` stays bound to the function below: importing a submodule later does not
+# rebind an already-imported package's name on its parent.
+from . import design as _design_package  # noqa: E402,F401
+
+
+def design(name: str = "default", *, home: Any = None) -> Any:
+    """Open (or create) a design by name in the workbench home (WORKBENCH_HOME, else ./.workbench)."""
+    from .design.aggregate import open_design
+
+    return open_design(name, home=home)
 
 
 def __getattr__(name: str) -> Any:

@@ -21,29 +21,23 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from .agent.render import ConsoleRenderer
+    from .agent.renderer import ConsoleRenderer
     from .agent.session import Architect
 
     prompt = " ".join(args.prompt) if args.prompt else sys.stdin.read()
     architect = Architect(args.design, agent=args.agent, model=args.model, max_steps=args.max_steps,
-                          budget_usd=args.budget)
-    architect.ask(prompt, renderer=ConsoleRenderer(), use_tools=not args.no_tools)
+                          budget_usd=args.budget, script=args.script)
+    try:
+        architect.ask(prompt, renderer=ConsoleRenderer(), use_tools=not args.no_tools)
+    finally:
+        architect.close()
     return EXIT_OK
 
 
 def _load_schema(source: str, dialect: str | None):
-    from pathlib import Path
+    from .schema import Schema
 
-    from .errors import SchemaError
-    from .schema import Schema, guess_dialect
-
-    if "://" in source:
-        return Schema.from_url(source)
-    path = Path(source)
-    if not path.is_file():
-        raise SchemaError(f"No file {source!r}.", hint="Give a .sql file or a database URL (postgresql://…).")
-    text = path.read_text(encoding="utf-8", errors="replace")
-    return Schema.from_ddl(text, dialect or guess_dialect(text, path.name), name=path.stem)
+    return Schema.from_source(source, dialect)
 
 
 def _er(args: argparse.Namespace) -> int:
@@ -80,8 +74,7 @@ def _diff(args: argparse.Namespace) -> int:
     elif args.format == "json":
         import json
 
-        print(json.dumps([{"kind": c.kind, "table": c.table, "target": c.target, "detail": c.detail, "risk": c.risk}
-                          for c in change.changes], indent=2))
+        print(json.dumps(change.to_records(), indent=2))
     else:
         print(f"-- {change.summary()}")
         print(change.sql(args.to or new.dialect), end="")
@@ -116,29 +109,29 @@ def _arch(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    import time
     from pathlib import Path
 
-    from .export import export_design, export_notebook
+    from .export import export_notebook, export_report, wrote
 
-    started = time.perf_counter()
     if args.source.endswith(".ipynb"):
-        out = export_notebook(args.source, args.output, home=args.home, design=args.design,
-                              conversation=args.conversation)
-    else:
-        from .design.design import Design, list_designs
-        from .errors import DesignError
+        import time
 
-        home = Path(args.home) if args.home else None
-        known = {d["name"] for d in list_designs(home)}
-        if args.source not in known:
-            raise DesignError(f"No design {args.source!r} here.",
-                              hint=f"Designs: {', '.join(sorted(known)) or 'none yet'} (use --home for another "
-                                   "workbench home, or give a NOTEBOOK.ipynb).")
-        out = export_design(Design(args.source, home=home, create=False), args.output,
-                            conversation=args.conversation)
-    size = out.stat().st_size
-    print(f"{out}: {size / 1024:,.0f} KiB in {time.perf_counter() - started:.2f} s")
+        started = time.perf_counter()
+        print(wrote(export_notebook(args.source, args.output, home=args.home, design=args.design,
+                                    conversation=args.conversation), started))
+        return EXIT_OK
+    from .config import settings
+    from .design.aggregate import Design, design_exists, list_designs
+    from .errors import DesignError
+
+    home = Path(args.home) if args.home else None
+    if not design_exists(args.source, home):
+        store = (home or settings().home) / "workbench.db"
+        known = sorted(d["name"] for d in list_designs(home)) if store.exists() else []
+        raise DesignError(f"No design {args.source!r} here.",
+                          hint=f"Designs: {', '.join(known) or 'none yet'} (use --home for another workbench home, "
+                               "or give a NOTEBOOK.ipynb).")
+    print(export_report(Design(args.source, home=home, create=False), args.output, conversation=args.conversation))
     return EXIT_OK
 
 
@@ -169,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-tools", action="store_true", help="answer without tools")
     p.add_argument("--max-steps", type=int, help="most model calls in the turn")
     p.add_argument("--budget", type=float, help="most USD to spend in the turn")
+    p.add_argument("--script", help="answer from this YAML script when no API key is set (a scripted model)")
 
     p = command("er", _er, "draw the ER diagram of a DDL file or a live database (read-only)")
     p.add_argument("source", help="a .sql file or a database URL")

@@ -100,7 +100,7 @@ def checks() -> list[Check]:
         out.append(Check("store", True, str(cfg.store_path)))
     except OSError as exc:
         out.append(Check("store", False, f"{cfg.home} is not writable: {exc.strerror}; set WORKBENCH_HOME"))
-    from .agent.definitions import available_agents
+    from .subagent import available_agents
 
     agents = available_agents()
     out.append(Check("agents", bool(agents), ", ".join(sorted(agents)) or "none found in prompts/"))

@@ -1,7 +1,7 @@
 import pytest
 
 from workbench.agent import models
-from workbench.agent.models import Usage, families, known_models, price_of, resolve_model
+from workbench.agent.models import Usage, families, known_models, price_of, resolve_model, usage_from_api
 from workbench.errors import ConfigError
 
 
@@ -41,7 +41,7 @@ def test_unknown_alias_names_the_known_families():
 
 
 def test_cost_counts_cache_reads_and_writes_apart():
-    usage = Usage.from_api({"input_tokens": 1_000_000, "output_tokens": 1_000_000,
+    usage = usage_from_api({"input_tokens": 1_000_000, "output_tokens": 1_000_000,
                             "cache_read_input_tokens": 1_000_000, "cache_creation_input_tokens": 1_000_000},
                            "claude-sonnet-4-5")
     # sonnet: $3 in, $15 out, cache read 0.1x, cache write 1.25x
@@ -59,4 +59,4 @@ def test_prices_by_version_and_estimates_for_unknown_families():
     assert price_of("anthropic.claude-haiku-4-5-20251001-v1:0").input == 1.0
     assert price_of("claude-sonnet-4-5@20250929").input == 3.0
     assert price_of("claude-unknownfamily-9").estimated
-    assert "(est.)" in Usage.from_api({"input_tokens": 10, "output_tokens": 1}, "claude-zzz-1").summary()
+    assert "(est.)" in usage_from_api({"input_tokens": 10, "output_tokens": 1}, "claude-zzz-1").summary()

@@ -7,10 +7,10 @@ import time
 import pytest
 
 from workbench.agent.registry import Tool, ToolRegistry
-from workbench.agent.render import Renderer
+from workbench.agent.renderer import Renderer
 from workbench.agent.session import Architect
 from workbench.agent.tools import builtin_registry
-from workbench.design.design import Design
+from workbench.design.aggregate import Design
 from workbench.errors import AuthenticationFailed, MissingAPIKey, ModelError, StreamInterrupted
 from workbench.testing import Reply
 

@@ -6,7 +6,7 @@ import pytest
 
 from workbench.architecture import Architecture
 
-from .test_render import spec
+from .test_drawing import spec
 
 pytestmark = pytest.mark.browser
 KINDS = ["users", "cdn", "load-balancer", "api-gateway", "service", "worker", "postgres", "redis", "kafka",

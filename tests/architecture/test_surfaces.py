@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from workbench.agent.session import Architect
-from workbench.design.design import Design
+from workbench.design.aggregate import Design
 from workbench.testing import Reply
 
 from ..conftest import texts

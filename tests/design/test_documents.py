@@ -6,7 +6,7 @@ import pytest
 
 from workbench.agent.session import Architect
 from workbench.design.api import ApiContract, ApiSpecError
-from workbench.design.design import Design
+from workbench.design.aggregate import Design
 from workbench.errors import DesignError
 from workbench.testing import Reply
 

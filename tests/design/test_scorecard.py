@@ -1,7 +1,7 @@
 """The readiness scorecard: the agent definition's Delivery Standards checked against a design's artifacts."""
 
 from workbench.architecture.spec import Architecture
-from workbench.design.design import Design
+from workbench.design.aggregate import Design
 from workbench.design.scorecard import COVERED, MISSING, PARTIAL, Scorecard, parse_standards
 from workbench.schema import Schema
 

@@ -2,7 +2,7 @@ import sqlite3
 
 import pytest
 
-from workbench.design.design import Design, list_designs
+from workbench.design.aggregate import Design, list_designs
 from workbench.design.store import MIGRATIONS, Store
 from workbench.errors import DesignError
 
@@ -58,7 +58,7 @@ def test_workspace_lives_under_the_home(isolated):
 
 
 def test_a_store_from_before_view_state_is_migrated_and_keeps_its_data(isolated, monkeypatch):
-    import workbench.design.store as store_module
+    from workbench.design import store as store_module
 
     path = isolated / "old.db"
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])  # a store written by the first release
@@ -67,7 +67,42 @@ def test_a_store_from_before_view_state_is_migrated_and_keeps_its_data(isolated,
     old.close()
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
     new = Store(path)
-    assert new.applied_migrations() == ["m001_initial", "m002_view_state"]
+    assert new.applied_migrations() == [name for name, _ in MIGRATIONS]
     design = Design("kept", store=new, create=False)
     design.save_view_state(explorer={"tab": 3})
     assert design.view_state == {"explorer": {"tab": 3}}
+
+
+def test_artifact_bodies_of_an_earlier_release_are_compressed_and_read_back(isolated, monkeypatch):
+    from workbench.design import store as store_module
+
+    path = isolated / "old.db"
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:2])  # bodies were JSON text then
+    old = Store(path)
+    design_id = old.design("kept")["id"]
+    old.close()
+    raw = sqlite3.connect(path)
+    raw.execute("INSERT INTO artifacts (design_id, kind, name, version, body, created_at) VALUES (?, 'schema', "
+                "'main', 1, ?, 0)", (design_id, '{"ddl": "CREATE TABLE t (id int)"}'))
+    raw.commit()
+    raw.close()
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    design = Design("kept", store=Store(path), create=False)
+    assert design.latest("schema")["body"] == {"ddl": "CREATE TABLE t (id int)"}
+    kinds = {r[0] for r in sqlite3.connect(path).execute("SELECT typeof(body) FROM artifacts")}
+    assert kinds == {"blob"}
+
+
+def test_reading_the_newest_version_does_not_read_the_others(isolated, monkeypatch):
+    from workbench.design import store as store_module
+
+    d = Design("big")
+    for i in range(30):
+        d.add_version("schema", "main", {"ddl": "x" * 10_000, "i": i})
+    decoded = []
+    real = store_module._unpack
+    monkeypatch.setattr(store_module, "_unpack", lambda raw: decoded.append(1) or real(raw))
+    assert d.latest("schema", "main")["body"]["i"] == 29
+    assert "schema: main v30" in d.state_summary()
+    assert d.versions("schema", "main", bodies=False)[-1]["version"] == 30
+    assert len(decoded) == 1

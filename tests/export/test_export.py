@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from workbench.architecture.spec import Architecture
-from workbench.design.design import Design
+from workbench.design.aggregate import Design
 from workbench.errors import ExportError
 from workbench.export import export_design, export_notebook, notebook_designs
 from workbench.export.sanitize import clean_svg, markdown_html, safe_markdown
@@ -136,7 +136,7 @@ def test_cli_export(monkeypatch, tmp_path):
     run = subprocess.run([sys.executable, "-m", "workbench.cli", "export", "shop", "-o", "doc.html"],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert re.match(r"doc\.html: \d+ KiB in \d+\.\d\d s", run.stdout)
+    assert re.match(r"Wrote doc\.html \(\d+ KiB in \d+\.\d\d s\)", run.stdout)
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%design use shop")]), "shop.ipynb")
     from_notebook = subprocess.run([sys.executable, "-m", "workbench.cli", "export", "shop.ipynb", "-o", "nb.md"],
                                    capture_output=True, text=True)

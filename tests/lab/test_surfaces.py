@@ -3,7 +3,7 @@
 import pytest
 
 from workbench.agent.session import Architect
-from workbench.design.design import Design
+from workbench.design.aggregate import Design
 from workbench.testing import Reply
 
 from ..conftest import texts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.design.design import Design
+from workbench.design.aggregate import Design
 from workbench.testing import Reply
 
 from ..conftest import KEY, texts

@@ -96,7 +96,7 @@ print(result.ratio("by order", "order index") < 1)
     shown = run_ok(kernel, "%design experiment")
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in shown["outputs"])
     out = run_ok(kernel, '''
-from workbench.design.design import Design
+from workbench.design.aggregate import Design
 again = workbench.experiment_panel("w")
 print(again.rows.value, again.workload[0]["name"], "Last run: panel v1" in again.status.value)
 print(Design("w").latest("experiment")["body"]["input"]["rows"])
@@ -105,7 +105,7 @@ print(Design("w").latest("experiment")["body"]["input"]["rows"])
 
 
 def test_view_state_is_kept_in_the_design_store():
-    from workbench.design.design import Design
+    from workbench.design.aggregate import Design
 
     design = Design("v")
     assert design.view_state == {}

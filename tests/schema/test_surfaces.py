@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from workbench.agent.session import Architect
-from workbench.design.design import Design
+from workbench.design.aggregate import Design
 from workbench.schema import Schema
 from workbench.testing import Reply
 
@@ -25,7 +25,7 @@ class Shown(list):
 
 
 def test_propose_schema_stores_versions_and_reports_changes(api_env):
-    from workbench.agent.render import Renderer
+    from workbench.agent.renderer import Renderer
 
     shown = Shown()
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..config import has_api_credentials, settings
@@ -98,3 +100,34 @@ def make_client(*, api_key: str | None = None, base_url: str | None = None,
             raise MissingAPIKey()
         client = anthropic.Anthropic(api_key=api_key, base_url=base_url, **common)
     return client, reporter
+
+
+@dataclass
+class Connection:
+    """A model client and what the turn loop needs to know about it.
+
+    `note` is shown at the start of each turn (e.g. that a scripted model answers); a scripted
+    connection counts tokens but charges nothing, and owns the loopback server it talks to.
+    """
+
+    sdk: Any
+    reporter: RetryReporter | None = None
+    note: str | None = None
+    scripted: bool = False
+    server: Any = None
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
+def connect(*, script: str | Path | None = None, api_key: str | None = None,
+            base_url: str | None = None) -> Connection:
+    """The real API when credentials are set; else the scripted model of `script`; else MissingAPIKey."""
+    if has_api_credentials() or api_key is not None or script is None:
+        client, reporter = make_client(api_key=api_key, base_url=base_url)
+        return Connection(client, reporter)
+    from .scripted import serve_script
+
+    return serve_script(script)

@@ -11,7 +11,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..design.usage import Usage
 from ..errors import ConfigError
+
+__all__ = ["Usage", "Price", "price_of", "resolve_model", "usage_from_api", "known_models", "families"]
 
 DEFAULT_ALIAS = "sonnet"
 _ID_IN_TEXT = re.compile(r"claude-[a-z]+(?:-[0-9]+)+")
@@ -119,57 +122,17 @@ def price_of(model_id: str) -> Price:
     return best
 
 
-@dataclass
-class Usage:
-    """Token counts of one or more model calls; cache reads and writes are counted apart."""
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    cost_usd: float = 0.0
-    estimated: bool = False
-
-    @classmethod
-    def from_api(cls, usage: object, model_id: str) -> Usage:
-        """Usage of one response (an SDK Usage object or its dict)."""
-        get = usage.get if isinstance(usage, dict) else lambda k, d=None: getattr(usage, k, d)
-        u = cls(
-            input_tokens=int(get("input_tokens", 0) or 0),
-            output_tokens=int(get("output_tokens", 0) or 0),
-            cache_read_tokens=int(get("cache_read_input_tokens", 0) or 0),
-            cache_write_tokens=int(get("cache_creation_input_tokens", 0) or 0),
-        )
-        price = price_of(model_id)
-        u.cost_usd = (u.input_tokens * price.input + u.output_tokens * price.output
-                      + u.cache_read_tokens * price.cache_read + u.cache_write_tokens * price.cache_write) / 1e6
-        u.estimated = price.estimated
-        return u
-
-    def __add__(self, other: Usage) -> Usage:
-        return Usage(
-            self.input_tokens + other.input_tokens,
-            self.output_tokens + other.output_tokens,
-            self.cache_read_tokens + other.cache_read_tokens,
-            self.cache_write_tokens + other.cache_write_tokens,
-            self.cost_usd + other.cost_usd,
-            self.estimated or other.estimated,
-        )
-
-    def to_dict(self) -> dict:
-        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
-                "cache_read_tokens": self.cache_read_tokens, "cache_write_tokens": self.cache_write_tokens,
-                "cost_usd": round(self.cost_usd, 6), "estimated": self.estimated}
-
-    @classmethod
-    def from_dict(cls, d: dict | None) -> Usage:
-        d = d or {}
-        return cls(int(d.get("input_tokens", 0)), int(d.get("output_tokens", 0)),
-                   int(d.get("cache_read_tokens", 0)), int(d.get("cache_write_tokens", 0)),
-                   float(d.get("cost_usd", 0.0)), bool(d.get("estimated", False)))
-
-    def summary(self) -> str:
-        """`in 1,204 · cached 8,310 read / 0 written · out 512 · $0.0123`."""
-        cost = f"${self.cost_usd:.4f}{' (est.)' if self.estimated else ''}"
-        return (f"in {self.input_tokens:,} · cached {self.cache_read_tokens:,} read / "
-                f"{self.cache_write_tokens:,} written · out {self.output_tokens:,} · {cost}")
+def usage_from_api(usage: object, model_id: str) -> Usage:
+    """Usage and cost of one response (an SDK Usage object or its dict) at the model's price."""
+    get = usage.get if isinstance(usage, dict) else lambda k, d=None: getattr(usage, k, d)
+    u = Usage(
+        input_tokens=int(get("input_tokens", 0) or 0),
+        output_tokens=int(get("output_tokens", 0) or 0),
+        cache_read_tokens=int(get("cache_read_input_tokens", 0) or 0),
+        cache_write_tokens=int(get("cache_creation_input_tokens", 0) or 0),
+    )
+    price = price_of(model_id)
+    u.cost_usd = (u.input_tokens * price.input + u.output_tokens * price.output
+                  + u.cache_read_tokens * price.cache_read + u.cache_write_tokens * price.cache_write) / 1e6
+    u.estimated = price.estimated
+    return u

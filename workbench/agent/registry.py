@@ -12,10 +12,13 @@ import json
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import redact
 from ..errors import ToolInputError, WorkbenchError
+
+if TYPE_CHECKING:
+    from ..design.aggregate import Design
 
 # Groups decide when a tool is offered: design tools always (unless --no-tools), file tools
 # when the agent definition lists the matching Claude Code tool, bash only when enabled.
@@ -66,26 +69,17 @@ def _clip(text: str) -> str:
 
 
 class ToolContext:
-    """What a running tool may use: the design, a way to show artifacts, and session settings."""
+    """What a running tool may use: the design (and through it the session's labs), a way to show
+    artifacts, the turn it belongs to, and session settings."""
 
-    def __init__(self, *, design: Any = None, show: Callable[[Any], None] | None = None,
-                 turn_id: int | None = None, bash_enabled: bool = False, notice: Callable[[str], None] | None = None,
-                 labs: Any = None):
+    def __init__(self, *, design: Design | None = None, show: Callable[[Any], None] | None = None,
+                 turn_id: int | None = None, bash_enabled: bool = False,
+                 notice: Callable[[str], None] | None = None) -> None:
         self.design = design
         self._show = show
         self.turn_id = turn_id
         self.bash_enabled = bash_enabled
         self._notice = notice
-        self._labs = labs
-
-    @property
-    def labs(self):
-        """The session's lab databases (created on first use)."""
-        if self._labs is None:
-            from ..design.labs import DesignLabs
-
-            self._labs = DesignLabs()
-        return self._labs
 
     def show(self, obj: Any) -> None:
         """Display an artifact inline (a no-op where nothing displays)."""
@@ -198,6 +192,13 @@ class ToolRegistry:
 
     def names(self) -> list[str]:
         return list(self._tools)
+
+    def table(self):
+        """The tools as a table: name, group, first line of the description (what `%architect tools` shows)."""
+        from ..grid import Grid
+
+        return Grid(["tool", "group", "description"],
+                    [[t.name, t.group, t.description.splitlines()[0]] for t in self._tools.values()])
 
     def select(self, agent_tools: tuple[str, ...] | None, *, bash_enabled: bool = False) -> list[Tool]:
         """Tools offered to an agent: design and custom tools, plus what its `tools:` list maps onto.

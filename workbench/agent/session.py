@@ -18,18 +18,24 @@ show tool activity as it happens, survive interrupts, and keep the stored histor
 
 from __future__ import annotations
 
-import copy
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..config import redact, settings
+from ..design.usage import Usage
 from ..errors import AuthenticationFailed, ModelError, StreamInterrupted, WorkbenchError
-from .definitions import AgentDefinition, load_agent
-from .models import Usage, resolve_model
+from ..subagent import AgentDefinition, load_agent
+from .client import Connection, connect
+from .models import resolve_model, usage_from_api
 from .registry import ToolContext, ToolRegistry, ToolResult
-from .render import Renderer
+from .renderer import Renderer
+
+if TYPE_CHECKING:
+    from ..design.aggregate import Design
+    from ..design.turns import TurnLog
 
 CACHE = {"type": "ephemeral"}
 
@@ -78,60 +84,81 @@ class _StreamBroke(Exception):
 
 
 class Architect:
-    """A conversation with an agent about one design; it continues across calls and restarts."""
+    """A conversation with an agent about one design; it continues across calls and restarts.
 
-    def __init__(self, design: Any = "default", *, agent: str | AgentDefinition | None = None,
+    design: a Design or its name. agent: a definition or its name/file (default: the design's,
+    else backend-architect). model: an alias or id for these turns. tools: the registry (default:
+    the built-in tools). client: a Connection or an SDK client (default: from the environment).
+    script: a YAML script of answers, played by a loopback server when no API key is set (the
+    `%architect script` twin). bash: offer the bash tool. max_steps, budget_usd, max_tokens:
+    limits per turn (defaults from WORKBENCH_MAX_STEPS, WORKBENCH_BUDGET, WORKBENCH_MAX_TOKENS).
+    """
+
+    def __init__(self, design: Design | str = "default", *, agent: str | AgentDefinition | None = None,
                  model: str | None = None, tools: ToolRegistry | None = None, client: Any = None,
-                 reporter: Any = None, base_url: str | None = None, api_key: str | None = None, bash: bool = False,
-                 max_steps: int | None = None, budget_usd: float | None = None,
-                 max_tokens: int | None = None, note: str | None = None, scripted: bool = False,
-                 labs: Any = None) -> None:
-        from ..design.design import Design
+                 script: str | Path | None = None, bash: bool = False, max_steps: int | None = None,
+                 budget_usd: float | None = None, max_tokens: int | None = None) -> None:
+        from ..design.aggregate import Design
 
         self.design = design if isinstance(design, Design) else Design(str(design))
         self._agent_arg = agent
         self._model_arg = model
         self.tools = tools if tools is not None else default_tools()
-        self._client = client
-        self._reporter = reporter  # the RetryReporter of `client`, if it has one
-        self._base_url = base_url
-        self._api_key = api_key
+        self._connection = client if client is None or isinstance(client, Connection) else Connection(client)
+        self.script = script
         self.bash = bash
         cfg = settings()
         self.max_steps = max_steps if max_steps is not None else cfg.max_steps
         self.budget_usd = budget_usd if budget_usd is not None else cfg.budget_usd
         self.max_tokens = max_tokens or int(os.environ.get("WORKBENCH_MAX_TOKENS") or 8192)
-        self.note = note  # shown at the start of each turn, e.g. "scripted model"
-        self.scripted = scripted  # answers from a script: tokens are counted, nothing is charged
-        self.labs = labs  # lab databases shared with the notebook (created on first use otherwise)
 
     # -- configuration ---------------------------------------------------------------------
     @property
     def agent(self) -> AgentDefinition:
         """The agent definition: the one given, else the design's, else backend-architect."""
-        return self._agent(self.design._row())
-
-    def _agent(self, row: dict) -> AgentDefinition:
         if isinstance(self._agent_arg, AgentDefinition):
             return self._agent_arg
-        return load_agent(self._agent_arg or row["agent"] or None)
+        return load_agent(self._agent_arg or self.design.agent_name or None)
 
     @property
     def model(self) -> str:
         """The model id used: -m, else the design's `%architect model`, WORKBENCH_MODEL, the agent's, sonnet."""
-        row = self.design._row()
-        return self._model(row, self._agent(row))
+        return self._model(self.agent)
 
-    def _model(self, row: dict, agent: AgentDefinition) -> str:
-        return resolve_model(self._model_arg or row["model"] or settings().model or agent.model)
+    def _model(self, agent: AgentDefinition) -> str:
+        return resolve_model(self._model_arg or self.design.model_choice or settings().model or agent.model)
+
+    def use_agent(self, agent: str) -> str:
+        """Make `agent` (a name or file) the design's agent from now on; returns what was stored."""
+        self._agent_arg = None
+        return self.design.set_agent(agent)
+
+    def use_model(self, model: str) -> str:
+        """Make `model` (alias or id) the design's model from now on; returns the resolved id."""
+        resolved = resolve_model(model)
+        self.design.set_model(model)
+        self._model_arg = None
+        return resolved
+
+    @property
+    def connection(self) -> Connection:
+        """The model connection (real API, or the scripted model without a key); MissingAPIKey when neither."""
+        if self._connection is None:
+            self._connection = connect(script=self.script)
+        return self._connection
 
     @property
     def client(self) -> Any:
-        if self._client is None:
-            from .client import make_client
+        return self.connection.sdk
 
-            self._client, self._reporter = make_client(api_key=self._api_key, base_url=self._base_url)
-        return self._client
+    @property
+    def scripted(self) -> bool:
+        return self.connection.scripted
+
+    def close(self) -> None:
+        """Stop the scripted model's server, if this architect started one."""
+        if self._connection is not None:
+            self._connection.close()
 
     def history(self) -> list[dict]:
         """The stored conversation of the design (current conversation)."""
@@ -142,9 +169,7 @@ class Architect:
         self.design.reset_conversation()
 
     def system_blocks(self, agent: AgentDefinition, offered: list) -> list[dict]:
-        blocks = [{"type": "text", "text": agent.system_prompt}]
-        blocks.append({"type": "text", "text": _addendum(offered)})
-        return blocks
+        return [{"type": "text", "text": agent.system_prompt}, {"type": "text", "text": _addendum(offered)}]
 
     # -- a turn ----------------------------------------------------------------------------
     def ask(self, prompt: str, *, renderer: Renderer | None = None, max_steps: int | None = None,
@@ -153,199 +178,203 @@ class Architect:
         if not prompt or not prompt.strip():
             raise WorkbenchError("The prompt is empty.", hint="Write your requirements or question in the cell.")
         renderer = renderer or Renderer()
-        design = self.design
-        row = design._row()
-        agent = self._agent(row)
-        model = self._model(row, agent)
-        client = self.client  # raises MissingAPIKey before anything is stored
-        max_steps = self.max_steps if max_steps is None else max_steps
-        budget = self.budget_usd if budget_usd is None else budget_usd
+        agent = self.agent
+        model = self._model(agent)
+        connection = self.connection  # raises MissingAPIKey before anything is stored
         offered = self.tools.select(agent.tools, bash_enabled=self.bash) if use_tools else []
-        tool_defs = [t.definition() for t in offered]
         system = self.system_blocks(agent, offered)
-        conversation = int(row["conversation"])
-        if row["requirements"] is None:
-            design.requirements = prompt
-        history = design.store.messages(design.id, conversation)
-        state = f"<design-state>\n{design.state_summary()}\n</design-state>"
-        user_msg = {"role": "user", "content": [{"type": "text", "text": state}, {"type": "text", "text": prompt}]}
-        history.append(user_msg)
-        pending_store: list[dict] = [user_msg]  # the prompt is stored with the first answer
+        recorded = f"scripted model (as {model})" if connection.scripted else model  # never passed off as Claude's
+        log = self.design.start_turn(prompt, agent=agent.name, model=recorded,
+                                     system="\n\n".join(b["text"] for b in system))
+        turn = _Turn(self, log, connection, model, system, [t.definition() for t in offered], renderer,
+                     self.max_steps if max_steps is None else max_steps,
+                     self.budget_usd if budget_usd is None else budget_usd)
+        renderer.begin_turn(design=self.design.name, agent=agent.name, model=model, note=connection.note)
+        return turn.run(prompt)
 
-        recorded = f"scripted model (as {model})" if self.scripted else model  # never passed off as Claude's
-        turn_id = design.store.start_turn(design.id, conversation, prompt, agent=agent.name, model=recorded,
-                                          system="\n\n".join(b["text"] for b in system))
-        renderer.begin_turn(design=design.name, agent=agent.name, model=model, note=self.note)
-        if self._reporter is not None:
-            self._reporter.listener = renderer.notice
-        if self.labs is None:
-            from ..design.labs import DesignLabs
 
-            self.labs = DesignLabs()
-        ctx = ToolContext(design=design, show=renderer.show, turn_id=turn_id, bash_enabled=self.bash,
-                          notice=renderer.notice, labs=self.labs)
+class _Turn:
+    """One turn's state while it runs: the history sent, usage, steps, texts and tool calls."""
 
-        def store(msg: dict) -> None:
-            pending_store.append(msg)
-            for m in pending_store:
-                design.store.append_message(design.id, conversation, turn_id, m["role"], m["content"])
-            pending_store.clear()
+    def __init__(self, architect: Architect, log: TurnLog, connection: Connection, model: str, system: list[dict],
+                 tool_defs: list[dict], renderer: Renderer, max_steps: int, budget: float) -> None:
+        self.architect, self.log, self.connection, self.model = architect, log, connection, model
+        self.system, self.tool_defs, self.renderer = system, tool_defs, renderer
+        self.max_steps, self.budget = max_steps, budget
+        self.history = list(log.history)
+        self.usage = Usage()
+        self.steps = 0
+        self.texts: list[str] = []
+        self.calls: list[ToolCall] = []
+        self.status: str | None = None
+        self.ctx = ToolContext(design=architect.design, show=renderer.show, turn_id=log.id,
+                               bash_enabled=architect.bash, notice=renderer.notice)
 
-        usage = Usage()
-        steps = 0
-        texts: list[str] = []
-        calls: list[ToolCall] = []
-        status = "ok"
-        started = time.perf_counter()
-        error: str | None = None
+    def run(self, prompt: str) -> TurnResult:
+        """Ask until the agent ends its turn or a limit stops it; the history stays valid whatever happens."""
+        user = {"role": "user", "content": [{"type": "text", "text": f"<design-state>\n{self.log.state}\n"
+                                                                     "</design-state>"},
+                                            {"type": "text", "text": prompt}]}
+        self.history.append(user)
+        self.log.add(user)  # stored with the first answer
+        started, error = time.perf_counter(), None
+        reporter = self.connection.reporter
+        if reporter is not None:
+            reporter.listener = self.renderer.notice
         try:
-            while True:
-                if steps >= max_steps:
-                    status = "step_limit"
-                    renderer.notice(f"Stopped after {steps} model calls (the step limit; raise it with --max-steps).")
-                    break
-                if usage.cost_usd >= budget:
-                    status = "budget"
-                    renderer.notice(f"Stopped: this turn has cost ${usage.cost_usd:.4f}, at or over its budget of "
-                                    f"${budget:.2f} (raise it with --budget).")
-                    break
-                request = self._request(model, system, tool_defs, history)
-                steps += 1
-                call_start = time.time()
-                try:
-                    blocks, stop_reason, step_usage, first_token = self._stream(client, request, renderer)
-                except _StreamBroke as broke:
-                    partial = [b for b in broke.blocks if b["type"] == "text" and b["text"].strip()]
-                    if broke.usage is not None:
-                        usage = usage + broke.usage
-                    reason = _describe_failure(broke.cause)
-                    design.store.record_call(turn_id, steps, model=model, request=_request_meta(request),
-                                             response=partial, stop_reason=None, usage=None, cost_usd=0.0,
-                                             started_at=call_start, first_token_s=None,
-                                             elapsed_s=time.time() - call_start, error=reason)
-                    if partial:
-                        partial[-1] = {"type": "text", "text": partial[-1]["text"] + f"\n\n[answer interrupted: {reason}]"}
-                        texts.extend(b["text"] for b in partial)
-                        store({"role": "assistant", "content": partial})
-                        renderer.interrupted(reason)
-                    raise _turn_error(broke.cause, reason, kept=bool(partial)) from None
-                if self.scripted:
-                    step_usage.cost_usd = 0.0
-                usage = usage + step_usage
-                design.store.record_call(turn_id, steps, model=model, request=_request_meta(request),
-                                         response=blocks, stop_reason=stop_reason, usage=step_usage.to_dict(),
-                                         cost_usd=step_usage.cost_usd, started_at=call_start,
-                                         first_token_s=first_token, elapsed_s=time.time() - call_start)
-                if stop_reason == "max_tokens":
-                    blocks = [b for b in blocks if b["type"] != "tool_use"]  # a cut-off call cannot run
-                texts.extend(b["text"] for b in blocks if b["type"] == "text")
-                uses = [b for b in blocks if b["type"] == "tool_use"]
-                if blocks:
-                    assistant = {"role": "assistant", "content": blocks}
-                    history.append(assistant)
-                    store(assistant)
-                if stop_reason == "max_tokens":
-                    status = "max_tokens"
-                    renderer.notice("The answer reached the max_tokens limit and was cut (WORKBENCH_MAX_TOKENS).")
-                    break
-                if stop_reason == "refusal":
-                    status = "refusal"
-                    renderer.notice("The model declined to answer this request.")
-                    break
-                if not uses:
-                    break
-                results = self._run_tools(uses, ctx, renderer, calls)
-                tool_msg = {"role": "user", "content": results}
-                history.append(tool_msg)
-                store(tool_msg)
+            while self.status is None:
+                self._step()
         except KeyboardInterrupt:
-            status, error = "interrupted", "interrupted by the user"
+            self.status, error = "interrupted", "interrupted by the user"
             raise StreamInterrupted("Interrupted by you. The partial answer is kept and the conversation "
                                     "stays valid; the next %%architect cell continues it.") from None
         except WorkbenchError as exc:
-            status, error = ("interrupted" if isinstance(exc, StreamInterrupted) else "error"), str(exc)
+            self.status, error = ("interrupted" if isinstance(exc, StreamInterrupted) else "error"), str(exc)
             raise
         except Exception as exc:
-            status, error = "error", f"{type(exc).__name__}: {exc}"
+            self.status, error = "error", f"{type(exc).__name__}: {exc}"
             raise
         finally:
-            elapsed = time.perf_counter() - started
-            design.store.finish_turn(turn_id, status=status, steps=steps, usage=usage.to_dict(),
-                                     cost_usd=usage.cost_usd, elapsed_s=elapsed,
-                                     error=redact(error) if error else None)
-            if self._reporter is not None:
-                self._reporter.listener = None
-        result = TurnResult(text="\n\n".join(texts), status=status, usage=usage, steps=steps,
-                            elapsed_s=time.perf_counter() - started, turn_id=turn_id, model=model,
-                            tool_calls=calls, scripted=self.scripted)
-        renderer.end_turn(result)
+            self.log.finish(status=self.status or "error", steps=self.steps, usage=self.usage,
+                            elapsed_s=time.perf_counter() - started, error=redact(error) if error else None)
+            if reporter is not None:
+                reporter.listener = None
+        result = TurnResult(text="\n\n".join(self.texts), status=self.status, usage=self.usage, steps=self.steps,
+                            elapsed_s=time.perf_counter() - started, turn_id=self.log.id, model=self.model,
+                            tool_calls=self.calls, scripted=self.connection.scripted)
+        self.renderer.end_turn(result)
         return result
 
-    # -- pieces ----------------------------------------------------------------------------
-    def _request(self, model: str, system: list[dict], tool_defs: list[dict], history: list[dict]) -> dict:
-        messages = _coalesce(history)
-        last = messages[-1]["content"]
-        last[-1] = {**last[-1], "cache_control": CACHE}
-        sys_blocks = [dict(b) for b in system]
-        sys_blocks[-1]["cache_control"] = CACHE
-        request = {"model": model, "max_tokens": self.max_tokens, "system": sys_blocks, "messages": messages}
-        if tool_defs:
-            request["tools"] = tool_defs
-        return request
+    def _stop(self, status: str, notice: str | None = None) -> None:
+        self.status = status
+        if notice:
+            self.renderer.notice(notice)
 
-    def _stream(self, client: Any, request: dict, renderer: Renderer):
-        started = time.perf_counter()
-        first_token: float | None = None
-        stream = None
+    def _step(self) -> None:
+        """One model call, and the tools it asks for."""
+        if self.steps >= self.max_steps:
+            return self._stop("step_limit", f"Stopped after {self.steps} model calls (the step limit; raise it "
+                                            "with --max-steps).")
+        if self.usage.cost_usd >= self.budget:
+            return self._stop("budget", f"Stopped: this turn has cost ${self.usage.cost_usd:.4f}, at or over its "
+                                        f"budget of ${self.budget:.2f} (raise it with --budget).")
+        request = _request(self.model, self.architect.max_tokens, self.system, self.tool_defs, self.history)
+        self.steps += 1
+        call_start = time.time()
         try:
-            with client.messages.stream(**request) as stream:
-                for event in stream:
-                    kind = event.type
-                    if kind == "text":
-                        if first_token is None:
-                            first_token = time.perf_counter() - started
-                        renderer.text(event.text, event.snapshot)
-                    elif kind == "content_block_start" and event.content_block.type == "tool_use":
-                        if first_token is None:
-                            first_token = time.perf_counter() - started
-                        renderer.tool_pending(event.content_block.name)
-                    elif kind == "content_block_stop" and event.content_block.type == "text":
-                        renderer.end_text()
-                message = stream.get_final_message()
-        except (Exception, KeyboardInterrupt) as exc:
-            if isinstance(exc, _StreamBroke):
-                raise
-            snapshot = _snapshot(stream)
-            blocks = _blocks(snapshot.content) if snapshot is not None else []
-            used = Usage.from_api(snapshot.usage, request["model"]) if snapshot is not None else None
-            if isinstance(exc, KeyboardInterrupt):
-                exc = KeyboardInterrupt()
-            raise _StreamBroke(blocks, exc, used) from None
-        if message.stop_reason is None:
-            raise _StreamBroke(_blocks(message.content), ConnectionError("the stream ended before the answer was complete"),
-                               Usage.from_api(message.usage, request["model"]))
-        return _blocks(message.content), message.stop_reason, Usage.from_api(message.usage, request["model"]), first_token
+            blocks, stop_reason, used, first_token = _stream(self.connection.sdk, request, self.renderer)
+        except _StreamBroke as broke:
+            return self._broke(broke, request, call_start)
+        if self.connection.scripted:
+            used.cost_usd = 0.0
+        self.usage = self.usage + used
+        if stop_reason == "max_tokens":
+            blocks = [b for b in blocks if b["type"] != "tool_use"]  # a cut-off call cannot run
+        message = {"role": "assistant", "content": blocks} if blocks else None
+        self.log.record_call(self.steps, model=self.model, request=_request_meta(request), response=blocks,
+                             stop_reason=stop_reason, usage=used, started_at=call_start, first_token_s=first_token,
+                             elapsed_s=time.time() - call_start, message=message)
+        if message is not None:
+            self.history.append(message)
+        self.texts.extend(b["text"] for b in blocks if b["type"] == "text")
+        uses = [b for b in blocks if b["type"] == "tool_use"]
+        if stop_reason == "max_tokens":
+            return self._stop("max_tokens", "The answer reached the max_tokens limit and was cut (WORKBENCH_MAX_TOKENS).")
+        if stop_reason == "refusal":
+            return self._stop("refusal", "The model declined to answer this request.")
+        if not uses:
+            return self._stop("ok")
+        results = self._run_tools(uses)
+        self.history.append({"role": "user", "content": results})
+        self.log.add_tool_results(results)
 
-    def _run_tools(self, uses: list[dict], ctx: ToolContext, renderer: Renderer, calls: list[ToolCall]) -> list[dict]:
+    def _broke(self, broke: _StreamBroke, request: dict, call_start: float) -> None:
+        """The stream failed: keep the partial text (marked), record the call, raise a WorkbenchError."""
+        partial = [b for b in broke.blocks if b["type"] == "text" and b["text"].strip()]
+        if broke.usage is not None:
+            self.usage = self.usage + broke.usage
+        reason = _describe_failure(broke.cause)
+        message = None
+        if partial:
+            partial[-1] = {"type": "text", "text": partial[-1]["text"] + f"\n\n[answer interrupted: {reason}]"}
+            self.texts.extend(b["text"] for b in partial)
+            message = {"role": "assistant", "content": partial}
+        self.log.record_call(self.steps, model=self.model, request=_request_meta(request), response=partial,
+                             stop_reason=None, usage=None, started_at=call_start, first_token_s=None,
+                             elapsed_s=time.time() - call_start, error=reason, message=message)
+        if partial:
+            self.renderer.interrupted(reason)
+        raise _turn_error(broke.cause, reason, kept=bool(partial)) from None
+
+    def _run_tools(self, uses: list[dict]) -> list[dict]:
         results: list[dict] = []
+        tools, renderer = self.architect.tools, self.renderer
         for i, use in enumerate(uses):
             renderer.tool_start(use["name"], use["input"])
             start = time.perf_counter()
             try:
-                result = self.tools.dispatch(ctx, use["name"], use["input"])
+                result = tools.dispatch(self.ctx, use["name"], use["input"])
             except KeyboardInterrupt:
                 result = ToolResult("Interrupted by the user while running.", is_error=True)
                 results.append(result.as_block(use["id"]))
                 for rest in uses[i + 1:]:
                     results.append(ToolResult("Not run: the user interrupted the turn.", is_error=True).as_block(rest["id"]))
-                ctx.design.store.append_message(ctx.design.id, ctx.design.conversation, ctx.turn_id, "user", results)
+                self.log.add_tool_results(results)
                 renderer.tool_end(use["name"], result, time.perf_counter() - start)
                 raise
             elapsed = time.perf_counter() - start
             renderer.tool_end(use["name"], result, elapsed)
-            calls.append(ToolCall(use["name"], use["input"], result, elapsed))
+            self.calls.append(ToolCall(use["name"], use["input"], result, elapsed))
             results.append(result.as_block(use["id"]))
         return results
+
+
+def _request(model: str, max_tokens: int, system: list[dict], tool_defs: list[dict], history: list[dict]) -> dict:
+    """The Messages API request: cache breakpoints on the last system block and the conversation's last block."""
+    messages = _coalesce(history)
+    last = messages[-1]["content"]
+    last[-1] = {**last[-1], "cache_control": CACHE}
+    sys_blocks = [dict(b) for b in system]
+    sys_blocks[-1]["cache_control"] = CACHE
+    request = {"model": model, "max_tokens": max_tokens, "system": sys_blocks, "messages": messages}
+    if tool_defs:
+        request["tools"] = tool_defs
+    return request
+
+
+def _stream(client: Any, request: dict, renderer: Renderer):
+    """Stream one answer to the renderer; returns (blocks, stop_reason, usage, seconds to the first token)."""
+    started = time.perf_counter()
+    first_token: float | None = None
+    stream = None
+    try:
+        with client.messages.stream(**request) as stream:
+            for event in stream:
+                kind = event.type
+                if kind == "text":
+                    if first_token is None:
+                        first_token = time.perf_counter() - started
+                    renderer.text(event.text, event.snapshot)
+                elif kind == "content_block_start" and event.content_block.type == "tool_use":
+                    if first_token is None:
+                        first_token = time.perf_counter() - started
+                    renderer.tool_pending(event.content_block.name)
+                elif kind == "content_block_stop" and event.content_block.type == "text":
+                    renderer.end_text()
+            message = stream.get_final_message()
+    except (Exception, KeyboardInterrupt) as exc:
+        if isinstance(exc, _StreamBroke):
+            raise
+        snapshot = _snapshot(stream)
+        blocks = _blocks(snapshot.content) if snapshot is not None else []
+        used = usage_from_api(snapshot.usage, request["model"]) if snapshot is not None else None
+        if isinstance(exc, KeyboardInterrupt):
+            exc = KeyboardInterrupt()
+        raise _StreamBroke(blocks, exc, used) from None
+    if message.stop_reason is None:
+        raise _StreamBroke(_blocks(message.content), ConnectionError("the stream ended before the answer was complete"),
+                           usage_from_api(message.usage, request["model"]))
+    return _blocks(message.content), message.stop_reason, usage_from_api(message.usage, request["model"]), first_token
 
 
 def default_tools() -> ToolRegistry:
@@ -374,12 +403,15 @@ def _addendum(offered: list) -> str:
 
 
 def _coalesce(history: list[dict]) -> list[dict]:
-    """A copy of the history with consecutive same-role messages merged (after a failed turn)."""
+    """The history as the API takes it: consecutive same-role messages merged (after a failed turn).
+
+    New message dicts and content lists; the blocks themselves are shared, not copied (the
+    caller replaces, never mutates, the one block it marks for the cache).
+    """
     out: list[dict] = []
     for msg in history:
-        content = copy.deepcopy(msg["content"])
-        if isinstance(content, str):
-            content = [{"type": "text", "text": content}]
+        content = msg["content"]
+        content = [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
         if out and out[-1]["role"] == msg["role"]:
             out[-1]["content"].extend(content)
         else:

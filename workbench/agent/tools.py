@@ -74,17 +74,9 @@ FILE_TOOLS = [
 # -- schema ----------------------------------------------------------------------------------
 def propose_schema(ctx: ToolContext, ddl: str, dialect: str, name: str = "main", rationale: str | None = None) -> str:
     """Parse DDL, store it as a new version of the design's schema, show ER + lint inline."""
-    from ..errors import SchemaError
-    from ..schema.model import Schema
-    from ..schema.report import SchemaReport
-
-    schema = Schema.from_ddl(ddl, dialect, name=name)
-    if not schema.tables:
-        raise SchemaError("The DDL defines no tables.", hint="Send CREATE TABLE statements (one per table).")
-    version, change = ctx.design.save_schema(schema, name, source_ddl=ddl, rationale=rationale, turn_id=ctx.turn_id)
-    report = SchemaReport(schema, title=f"Schema {name} v{version}", changes=change, version=version)
+    report = ctx.design.add_schema_ddl(ddl, dialect, name, rationale=rationale, turn_id=ctx.turn_id)
     ctx.show(report)
-    return f"Stored as version {version} of schema {name!r} in design {ctx.design.name!r}.\n" + report.for_model()
+    return report.for_model()
 
 
 SCHEMA_TOOLS = [
@@ -107,14 +99,9 @@ SCHEMA_TOOLS = [
 # -- architecture ----------------------------------------------------------------------------
 def draw_architecture(ctx: ToolContext, spec: dict | str, name: str = "main") -> str:
     """Validate a spec, store it as a new version, show the diagram with its findings inline."""
-    from ..architecture.report import ArchitectureReport
-    from ..architecture.spec import Architecture
-
-    arch = Architecture.from_yaml(spec) if isinstance(spec, str) else Architecture.from_dict(spec)
-    version, previous = ctx.design.save_architecture(arch, name, turn_id=ctx.turn_id)
-    report = ArchitectureReport(arch, title=f"Architecture {name} v{version}", previous=previous, version=version)
+    report = ctx.design.add_architecture(spec, name, turn_id=ctx.turn_id)
     ctx.show(report)
-    return f"Stored as version {version} of architecture {name!r} in design {ctx.design.name!r}.\n" + report.for_model()
+    return report.for_model()
 
 
 _NODE = {"type": "object", "properties": {
@@ -154,48 +141,18 @@ ARCHITECTURE_TOOLS = [
 # -- lab ---------------------------------------------------------------------------------------
 def run_sql(ctx: ToolContext, sql: str, database: str = "sandbox", params: dict | None = None) -> str:
     """Run SQL on the design's lab database; show the result; return rows, timing and plan compactly."""
-    lab = ctx.labs.get(ctx.design, database)
-    result = lab.run(sql, params, explain=True)  # explained when the last statement reads
+    result = ctx.design.run_sql(sql, database, params, explain=True, turn_id=ctx.turn_id)
     ctx.show(result)
-    ctx.design.add_version("query", database, {
-        "sql": sql, "database": database, "params": params, "rows": len(result.rows), "columns": result.columns,
-        "first_rows": [list(map(_jsonable, r)) for r in result.rows[:20]], "timings_ms": [t * 1000 for t in result.timings],
-        "plan": result.plan.summary() if result.plan is not None else None}, summary=result.timing_line(),
-        turn_id=ctx.turn_id)
-    notes = lab.unreported_notes()
-    differs = f"The lab differs from the design: {'; '.join(notes)}\n" if notes else ""
-    return f"On the {database} lab ({lab.dialect}):\n" + differs + result.for_model()
+    return result.for_model()
 
 
 def run_experiment(ctx: ToolContext, workload: list, variants: list | None = None, rows: int = 10_000,
                    repeat: int = 20, database: str = "sandbox", name: str | None = None) -> str:
     """Compare schema variants on identical data; show table, chart and plans; store the experiment."""
-    from ..errors import LabError
-
-    if ctx.design.schema() is None:
-        raise LabError("The design has no schema yet: propose one with propose_schema before experimenting.")
-    lab = ctx.labs.get(ctx.design, database)
-    comparison = lab.compare(workload, variants, rows=rows, repeat=repeat, progress=False)
-    ctx.show(comparison)
-    label = name or ", ".join(v["name"] for v in variants or []) or "baseline"
-    body = {"input": {"workload": workload, "variants": variants or [], "rows": rows, "repeat": repeat,
-                      "database": database}, **comparison.to_dict()}
-    version = ctx.design.add_version("experiment", label, body,
-                                     summary=comparison.summary().splitlines()[0], turn_id=ctx.turn_id)
-    return f"Experiment {label!r} v{version} stored.\n" + comparison.for_model()
-
-
-def _jsonable(value):
-    import datetime
-    import decimal
-
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, datetime.date | datetime.datetime | datetime.time):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.hex()
-    return value
+    record = ctx.design.run_experiment(workload, variants, rows=rows, repeat=repeat, database=database, name=name,
+                                       turn_id=ctx.turn_id)
+    ctx.show(record)
+    return record.for_model()
 
 
 _DATABASE = {"type": "string", "enum": ["sandbox", "postgres", "mysql"],

@@ -34,15 +34,16 @@ class ArchitectureReport:
     """Diagram (findings highlighted) + findings + changes, with a text fallback."""
 
     def __init__(self, arch: Any, *, title: str, findings: Any = None, previous: Any = None,
-                 version: int | None = None) -> None:
+                 version: int | None = None, stored: str | None = None) -> None:
         self.arch = arch
+        self.stored = stored  # where it was stored, for the agent
         self.title = title
         self.findings = findings if findings is not None else arch.lint()
         self.changes = changes(previous, arch) if previous is not None else None
         self.version = version
 
     def text(self) -> str:
-        from .render import text_view
+        from .drawing import text_view
 
         lines = [f"{self.title}", text_view(self.arch, self.findings)]
         if self.changes is not None:
@@ -66,7 +67,8 @@ class ArchitectureReport:
         return {"text/html": "".join(parts), "text/plain": self.text()}
 
     def for_model(self) -> str:
-        lines = [f"{self.title}: {self.arch.summary()}.", f"Lint: {self.findings.summary()}."]
+        lines = ([self.stored] if self.stored else []) + [f"{self.title}: {self.arch.summary()}.",
+                                                          f"Lint: {self.findings.summary()}."]
         lines += findings_for_model(self.findings)
         if self.changes is not None:
             lines.append("Changes since the previous version: " + ("; ".join(self.changes[:20]) or "none") + ".")

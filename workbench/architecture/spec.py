@@ -163,7 +163,7 @@ class Architecture:
 
     def render(self, fmt: str = "svg", *, findings: Any = None) -> str | bytes:
         """The diagram: self-contained SVG text, or PNG bytes with fmt='png'."""
-        from .render import render
+        from .drawing import render
 
         return render(self, fmt, findings=findings)
 
@@ -175,12 +175,12 @@ class Architecture:
 
     def to_python(self) -> str:
         """The equivalent `diagrams` program, as text (for people who want code; never run here)."""
-        from .render import to_python
+        from .drawing import to_python
 
         return to_python(self)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        from .render import text_view
+        from .drawing import text_view
 
         findings = self.lint()
         return {"image/svg+xml": self.render(findings=findings), "text/plain": text_view(self, findings)}

@@ -15,9 +15,10 @@ from typing import Any
 
 from ..errors import DesignError
 from ..yamltext import yaml_problem
+from .kinds import API as KIND
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-KIND = "api"
+
 MAX_ERRORS = 10
 
 

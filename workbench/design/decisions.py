@@ -14,9 +14,9 @@ from datetime import date
 from typing import Any
 
 from ..errors import DesignError
+from .kinds import DECISION as KIND
 
 STATUSES = ("proposed", "accepted", "rejected", "deprecated", "superseded")
-KIND = "decision"
 
 
 @dataclass

@@ -9,14 +9,36 @@ namespaces, dropped when the session closes them.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import LabError
+from .kinds import SCHEMA
 
 DEFAULT_ROWS = 1000
 MARKER = "_workbench_lab"
 NAMES = {"sandbox": "sandbox", "sqlite": "sandbox", "postgres": "postgres", "postgresql": "postgres",
          "pg": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+
+
+@dataclass
+class ExperimentRecord:
+    """A stored experiment: its name and version, the inputs it ran with, and the comparison to show."""
+
+    name: str
+    version: int
+    input: dict
+    comparison: Any
+    summary: str | None = field(default=None)
+
+    def for_model(self) -> str:
+        return f"Experiment {self.name!r} v{self.version} stored.\n" + self.comparison.for_model()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        return self.comparison._repr_mimebundle_(include, exclude)
+
+    def __repr__(self) -> str:
+        return f"<Experiment {self.name} v{self.version}: {self.comparison.summary().splitlines()[0]}>"
 
 
 class DesignLabs:
@@ -34,8 +56,9 @@ class DesignLabs:
         if key_name is None:
             raise LabError(f"Unknown lab database {database!r}.",
                            hint="Use sandbox (SQLite), postgres or mysql; open other databases with Lab(url).")
-        schema = design.schema()
-        version = design.latest("schema")["version"] if schema is not None else 0
+        latest = design.latest(SCHEMA)
+        schema = design.schema() if latest is not None else None
+        version = latest["version"] if latest is not None else 0
         wanted_rows = rows if rows is not None else DEFAULT_ROWS
         stamp = json.dumps({"schema": schema.name if schema is not None else None, "version": version,
                             "rows": wanted_rows, "seed": seed}, sort_keys=True)
@@ -47,7 +70,7 @@ class DesignLabs:
             cached[0].close()
             del self._labs[key]
         if key_name == "sandbox":
-            path = design.home / "designs" / design.name / "lab" / "sandbox.db"
+            path = design.folder / "lab" / "sandbox.db"
             lab = Lab(None, path=path, name=design.name)
             previous = _read_marker(lab)
             if previous is not None and (previous == stamp or rows is None and _same_schema(previous, stamp)):
@@ -104,9 +127,6 @@ def _write_marker(lab: Any, stamp: str) -> None:
     try:
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {MARKER} (stamp TEXT NOT NULL)")
         cursor.execute(f"DELETE FROM {MARKER}")
-        marker = "?" if lab.dialect == "sqlite" else "%s"
-        cursor.execute(f"INSERT INTO {MARKER} (stamp) VALUES ({marker})", (stamp,))
-        if lab.dialect == "mysql":
-            conn.commit()
+        cursor.execute(f"INSERT INTO {MARKER} (stamp) VALUES ({lab.driver.marker})", (stamp,))
     finally:
         cursor.close()

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .kinds import API, ARCHITECTURE, EXPERIMENT, SCHEMA
+
 COVERED, PARTIAL, MISSING = "covered", "partial", "missing"
 _MARK = {COVERED: "✓", PARTIAL: "◐", MISSING: "✗"}
 TEXT_SUFFIXES = {".md", ".txt", ".yaml", ".yml", ".json", ".toml", ".tf", ".hcl", ".sh", ".py", ".sql", ".ini",
@@ -33,7 +35,9 @@ class Standard:
 
 
 @dataclass
-class Check:
+class Coverage:
+    """One item of the standards and how the design covers it (covered, partial, missing), with evidence."""
+
     item: str
     status: str
     evidence: list[str] = field(default_factory=list)
@@ -43,7 +47,7 @@ class Check:
 @dataclass
 class StandardResult:
     standard: Standard
-    checks: list[Check]
+    checks: list[Coverage]
 
     @property
     def status(self) -> str:
@@ -107,28 +111,21 @@ class Evidence:
                     except (UnicodeDecodeError, OSError):
                         pass  # not text after all: the file still counts by its name (files list)
         evidence = cls(texts, files, decisions=records)
-        api_row = design.latest("api")
+        api_row = design.latest(API)
         if api_row is not None:
             evidence.api = api_contract(design)
             evidence.api_label = f"API {api_row['name']} v{api_row['version']}"
             texts.append((evidence.api_label, _api_text(evidence.api.document)))
-        seen = set()
-        for row in reversed(design.versions("architecture")):
-            if row["name"] not in seen:
-                seen.add(row["name"])
-                arch = design.architecture(row["name"])
-                label = f"architecture {row['name']} v{row['version']}"
-                evidence.architectures.append((label, arch))
-                texts.append((label, " ".join(f"{n.label or ''} {n.kind} {' '.join(n.tags)}"
-                                              for n in arch.spec.nodes)))
-        seen = set()
-        for row in reversed(design.versions("schema")):
-            if row["name"] not in seen:
-                seen.add(row["name"])
-                versions = sum(1 for r in design.versions("schema", row["name"]))
-                evidence.schemas.append((f"schema {row['name']} v{row['version']}", design.schema(row["name"]),
-                                         versions))
-        for row in design.versions("experiment"):
+        heads = design.store_heads()  # the newest version of each artifact name, without bodies
+        for row in reversed([h for h in heads if h["kind"] == ARCHITECTURE]):
+            arch = design.architecture(row["name"])
+            label = f"architecture {row['name']} v{row['version']}"
+            evidence.architectures.append((label, arch))
+            texts.append((label, " ".join(f"{n.label or ''} {n.kind} {' '.join(n.tags)}" for n in arch.spec.nodes)))
+        for row in reversed([h for h in heads if h["kind"] == SCHEMA]):
+            evidence.schemas.append((f"schema {row['name']} v{row['version']}", design.schema(row["name"]),
+                                     row["n"]))
+        for row in design.versions(EXPERIMENT):
             evidence.experiments.append((f"experiment {row['name']} v{row['version']}", row["body"]))
         return evidence
 
@@ -173,28 +170,28 @@ def _api_text(document: dict) -> str:
 
 
 # -- rules: item words → how the design shows it -----------------------------------------------------
-Rule = Callable[[Evidence], Check]
+Rule = Callable[[Evidence], Coverage]
 
 
-def _result(item: str, found: list[str], missing: str, partial: list[str] | None = None) -> Check:
+def _result(item: str, found: list[str], missing: str, partial: list[str] | None = None) -> Coverage:
     if found:
-        return Check(item, COVERED, _unique(found))
+        return Coverage(item, COVERED, _unique(found))
     if partial:
-        return Check(item, PARTIAL, _unique(partial), missing)
-    return Check(item, MISSING, [], missing)
+        return Coverage(item, PARTIAL, _unique(partial), missing)
+    return Coverage(item, MISSING, [], missing)
 
 
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))[:4]
 
 
-def _architecture_diagrams(e: Evidence, item: str) -> Check:
+def _architecture_diagrams(e: Evidence, item: str) -> Coverage:
     found = [label for label, _ in e.architectures]
     er = [f"{label} (ER diagram)" for label, _, _ in e.schemas]
     return _result(item, found, "Draw the system with draw_architecture (or %%arch).", er)
 
 
-def _api_docs(e: Evidence, item: str) -> Check:
+def _api_docs(e: Evidence, item: str) -> Coverage:
     if e.api is None:
         return _result(item, [], "Define the API contract with define_api (OpenAPI 3.x).")
     endpoints = e.api.endpoints()
@@ -205,13 +202,13 @@ def _api_docs(e: Evidence, item: str) -> Check:
                    [f"{e.api_label}: {documented}/{len(endpoints)} endpoints documented"])
 
 
-def _deployment_guide(e: Evidence, item: str) -> Check:
+def _deployment_guide(e: Evidence, item: str) -> Coverage:
     files = [f for f in e.file_matches(r"deploy|runbook|operations|release") if not f.startswith("adr/")]
     return _result(item, files, "Write a deployment guide into the workspace (write_file deploy.md).",
                    e.words(r"\bdeploy"))
 
 
-def _authentication(e: Evidence, item: str) -> Check:
+def _authentication(e: Evidence, item: str) -> Coverage:
     found = [f"{e.api_label}: security schemes {', '.join(e.api.security_schemes)}"] \
         if e.api is not None and e.api.security_schemes else []
     found += e.nodes(roles={"identity"})
@@ -219,7 +216,7 @@ def _authentication(e: Evidence, item: str) -> Check:
                    "architecture.", e.words(r"authenticat|oauth|openid|oidc|\bjwt\b|api[- ]key|session token"))
 
 
-def _authorization(e: Evidence, item: str) -> Check:
+def _authorization(e: Evidence, item: str) -> Coverage:
     found = []
     if e.api is not None:
         if any(x.secured for x in e.api.endpoints()) and re.search(r'"scopes"|\bscopes\b|403', str(e.api.document)):
@@ -228,7 +225,7 @@ def _authorization(e: Evidence, item: str) -> Check:
                    "Record how access is decided (roles, scopes, ownership) in a decision or the API's security.")
 
 
-def _input_validation(e: Evidence, item: str) -> Check:
+def _input_validation(e: Evidence, item: str) -> Coverage:
     found = []
     if e.api is not None and re.search(r"'(maxLength|minLength|pattern|maximum|minimum|format|enum)'",
                                        str(e.api.document)):
@@ -239,22 +236,22 @@ def _input_validation(e: Evidence, item: str) -> Check:
                    "Constrain request bodies in the API (types, formats, lengths).", checks)
 
 
-def _encryption(e: Evidence, item: str) -> Check:
+def _encryption(e: Evidence, item: str) -> Coverage:
     found = e.nodes(roles={"security"}) + e.words(r"encrypt|\btls\b|https|\bkms\b|at rest|in transit")
     return _result(item, found, "Record encryption in transit and at rest (TLS, KMS) in a decision.")
 
 
-def _logging(e: Evidence, item: str) -> Check:
+def _logging(e: Evidence, item: str) -> Coverage:
     return _result(item, e.nodes(roles={"logging"}), "Add a logging node (logging, loki, elk) to the architecture.",
                    e.words(r"structured log|log aggregation|\blogging\b"))
 
 
-def _metrics(e: Evidence, item: str) -> Check:
+def _metrics(e: Evidence, item: str) -> Coverage:
     return _result(item, e.nodes(roles={"metrics"}) + e.nodes(roles={"tracing"}),
                    "Add metrics (prometheus, grafana, datadog) to the architecture.", e.words(r"\bmetrics?\b"))
 
 
-def _health_checks(e: Evidence, item: str) -> Check:
+def _health_checks(e: Evidence, item: str) -> Coverage:
     found = []
     if e.api is not None:
         found = [f"{e.api_label}: {x.method} {x.path}" for x in e.api.endpoints()
@@ -263,13 +260,13 @@ def _health_checks(e: Evidence, item: str) -> Check:
                    e.words(r"health[- ]?checks?|readiness|liveness"))
 
 
-def _alerting(e: Evidence, item: str) -> Check:
+def _alerting(e: Evidence, item: str) -> Coverage:
     return _result(item, e.nodes(kinds={"alerting", "sentry"}) + e.words(r"\balert(s|ing)?\b|pager|on-call"),
                    "Say what pages whom: an alerting node or a decision with the alerts.")
 
 
 def _tests(kind: str) -> Rule:
-    def rule(e: Evidence, item: str) -> Check:
+    def rule(e: Evidence, item: str) -> Coverage:
         files = e.file_matches(r"(^|/)tests?/|test_|_test\.|\.spec\.|k6|locust|jmeter|gatling") \
             if kind != "load" else e.file_matches(r"k6|locust|jmeter|gatling|load")
         partial = [label for label, _ in e.experiments] if kind == "load" else []
@@ -278,12 +275,12 @@ def _tests(kind: str) -> Rule:
     return rule
 
 
-def _benchmarking(e: Evidence, item: str) -> Check:
+def _benchmarking(e: Evidence, item: str) -> Coverage:
     return _result(item, [label for label, _ in e.experiments],
                    "Run the main queries with run_experiment (or %%lab --repeat).", e.words(r"benchmark"))
 
 
-def _optimization(e: Evidence, item: str) -> Check:
+def _optimization(e: Evidence, item: str) -> Coverage:
     found = []
     for label, body in e.experiments:
         apart = [r for r in body.get("records", []) if r.get("ratio") and not 0.8 <= r["ratio"] <= 1.25]
@@ -296,7 +293,7 @@ def _optimization(e: Evidence, item: str) -> Check:
                    e.words(r"optimi[sz]|index(es)? for|denormali"))
 
 
-def _scaling(e: Evidence, item: str) -> Check:
+def _scaling(e: Evidence, item: str) -> Coverage:
     found = [f"{label}: {n.label or n.id} ×{n.replicas}" for label, arch in e.architectures
              for n in arch.spec.nodes if n.replicas > 1]
     return _result(item, found + e.words(r"scal(e|ing) (out|up|strategy|horizontally)|read replica|shard|partition"),
@@ -304,25 +301,25 @@ def _scaling(e: Evidence, item: str) -> Check:
                    e.nodes(roles={"load-balancer"}))
 
 
-def _ci_cd(e: Evidence, item: str) -> Check:
+def _ci_cd(e: Evidence, item: str) -> Coverage:
     files = e.file_matches(r"\.github/workflows|gitlab-ci|jenkinsfile|\.circleci|pipeline")
     return _result(item, files + e.nodes(kinds={"ci", "cd"}), "Describe the CI/CD pipeline (a workflow file or a "
                    "decision).", e.words(r"ci/cd|pipeline|continuous (integration|delivery|deployment)"))
 
 
-def _iac(e: Evidence, item: str) -> Check:
+def _iac(e: Evidence, item: str) -> Coverage:
     files = e.file_matches(r"\.tf$|\.hcl$|helm|k8s|kubernetes|cloudformation|pulumi|docker-compose|dockerfile")
     return _result(item, files + e.nodes(kinds={"terraform"}), "Add infrastructure as code (Terraform, Helm, "
                    "manifests) to the workspace.", e.words(r"terraform|infrastructure as code|\biac\b|helm"))
 
 
-def _rollback(e: Evidence, item: str) -> Check:
+def _rollback(e: Evidence, item: str) -> Coverage:
     migrations = [f"{label}: migrations between {n} versions" for label, _, n in e.schemas if n > 1]
     return _result(item, e.words(r"roll ?back|revert|blue.green|canary"), "Write the rollback procedure "
                    "(deploy guide or decision).", migrations)
 
 
-RULES: list[tuple[str, Callable[[Evidence, str], Check]]] = [
+RULES: list[tuple[str, Callable[[Evidence, str], Coverage]]] = [
     (r"architecture diagram|diagram", _architecture_diagrams),
     (r"api doc|api spec|api contract", _api_docs),
     (r"deploy\w* guide|runbook", _deployment_guide),
@@ -347,7 +344,7 @@ RULES: list[tuple[str, Callable[[Evidence, str], Check]]] = [
 _STOP = {"and", "the", "for", "with", "of", "a", "an", "to", "in", "on", "procedures", "strategy"}
 
 
-def check_item(evidence: Evidence, item: str) -> Check:
+def check_item(evidence: Evidence, item: str) -> Coverage:
     for pattern, rule in RULES:
         if re.search(pattern, item, re.I):
             return rule(evidence, item)

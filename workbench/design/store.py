@@ -1,27 +1,34 @@
-"""The workbench store: one SQLite file (`.workbench/workbench.db`) through SQLAlchemy Core.
+"""The workbench store: one SQLite file (`.workbench/workbench.db`), reached only through `design/`.
 
 It holds designs, every message of every conversation, every turn and model call (usage,
 timings), and versioned artifacts (schemas, architectures, experiments, decisions, API
 contracts). Its own schema changes only through the numbered migrations below.
+
+The standard library's `sqlite3` is used directly (not an ORM): every statement here is
+plain SQL, and the turn loop needs transactions it controls — writers take the write lock at
+`BEGIN IMMEDIATE`, so two kernels on one file queue up instead of failing half-way. Artifact
+bodies are stored as zlib-compressed JSON: a 300-table schema version is about 600 KB of
+JSON and 25–60 KB compressed, and reading the newest version reads one row.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..errors import DesignError
 
-Migration = tuple[str, Callable[[Any], None]]
+Migration = tuple[str, Callable[[sqlite3.Connection], None]]
 
 
-def _m001_initial(conn: Any) -> None:
-    from sqlalchemy import text
-
+def _m001_initial(conn: sqlite3.Connection) -> None:
     for ddl in (
         """CREATE TABLE designs (
             id INTEGER PRIMARY KEY,
@@ -91,200 +98,233 @@ def _m001_initial(conn: Any) -> None:
         )""",
         "CREATE INDEX artifacts_design ON artifacts(design_id, kind, name, version)",
     ):
-        conn.execute(text(ddl))
+        conn.execute(ddl)
 
 
-def _m002_view_state(conn: Any) -> None:
+def _m002_view_state(conn: sqlite3.Connection) -> None:
     """Where a design's widgets were left (tab, versions, ER focus, rows), as JSON."""
-    from sqlalchemy import text
+    conn.execute("ALTER TABLE designs ADD COLUMN view_state TEXT")
 
-    conn.execute(text("ALTER TABLE designs ADD COLUMN view_state TEXT"))
+
+def _m003_compressed_bodies(conn: sqlite3.Connection) -> None:
+    """Artifact bodies as zlib-compressed JSON (BLOB); the JSON text of earlier releases is packed once."""
+    rows = conn.execute("SELECT id, body FROM artifacts WHERE typeof(body) = 'text'").fetchall()
+    for row_id, body in rows:
+        conn.execute("UPDATE artifacts SET body = ? WHERE id = ?", (zlib.compress(body.encode("utf-8"), 6), row_id))
+    conn.execute("CREATE INDEX IF NOT EXISTS artifacts_kind ON artifacts(design_id, kind, id)")
 
 
 MIGRATIONS: list[Migration] = [
     ("m001_initial", _m001_initial),
     ("m002_view_state", _m002_view_state),
+    ("m003_compressed_bodies", _m003_compressed_bodies),
 ]
 
 
-def _dumps(value: Any) -> str:
+def dumps(value: Any) -> str:
+    """JSON as the store writes it (sorted keys, so equal values are equal text)."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+def _pack(body: Any) -> bytes:
+    return zlib.compress(dumps(body).encode("utf-8"), 6)
+
+
+def _unpack(raw: Any) -> Any:
+    if isinstance(raw, bytes):
+        return json.loads(zlib.decompress(raw))
+    return json.loads(raw)
+
+
+_ARTIFACT_META = "id, design_id, kind, name, version, summary, turn_id, created_at"
+
+
 class Store:
-    """Access to the workbench database file; creates and migrates it on first use."""
+    """Access to the workbench database file; creates and migrates it on first use.
+
+    One connection per Store, shared by the threads of a process under a lock; other
+    processes are serialised by SQLite itself (WAL, writers queue at BEGIN IMMEDIATE).
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._engine = None
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.RLock()
+        self._depth = 0
 
-    @property
-    def engine(self):
-        if self._engine is None:
-            from sqlalchemy import create_engine, event
-
+    # -- connection and transactions -----------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(f"sqlite:///{self.path}", future=True)
-
-            @event.listens_for(engine, "connect")
-            def _pragmas(dbapi_conn, _record):  # noqa: ANN001
-                cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA foreign_keys=ON")
-                cur.execute("PRAGMA busy_timeout=5000")
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.close()
-
-            self._engine = engine
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._conn = conn
             self._migrate()
-        return self._engine
-
-    def close(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+        return self._conn
 
     @contextmanager
-    def begin(self):
-        with self.engine.begin() as conn:
-            yield conn
+    def transaction(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction (nested calls join the outer one); writers take the write lock up front."""
+        with self._lock:
+            conn = self._connect()
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield conn
+                finally:
+                    self._depth -= 1
+                return
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            self._depth = 1
+            try:
+                yield conn
+            except BaseException:
+                self._depth = 0
+                conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     def _migrate(self) -> None:
-        from sqlalchemy import text
-
-        with self._engine.begin() as conn:
-            conn.execute(text("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"))
-            done = {r[0] for r in conn.execute(text("SELECT name FROM migrations"))}
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+            done = {r[0] for r in conn.execute("SELECT name FROM migrations")}
             for name, apply in MIGRATIONS:
                 if name not in done:
                     apply(conn)
-                    conn.execute(text("INSERT INTO migrations (name, applied_at) VALUES (:n, :t)"),
-                                 {"n": name, "t": time.time()})
+                    conn.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, time.time()))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def applied_migrations(self) -> list[str]:
-        from sqlalchemy import text
-
-        with self.begin() as conn:
-            return [r[0] for r in conn.execute(text("SELECT name FROM migrations ORDER BY name"))]
+        with self.transaction(write=False) as conn:
+            return [r[0] for r in conn.execute("SELECT name FROM migrations ORDER BY name")]
 
     # -- designs -----------------------------------------------------------------------------
     def design(self, name: str, *, create: bool = True) -> dict:
         """The design row named `name` (created when missing, unless create=False)."""
-        from sqlalchemy import text
-
-        _check_design_name(name)
-        with self.begin() as conn:
-            row = conn.execute(text("SELECT * FROM designs WHERE name = :n"), {"n": name}).mappings().first()
+        check_design_name(name)
+        with self.transaction(write=create) as conn:
+            row = conn.execute("SELECT * FROM designs WHERE name = ?", (name,)).fetchone()
             if row is None:
                 if not create:
-                    known = [r[0] for r in conn.execute(text("SELECT name FROM designs ORDER BY name"))]
+                    known = [r[0] for r in conn.execute("SELECT name FROM designs ORDER BY name")]
                     raise DesignError(f"No design named {name!r}.",
                                       hint=f"Known designs: {', '.join(known) or 'none yet'}.")
                 now = time.time()
-                conn.execute(text("INSERT INTO designs (name, created_at, updated_at) VALUES (:n, :t, :t)"),
-                             {"n": name, "t": now})
-                row = conn.execute(text("SELECT * FROM designs WHERE name = :n"), {"n": name}).mappings().first()
+                conn.execute("INSERT INTO designs (name, created_at, updated_at) VALUES (?, ?, ?)", (name, now, now))
+                row = conn.execute("SELECT * FROM designs WHERE name = ?", (name,)).fetchone()
             return dict(row)
 
-    def designs(self) -> list[dict]:
-        from sqlalchemy import text
+    def design_row(self, design_id: int) -> dict:
+        with self.transaction(write=False) as conn:
+            return dict(conn.execute("SELECT * FROM designs WHERE id = ?", (design_id,)).fetchone())
 
-        with self.begin() as conn:
-            rows = conn.execute(text(
+    def has_design(self, name: str) -> bool:
+        with self.transaction(write=False) as conn:
+            return conn.execute("SELECT 1 FROM designs WHERE name = ?", (name,)).fetchone() is not None
+
+    def designs(self) -> list[dict]:
+        with self.transaction(write=False) as conn:
+            rows = conn.execute(
                 "SELECT d.*, (SELECT COUNT(*) FROM turns t WHERE t.design_id = d.id) AS turns, "
                 "(SELECT COALESCE(SUM(cost_usd), 0) FROM turns t WHERE t.design_id = d.id) AS cost_usd "
-                "FROM designs d ORDER BY d.name")).mappings()
+                "FROM designs d ORDER BY d.name")
             return [dict(r) for r in rows]
 
     def update_design(self, design_id: int, **fields: Any) -> None:
-        from sqlalchemy import text
-
         allowed = {"requirements", "agent", "model", "conversation", "view_state"}
         bad = set(fields) - allowed
         if bad:
             raise DesignError(f"Cannot update design fields {sorted(bad)}.")
         sets = ", ".join(f"{k} = :{k}" for k in fields)
-        with self.begin() as conn:
-            conn.execute(text(f"UPDATE designs SET {sets}, updated_at = :_t WHERE id = :_id"),
+        with self.transaction() as conn:
+            conn.execute(f"UPDATE designs SET {sets}, updated_at = :_t WHERE id = :_id",
                          {**fields, "_t": time.time(), "_id": design_id})
 
     # -- conversation ----------------------------------------------------------------------
     def messages(self, design_id: int, conversation: int) -> list[dict]:
         """The conversation's messages in order, as {'role', 'content'} dicts."""
-        from sqlalchemy import text
+        with self.transaction(write=False) as conn:
+            rows = conn.execute("SELECT role, content FROM messages WHERE design_id = ? AND conversation = ? "
+                                "ORDER BY id", (design_id, conversation))
+            return [{"role": r[0], "content": json.loads(r[1])} for r in rows]
 
-        with self.begin() as conn:
-            rows = conn.execute(text("SELECT role, content FROM messages WHERE design_id = :d AND conversation = :c "
-                                     "ORDER BY id"), {"d": design_id, "c": conversation})
-            return [{"role": r.role, "content": json.loads(r.content)} for r in rows]
+    def append_messages(self, design_id: int, conversation: int, turn_id: int | None, messages: list[dict]) -> None:
+        """Add messages ({'role', 'content'}) to a conversation, in order."""
+        now = time.time()
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO messages (design_id, conversation, turn_id, role, content, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(design_id, conversation, turn_id, m["role"], dumps(m["content"]), now) for m in messages])
 
     def append_message(self, design_id: int, conversation: int, turn_id: int | None, role: str,
                        content: list[dict]) -> None:
-        from sqlalchemy import text
-
-        with self.begin() as conn:
-            conn.execute(text("INSERT INTO messages (design_id, conversation, turn_id, role, content, created_at) "
-                              "VALUES (:d, :c, :t, :r, :x, :now)"),
-                         {"d": design_id, "c": conversation, "t": turn_id, "r": role, "x": _dumps(content),
-                          "now": time.time()})
+        self.append_messages(design_id, conversation, turn_id, [{"role": role, "content": content}])
 
     # -- turns and calls -------------------------------------------------------------------
     def start_turn(self, design_id: int, conversation: int, prompt: str, *, agent: str, model: str,
                    system: str) -> int:
-        from sqlalchemy import text
-
-        with self.begin() as conn:
-            result = conn.execute(text(
+        with self.transaction() as conn:
+            cursor = conn.execute(
                 "INSERT INTO turns (design_id, conversation, started_at, prompt, agent, model, system) "
-                "VALUES (:d, :c, :t, :p, :a, :m, :s)"),
-                {"d": design_id, "c": conversation, "t": time.time(), "p": prompt, "a": agent, "m": model,
-                 "s": system})
-            return int(result.lastrowid)
+                "VALUES (?, ?, ?, ?, ?, ?, ?)", (design_id, conversation, time.time(), prompt, agent, model, system))
+            return int(cursor.lastrowid)
 
     def finish_turn(self, turn_id: int, *, status: str, steps: int, usage: dict, cost_usd: float,
                     elapsed_s: float, error: str | None = None) -> None:
-        from sqlalchemy import text
-
-        with self.begin() as conn:
-            conn.execute(text("UPDATE turns SET status = :st, steps = :n, usage = :u, cost_usd = :c, "
-                              "elapsed_s = :e, error = :err, ended_at = :t WHERE id = :id"),
-                         {"st": status, "n": steps, "u": _dumps(usage), "c": cost_usd, "e": elapsed_s,
-                          "err": error, "t": time.time(), "id": turn_id})
+        with self.transaction() as conn:
+            conn.execute("UPDATE turns SET status = ?, steps = ?, usage = ?, cost_usd = ?, elapsed_s = ?, error = ?, "
+                         "ended_at = ? WHERE id = ?",
+                         (status, steps, dumps(usage), cost_usd, elapsed_s, error, time.time(), turn_id))
 
     def record_call(self, turn_id: int, step: int, *, model: str, request: dict, response: list | None,
                     stop_reason: str | None, usage: dict | None, cost_usd: float, started_at: float,
                     first_token_s: float | None, elapsed_s: float, error: str | None = None) -> None:
-        from sqlalchemy import text
-
-        with self.begin() as conn:
-            conn.execute(text(
+        with self.transaction() as conn:
+            conn.execute(
                 "INSERT INTO calls (turn_id, step, model, request, response, stop_reason, usage, cost_usd, "
-                "started_at, first_token_s, elapsed_s, error) VALUES (:t, :s, :m, :rq, :rs, :sr, :u, :c, :st, "
-                ":ft, :e, :err)"),
-                {"t": turn_id, "s": step, "m": model, "rq": _dumps(request),
-                 "rs": _dumps(response) if response is not None else None, "sr": stop_reason,
-                 "u": _dumps(usage) if usage is not None else None, "c": cost_usd, "st": started_at,
-                 "ft": first_token_s, "e": elapsed_s, "err": error})
+                "started_at, first_token_s, elapsed_s, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (turn_id, step, model, dumps(request), dumps(response) if response is not None else None,
+                 stop_reason, dumps(usage) if usage is not None else None, cost_usd, started_at, first_token_s,
+                 elapsed_s, error))
 
     def turns(self, design_id: int, conversation: int | None = None) -> list[dict]:
-        from sqlalchemy import text
-
-        query = "SELECT * FROM turns WHERE design_id = :d"
-        params: dict[str, Any] = {"d": design_id}
+        query = "SELECT * FROM turns WHERE design_id = ?"
+        params: list[Any] = [design_id]
         if conversation is not None:
-            query += " AND conversation = :c"
-            params["c"] = conversation
-        with self.begin() as conn:
-            rows = [dict(r) for r in conn.execute(text(query + " ORDER BY id"), params).mappings()]
+            query += " AND conversation = ?"
+            params.append(conversation)
+        with self.transaction(write=False) as conn:
+            rows = [dict(r) for r in conn.execute(query + " ORDER BY id", params)]
         for row in rows:
             row["usage"] = json.loads(row["usage"]) if row["usage"] else {}
         return rows
 
-    def calls(self, turn_id: int) -> list[dict]:
-        from sqlalchemy import text
+    def usage_totals(self, design_id: int) -> list[dict]:
+        """The usage of every turn of a design (just the usage column: cheap at any length)."""
+        with self.transaction(write=False) as conn:
+            return [json.loads(r[0]) for r in conn.execute(
+                "SELECT usage FROM turns WHERE design_id = ? AND usage IS NOT NULL ORDER BY id", (design_id,))]
 
-        with self.begin() as conn:
-            rows = [dict(r) for r in conn.execute(text("SELECT * FROM calls WHERE turn_id = :t ORDER BY step"),
-                                                  {"t": turn_id}).mappings()]
+    def calls(self, turn_id: int) -> list[dict]:
+        with self.transaction(write=False) as conn:
+            rows = [dict(r) for r in conn.execute("SELECT * FROM calls WHERE turn_id = ? ORDER BY step", (turn_id,))]
         for row in rows:
             for key in ("request", "response", "usage"):
                 row[key] = json.loads(row[key]) if row[key] else None
@@ -294,38 +334,65 @@ class Store:
     def add_artifact(self, design_id: int, kind: str, name: str, body: Any, *, summary: str | None = None,
                      turn_id: int | None = None) -> int:
         """Store a new version of an artifact; returns its version number (1, 2, …)."""
-        from sqlalchemy import text
-
-        with self.begin() as conn:
-            current = conn.execute(text("SELECT COALESCE(MAX(version), 0) FROM artifacts WHERE design_id = :d "
-                                        "AND kind = :k AND name = :n"), {"d": design_id, "k": kind, "n": name}).scalar()
+        packed = _pack(body)  # compressed outside the write lock
+        with self.transaction() as conn:
+            current = conn.execute("SELECT COALESCE(MAX(version), 0) FROM artifacts WHERE design_id = ? AND kind = ? "
+                                   "AND name = ?", (design_id, kind, name)).fetchone()[0]
             version = int(current) + 1
-            conn.execute(text("INSERT INTO artifacts (design_id, kind, name, version, body, summary, turn_id, "
-                              "created_at) VALUES (:d, :k, :n, :v, :b, :s, :t, :now)"),
-                         {"d": design_id, "k": kind, "n": name, "v": version, "b": _dumps(body), "s": summary,
-                          "t": turn_id, "now": time.time()})
+            conn.execute("INSERT INTO artifacts (design_id, kind, name, version, body, summary, turn_id, created_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         (design_id, kind, name, version, packed, summary, turn_id, time.time()))
             return version
 
-    def artifacts(self, design_id: int, kind: str | None = None, name: str | None = None) -> list[dict]:
-        """Artifact versions of a design, oldest first, with their bodies decoded."""
-        from sqlalchemy import text
-
-        query = "SELECT * FROM artifacts WHERE design_id = :d"
-        params: dict[str, Any] = {"d": design_id}
-        if kind is not None:
-            query += " AND kind = :k"
-            params["k"] = kind
-        if name is not None:
-            query += " AND name = :n"
-            params["n"] = name
-        with self.begin() as conn:
-            rows = [dict(r) for r in conn.execute(text(query + " ORDER BY id"), params).mappings()]
-        for row in rows:
-            row["body"] = json.loads(row["body"])
+    def artifacts(self, design_id: int, kind: str | None = None, name: str | None = None, *,
+                  bodies: bool = True) -> list[dict]:
+        """Artifact versions of a design, oldest first (with their bodies decoded unless bodies=False)."""
+        where, params = _where(design_id, kind, name)
+        columns = "*" if bodies else _ARTIFACT_META
+        with self.transaction(write=False) as conn:
+            rows = [dict(r) for r in conn.execute(f"SELECT {columns} FROM artifacts WHERE {where} ORDER BY id", params)]
+        if bodies:
+            for row in rows:
+                row["body"] = _unpack(row["body"])
         return rows
 
+    def artifact(self, design_id: int, kind: str, name: str | None = None, version: int | None = None) -> dict | None:
+        """One artifact version with its body: the newest (of `name`, or of any name), or `version` of `name`."""
+        where, params = _where(design_id, kind, name)
+        if version is not None:
+            where += " AND version = ?"
+            params.append(version)
+        with self.transaction(write=False) as conn:
+            row = conn.execute(f"SELECT * FROM artifacts WHERE {where} ORDER BY id DESC LIMIT 1", params).fetchone()
+        if row is None:
+            return None
+        out = dict(row)
+        out["body"] = _unpack(out["body"])
+        return out
 
-def _check_design_name(name: str) -> None:
+    def artifact_heads(self, design_id: int) -> list[dict]:
+        """Per kind and name: the newest version, how many there are and the newest summary (no bodies)."""
+        with self.transaction(write=False) as conn:
+            rows = conn.execute(
+                "SELECT a.kind, a.name, a.version, a.summary, a.id, counts.n, counts.first FROM artifacts a JOIN ("
+                "  SELECT kind, name, MAX(id) AS last, MIN(id) AS first, COUNT(*) AS n FROM artifacts WHERE design_id = ? "
+                "  GROUP BY kind, name) counts ON a.id = counts.last ORDER BY a.id", (design_id,))
+            return [dict(r) for r in rows]
+
+
+def _where(design_id: int, kind: str | None, name: str | None) -> tuple[str, list[Any]]:
+    where, params = "design_id = ?", [design_id]
+    if kind is not None:
+        where += " AND kind = ?"
+        params.append(kind)
+    if name is not None:
+        where += " AND name = ?"
+        params.append(name)
+    return where, params
+
+
+def check_design_name(name: str) -> None:
+    """Refuse names that are not safe as folder names and URLs."""
     import re
 
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}", name):

@@ -51,6 +51,21 @@ def export_design(design: Any, path: str | Path, *, conversation: bool = False, 
     return path
 
 
+def export_report(design: Any, path: str | Path, *, conversation: bool = False) -> str:
+    """Export the design document and say what was written (what `%design export` and the CLI print)."""
+    import time
+
+    started = time.perf_counter()
+    return wrote(export_design(design, path, conversation=conversation), started)
+
+
+def wrote(path: Path, started: float) -> str:
+    """`Wrote PATH (N KiB in S s)`."""
+    import time
+
+    return f"Wrote {path} ({path.stat().st_size / 1024:,.0f} KiB in {time.perf_counter() - started:.2f} s)"
+
+
 _USE = re.compile(r"^\s*%design\s+use\s+(\S+)", re.M)
 _FLAG = re.compile(r"^\s*%%?(?:architect|schema|arch|lab|er)\b[^\n]*?(?:-d|--design)[ =](\S+)", re.M)
 _CALL = re.compile(r"""\bdesign\(\s*["']([^"']+)["']""")
@@ -82,7 +97,7 @@ def export_notebook(notebook: str | Path, path: str | Path, *, home: str | Path 
 
     import nbformat
 
-    from ..design.design import Design, list_designs
+    from ..design.aggregate import Design, list_designs
     from .document import Prose
 
     notebook = Path(notebook)

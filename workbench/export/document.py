@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..config import redact
+from ..design.kinds import API, ARCHITECTURE, LISTED, SCHEMA
+from ..grid import Grid
 
 OVERVIEW_ABOVE = 150  # tables: above this the ER figure shows names and relations only
 
@@ -36,14 +38,6 @@ class Figure:
     name: str
     caption: str
     svg: Any  # str, or a zero-argument callable producing it (rendered in parallel)
-
-
-@dataclass
-class Table:
-    headers: list[str]
-    rows: list[list[str]]
-    caption: str = ""
-    classes: list[str] = field(default_factory=list)  # one CSS class per row (may be empty)
 
 
 @dataclass
@@ -95,7 +89,7 @@ class Document:
             figure.svg = redact(figure.svg)
 
 
-class _Builder:
+class _DocumentBuilder:
     def __init__(self) -> None:
         self.blocks: list = []
         self.toc: list[Heading] = []
@@ -119,16 +113,15 @@ class _Builder:
 
 def build(design: Any, *, conversation: bool = False, notes: list | None = None) -> Document:
     """The whole design document for `design` (figures still lazy: call render_figures)."""
-    b = _Builder()
+    b = _DocumentBuilder()
     usage = design.usage()
     turns = design.turns(all_conversations=True)
-    agent = design._row().get("agent") or "backend-architect"
+    agent = design.agent_name or "backend-architect"
     scorecard = design.scorecard()
 
     b.heading(2, "Summary")
-    counts = {kind: len({r["name"] for r in design.versions(kind)})
-              for kind in ("schema", "architecture", "api", "decision", "experiment")}
-    b.add(Table(["", ""], [
+    counts = {kind: len(design.names(kind)) for kind in LISTED}
+    b.add(Grid(["", ""], [
         ["Design", design.name],
         ["Agent", agent],
         ["Models", ", ".join(sorted({t["model"] for t in turns if t.get("model")})) or "—"],
@@ -148,7 +141,7 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
     b.heading(2, "Readiness")
     b.add(Note(f"The {scorecard.source or 'agent'} definition's Delivery Standards, checked against this "
                "design's artifacts."))
-    b.add(Table(scorecard.HEADERS, scorecard.rows(), caption=scorecard.summary(),
+    b.add(Grid(scorecard.HEADERS, scorecard.rows(), caption=scorecard.summary(),
                 classes=[row[2].split("\u00a0")[-1] for row in scorecard.rows()]))
 
     if notes:
@@ -159,7 +152,7 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
 
         b.heading(2, "Conversation")
         for number in sorted({t["conversation"] for t in turns}):
-            messages = design.store.messages(design.id, number)
+            messages = design.messages(number)
             if messages:
                 b.heading(3, f"Conversation {number}")
                 b.add(Prose(conversation_markdown(messages, agent)))
@@ -174,7 +167,7 @@ def _redacted(blocks: list) -> list:
             block.text = redact(block.text)
         elif isinstance(block, Prose):
             block.markdown = redact(block.markdown)
-        elif isinstance(block, Table):
+        elif isinstance(block, Grid):
             block.rows = [[redact(str(c)) for c in row] for row in block.rows]
         elif isinstance(block, Code):
             block.text = redact(block.text)
@@ -186,33 +179,29 @@ def _redacted(blocks: list) -> list:
     return blocks
 
 
-def _names(design: Any, kind: str) -> list[str]:
-    return list(dict.fromkeys(r["name"] for r in design.versions(kind)))
-
-
-def _history(rows: list[dict]) -> Table:
-    return Table(["version", "stored", "summary"],
+def _history(rows: list[dict]) -> Grid:
+    return Grid(["version", "stored", "summary"],
                  [[f"v{r['version']}", time.strftime("%Y-%m-%d %H:%M", time.localtime(r["created_at"])),
                    r.get("summary") or ""] for r in rows])
 
 
-def _review(findings: Any, label: str, none: str, headers: list[str], cells) -> Table | Note:
+def _review(findings: Any, label: str, none: str, headers: list[str], cells) -> Grid | Note:
     """Lint findings (schema or architecture) as a table with a row per finding, coloured by severity."""
     if not findings:
         return Note(f"{label}: {none}.")
-    return Table(["severity", "rule", *headers], [[f.severity, f"{f.rule} {f.name}", *cells(f)] for f in findings],
+    return Grid(["severity", "rule", *headers], [[f.severity, f"{f.rule} {f.name}", *cells(f)] for f in findings],
                  caption=f"{label}: {findings.summary()}", classes=[f.severity for f in findings])
 
 
 # -- sections ------------------------------------------------------------------------------------------
-def _architecture(b: _Builder, design: Any) -> None:
-    names = _names(design, "architecture")
+def _architecture(b: _DocumentBuilder, design: Any) -> None:
+    names = design.names(ARCHITECTURE)
     b.heading(2, "Architecture")
     if not names:
         b.add(Note("No architecture yet (draw_architecture or %%arch)."))
         return
     for name in names:
-        rows = design.versions("architecture", name)
+        rows = design.versions(ARCHITECTURE, name, bodies=False)
         arch = design.architecture(name)
         findings = arch.lint()
         b.heading(3, f"{arch.spec.title or name} ({name} v{rows[-1]['version']})")
@@ -224,17 +213,18 @@ def _architecture(b: _Builder, design: Any) -> None:
             b.add(Details(f"Version history ({len(rows)} versions)", [_history(rows)]))
 
 
-def _data_model(b: _Builder, design: Any) -> None:
-    names = _names(design, "schema")
+def _data_model(b: _DocumentBuilder, design: Any) -> None:
+    names = design.names(SCHEMA)
     b.heading(2, "Data model")
     if not names:
         b.add(Note("No schema yet (propose_schema or %%schema)."))
         return
     for name in names:
-        rows = design.versions("schema", name)
+        rows = design.versions(SCHEMA, name, bodies=False)
+        newest = design.latest(SCHEMA, name)
         schema = design.schema(name)
         b.heading(3, f"Schema {name} v{rows[-1]['version']} ({schema.dialect})")
-        rationale = rows[-1]["body"].get("rationale")
+        rationale = newest["body"].get("rationale")
         if rationale:
             b.add(Prose(rationale))
         overview = len(schema.tables) > OVERVIEW_ABOVE
@@ -263,32 +253,27 @@ def _dictionary(schema: Any) -> list:
             rows.append([column.name, column.type, "" if column.nullable else "NOT NULL", column.default or "",
                          " ".join(x for x in (key, fks.get(column.name.lower(), "")) if x), column.comment or ""])
         caption = table.key + (f" — {table.comment}" if getattr(table, "comment", None) else "")
-        blocks.append(Table(["column", "type", "null", "default", "keys", "comment"], rows, caption=caption))
+        blocks.append(Grid(["column", "type", "null", "default", "keys", "comment"], rows, caption=caption))
     return blocks
 
 
 def _migrations(design: Any, name: str, rows: list[dict]) -> list:
-    from ..schema.model import Schema
-
+    """Each version's changes and migration SQL, as stored with the version when it was saved."""
     blocks: list = [_history(rows)]
-    previous = None
-    for row in rows:
-        schema = Schema.from_dict(row["body"]["model"])
-        if previous is not None:
-            change = previous.diff(schema)
-            blocks.append(Note(f"v{row['version'] - 1} → v{row['version']}: {change.summary()} "
-                               f"(risk: {change.risk})"))
-            if change:
-                blocks.append(Code(change.sql(schema.dialect), "sql"))
-        previous = schema
+    for row in rows[1:]:
+        migration = design.migration(name, row["version"])
+        blocks.append(Note(f"v{row['version'] - 1} → v{row['version']}: {migration['summary']} "
+                           f"(risk: {migration['risk']})"))
+        if migration["sql"]:
+            blocks.append(Code(migration["sql"], "sql"))
     return blocks
 
 
-def _api(b: _Builder, design: Any) -> None:
+def _api(b: _DocumentBuilder, design: Any) -> None:
     from ..design.api import ApiContract
 
     b.heading(2, "API")
-    row = design.latest("api")
+    row = design.latest(API)
     if row is None:
         b.add(Note("No API contract yet (define_api)."))
         return
@@ -297,40 +282,40 @@ def _api(b: _Builder, design: Any) -> None:
     description = (contract.document.get("info") or {}).get("description")
     if description:
         b.add(Prose(description))
-    b.add(Table(ApiContract.HEADERS, contract.table_rows(), caption=contract.summary()))
+    b.add(Grid(ApiContract.HEADERS, contract.table_rows(), caption=contract.summary()))
     schemes = contract.security_schemes
     b.add(Note(f"Security schemes: {', '.join(schemes) if schemes else 'none'}"))
     b.add(Details("OpenAPI document", [Code(contract.text, "yaml")]))
 
 
-def _decisions(b: _Builder, design: Any) -> None:
+def _decisions(b: _DocumentBuilder, design: Any) -> None:
     b.heading(2, "Decisions")
     records = design.decisions()
     if not records:
         b.add(Note("No decisions recorded yet (record_decision)."))
         return
-    b.add(Table(["ADR", "title", "status", "date"], [[d.key, d.title, d.status, d.date] for d in records]))
+    b.add(Grid(["ADR", "title", "status", "date"], [[d.key, d.title, d.status, d.date] for d in records]))
     for d in records:
         b.heading(3, f"{d.key}: {d.title}")
         b.add(Prose(d.markdown("####").split("\n", 1)[1]))
 
 
-def _experiments(b: _Builder, design: Any) -> None:
+def _experiments(b: _DocumentBuilder, design: Any) -> None:
     b.heading(2, "Experiments")
     experiments = design.experiments()
     if not experiments:
         b.add(Note("No experiments yet (run_experiment or %%lab)."))
         return
     for e in experiments:
-        c = e["comparison"]
-        inputs = e["input"]
-        b.heading(3, f"{e['name']} (v{e['version']})")
+        c = e.comparison
+        inputs = e.input
+        b.heading(3, f"{e.name} (v{e.version})")
         b.add(Note(f"{c.dialect}, {inputs.get('rows', c.rows)} rows per table, {c.repeat} runs per query, "
                    f"identical data for every variant."))
-        b.add(Table(["variant", "query", "p50 ms", "p95 ms", "max ms", "rows", "ratio", "plan"],
+        b.add(Grid(["variant", "query", "p50 ms", "p95 ms", "max ms", "rows", "ratio", "plan"],
                     [[r["variant"], r["query"], f"{r['p50_ms']:.3f}", f"{r['p95_ms']:.3f}", f"{r['max_ms']:.3f}",
                       str(r["rows"]), f"{r['ratio']:.2f}", r["plan"]] for r in c.records]))
-        b.add(Figure(f"experiment-{e['name']}-v{e['version']}", f"p50 per query and variant: {e['name']}",
+        b.add(Figure(f"experiment-{e.name}-v{e.version}", f"p50 per query and variant: {e.name}",
                      c.chart_svg))
         workload = inputs.get("workload") or []
         variants = inputs.get("variants") or []

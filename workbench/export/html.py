@@ -11,7 +11,8 @@ from __future__ import annotations
 import html
 import re
 
-from .document import Code, Details, Document, Figure, Heading, Note, Prose, Table
+from ..grid import Grid
+from .document import Code, Details, Document, Figure, Heading, Note, Prose
 from .sanitize import clean_svg, markdown_html
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -81,7 +82,7 @@ def _block(block, counter) -> str:
     if isinstance(block, Code):
         cls = f' class="language-{html.escape(block.language)}"' if block.language else ""
         return f"<pre><code{cls}>{html.escape(block.text)}</code></pre>"
-    if isinstance(block, Table):
+    if isinstance(block, Grid):
         caption = f"<caption>{html.escape(block.caption)}</caption>" if block.caption else ""
         head = "".join(f"<th>{html.escape(h)}</th>" for h in block.headers) if any(block.headers) else ""
         rows = []

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .document import Code, Details, Document, Figure, Heading, Note, Prose, Table
+from ..grid import Grid
+from .document import Code, Details, Document, Figure, Heading, Note, Prose
 from .sanitize import clean_svg, safe_markdown
 
 
@@ -36,7 +37,7 @@ def _block(block, assets: Path, link_base: str) -> str:
     if isinstance(block, Code):
         fence = "````" if "```" in block.text else "```"
         return f"{fence}{block.language}\n{block.text.rstrip()}\n{fence}\n"
-    if isinstance(block, Table):
+    if isinstance(block, Grid):
         lines = [f"**{_inline(block.caption)}**", ""] if block.caption else []
         headers = block.headers if any(block.headers) else [" "] * (len(block.rows[0]) if block.rows else 1)
         lines.append("| " + " | ".join(_cell(h) for h in headers) + " |")

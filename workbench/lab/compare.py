@@ -130,12 +130,12 @@ class Comparison:
     @classmethod
     def from_dict(cls, data: dict) -> Comparison:
         """A stored comparison (to_dict output) back as an object: tables, chart and plans."""
-        from .plans import Plan, PlanStep
+        from .plans import PlanStep, QueryPlan
 
         plans = {}
         for key, steps in (data.get("plans") or {}).items():
             variant, _, query = key.partition("::")
-            plans[(variant, query)] = Plan([PlanStep(**s) for s in steps], data.get("dialect", ""), "")
+            plans[(variant, query)] = QueryPlan([PlanStep(**s) for s in steps], data.get("dialect", ""), "")
         return cls(data["records"], plans, data["variants"], data["queries"], data.get("dialect", ""),
                    data.get("rows"), data.get("repeat", 1))
 
@@ -160,8 +160,6 @@ class Comparison:
 
 def compare(lab, workload, variants=None, *, rows=10_000, repeat: int = 20, seed: int = 42,
             distribution: str = "uniform", progress: bool = True) -> Comparison:
-    from .lab import Lab
-
     if lab.schema is None:
         raise LabError("Load a schema into the lab before comparing variants.", hint="lab.load(schema)")
     queries = workload_from(workload)
@@ -171,12 +169,7 @@ def compare(lab, workload, variants=None, *, rows=10_000, repeat: int = 20, seed
     records, plans = [], {}
     baseline: dict[str, float] = {}
     for variant in chosen:
-        if lab.kind == "sandbox" or lab.dialect == "sqlite":
-            target = Lab(None, name=f"variant-{variant.name}", timeout=lab.timeout, row_cap=lab.row_cap)
-        else:
-            url = lab.url if lab.kind == "server" else {"postgres": "postgres", "mysql": "mysql"}[lab.dialect]
-            target = Lab(url, sandbox=True, name=f"variant-{variant.name}", timeout=lab.timeout, row_cap=lab.row_cap)
-        with target:
+        with lab.sibling(f"variant-{variant.name}") as target:
             target.load(variant.schema or lab.schema, extra_ddl=variant.ddl)
             target.seed(rows, seed=seed, distribution=distribution, progress=progress)
             for query in queries:

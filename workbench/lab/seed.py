@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -56,7 +58,7 @@ class Deferred:
     values: list[np.ndarray] = field(default_factory=list)
 
 
-class Plan:
+class FillOrder:
     """The order tables are filled in, and the foreign keys that wait (cycle breaking)."""
 
     def __init__(self, schema: Schema, rows: dict[str, int]) -> None:
@@ -133,7 +135,7 @@ def parent_indices(rng: np.random.Generator, n_parent: int, n: int, distribution
 class Generator:
     """Generates every table of a plan; `deferred` holds the cycle-breaking updates."""
 
-    def __init__(self, schema: Schema, plan: Plan, *, seed: int, distribution: str, null_fraction: float = 0.08):
+    def __init__(self, schema: Schema, plan: FillOrder, *, seed: int, distribution: str, null_fraction: float = 0.08):
         if distribution not in ("uniform", "zipf"):
             raise SeedError(f"Unknown distribution {distribution!r}.", hint="Use 'uniform' or 'zipf'.")
         self.schema = schema
@@ -471,3 +473,61 @@ def rows_for(schema: Schema, rows: int | dict[str, int] | None, default: int = 1
             raise SeedError(f"No table {unknown[0]!r} in the schema.", hint=f"Tables: {', '.join(schema.tables)}.")
     return out
 
+
+def pipeline(generator: Generator, prepare: Callable[[str, dict, int], Any]):
+    """(table data, prepared rows) in load order, generated and converted on a worker thread.
+
+    The database driver releases the GIL while it writes, so the next table is generated while
+    the current one goes in. An error in the worker is raised here, in the caller's thread.
+    """
+    import queue
+    import threading
+
+    out: queue.Queue = queue.Queue(maxsize=2)
+    done = object()
+
+    def work() -> None:
+        try:
+            for data in generator.stream():
+                out.put((data, prepare(data.table.key, data.columns, data.n)))
+            out.put(done)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            out.put(exc)
+
+    threading.Thread(target=work, name="seed-generator", daemon=True).start()
+    while True:
+        item = out.get()
+        if item is done:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+class SeedReport(dict):
+    """Rows per table (a dict), with the time split into generation + load, FK check and ANALYZE."""
+
+    def __init__(self, rows: dict[str, int], timings: dict[str, float], dialect: str, distribution: str,
+                 seed: int) -> None:
+        super().__init__(rows)
+        self.timings = timings
+        self.dialect = dialect
+        self.distribution = distribution
+        self.seed = seed
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.values())
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings.values())
+
+    def summary(self) -> str:
+        t = self.timings
+        return (f"{self.total_rows:,} rows in {len(self)} tables on {self.dialect} in {self.seconds:.2f} s "
+                f"(generate + load {t.get('generate_and_load_s', 0):.2f}, FK check {t.get('check_s', 0):.2f}, "
+                f"analyze {t.get('analyze_s', 0):.2f}); {self.distribution}, seed {self.seed}")
+
+    def __repr__(self) -> str:
+        return self.summary()

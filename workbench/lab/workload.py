@@ -54,6 +54,9 @@ class QueryResult:
     plan: Any = None
     row_cap: int = 10_000
     extra: dict = field(default_factory=dict)
+    dialect: str = ""
+    database: str | None = None  # the design lab it ran on (sandbox, postgres, mysql), when it ran on one
+    notes: list[str] = field(default_factory=list)  # what the lab left out of the design, reported once
 
     @property
     def df(self):
@@ -76,8 +79,21 @@ class QueryResult:
                    f"max {s['max_ms']:.2f} ms"
         return f"{rows}{more} · {s['p50_ms']:.2f} ms"
 
+    def notes_line(self) -> str:
+        return f"The lab differs from the design: {'; '.join(self.notes)}" if self.notes else ""
+
+    def to_record(self, database: str, params: dict | None = None) -> dict:
+        """What the design keeps of a query: the SQL, its parameters, the first rows, timings and the plan."""
+        return {"sql": self.sql, "database": database, "params": params, "rows": len(self.rows),
+                "columns": self.columns, "first_rows": [[_jsonable(v) for v in r] for r in self.rows[:20]],
+                "timings_ms": [t * 1000 for t in self.timings],
+                "plan": self.plan.summary() if self.plan is not None else None}
+
     def for_model(self, limit: int = 10) -> str:
-        lines = [self.timing_line()]
+        lines = [f"On the {self.database} lab ({self.dialect}):"] if self.database else []
+        if self.notes:
+            lines.append(self.notes_line())
+        lines.append(self.timing_line())
         if self.columns:
             frame = self.df.head(limit)
             lines.append(frame.to_csv(index=False).strip())
@@ -88,7 +104,9 @@ class QueryResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        parts = [f"<p><code>{html.escape(' '.join(self.sql.split())[:300])}</code><br>{html.escape(self.timing_line())}</p>"]
+        parts = [f"<p>{html.escape(self.notes_line())}</p>"] if self.notes else []
+        parts.append(f"<p><code>{html.escape(' '.join(self.sql.split())[:300])}</code><br>"
+                     f"{html.escape(self.timing_line())}</p>")
         if self.columns:
             parts.append(self.df.head(50).to_html(index=False, na_rep="NULL", max_cols=30))
         if self.plan is not None:
@@ -99,19 +117,29 @@ class QueryResult:
     def __repr__(self) -> str:
         head = self.df.head(20).to_string(index=False) if self.columns else ""
         plan = f"\nPlan: {self.plan.summary()}" if self.plan is not None else ""
-        return f"{head}\n{self.timing_line()}{plan}".strip()
+        notes = f"{self.notes_line()}\n" if self.notes else ""
+        return f"{notes}{head}\n{self.timing_line()}{plan}".strip()
 
 
-def to_driver(sql: str, params: dict | None, dialect: str) -> tuple[str, Any]:
-    """SQL with :name placeholders as the driver takes it (sqlite: :name; psycopg/pymysql: %(name)s)."""
-    if not params:
-        return sql, None
-    if dialect == "sqlite":
-        return sql, params
+def _jsonable(value: Any) -> Any:
+    import datetime
+    import decimal
+
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, datetime.date | datetime.datetime | datetime.time):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def pyformat(sql: str) -> str:
+    """SQL with :name placeholders as %(name)s (psycopg, PyMySQL); a literal % doubled; string literals kept."""
     parts = _STRINGS.split(sql)
     for i in range(0, len(parts), 2):  # outside string literals only
         parts[i] = _PARAM.sub(r"%(\1)s", parts[i].replace("%", "%%"))
-    return "".join(parts), params
+    return "".join(parts)
 
 
 def placeholders(sql: str) -> list[str]:
@@ -185,12 +213,10 @@ def _plain(value: Any) -> Any:
 
 
 def _sample_from_db(lab: Any, table: str, column: str) -> list:
-    from ..schema.names import quote
-
+    q = lab.driver.quote
     cursor = lab.connection().cursor()
     try:
-        cursor.execute(f"SELECT {quote(column, lab.dialect)} FROM {quote(table, lab.dialect)} "
-                       f"WHERE {quote(column, lab.dialect)} IS NOT NULL LIMIT 1000")
+        cursor.execute(f"SELECT {q(column)} FROM {q(table)} WHERE {q(column)} IS NOT NULL LIMIT 1000")
         return [r[0] for r in cursor.fetchall()]
     except Exception:  # noqa: BLE001 - no sample: the caller reports the missing parameter
         return []

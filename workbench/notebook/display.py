@@ -11,7 +11,7 @@ import time
 import uuid
 from typing import Any
 
-from ..agent.render import Renderer
+from ..agent.renderer import Renderer
 
 MAX_UPDATES_PER_SECOND = 20
 # One update every 1/15 s keeps the count, first and final paint included, under 20 per second.

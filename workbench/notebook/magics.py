@@ -32,14 +32,17 @@ def _show(bundle: dict[str, str]) -> None:
     display(bundle, raw=True)
 
 
-def _table(headers: list[str], rows: list[list[Any]]) -> dict[str, str]:
-    """A small table as HTML with a text fallback."""
-    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h)) for i, h in enumerate(headers)]
-    lines = ["  ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True))]
-    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
-    return _bundle("\n".join(lines), f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+def _display(obj: Any) -> None:
+    from IPython.display import display
+
+    display(obj)
+
+
+def _variable(name: str | None, what: str) -> str | None:
+    """A NAME argument that will be bound in the notebook: it must be a Python identifier."""
+    if name and not name.isidentifier():
+        raise UsageError(f"{name!r} is not a Python variable name; give one to bind the {what} to.")
+    return name
 
 
 @magics_class
@@ -75,13 +78,11 @@ class WorkbenchMagics(Magics):
         prompt = interpolate(cell, self.shell.user_ns).strip()
         if not prompt:
             raise UsageError("Write your requirements or question in the cell below %%architect.")
-        from ..agent.definitions import load_agent
         from .display import NotebookRenderer
 
         design = self.state.design(args.design)
         if args.agent:
-            agent = load_agent(args.agent)
-            design.store.update_design(design.id, agent=agent.name if agent.path is None else str(args.agent))
+            design.set_agent(args.agent)
         if args.new:
             design.reset_conversation()
         architect = self.state.architect(design, model=args.model, max_steps=args.max_steps, budget=args.budget,
@@ -107,10 +108,8 @@ class WorkbenchMagics(Magics):
         handler(rest)
 
     def _history(self, rest: list[str]) -> None:
-        from .history import history_bundle
-
-        design = self.state.design(rest[0] if rest else None)
-        _show(history_bundle(design))
+        text = self.state.design(rest[0] if rest else None).history_markdown()
+        _show({"text/markdown": text, "text/plain": text})
 
     def _reset(self, rest: list[str]) -> None:
         design = self.state.design(rest[0] if rest else None)
@@ -118,55 +117,28 @@ class WorkbenchMagics(Magics):
         _show(_bundle(f"Design {design.name}: conversation {number} started; artifacts and earlier turns are kept."))
 
     def _cost(self, rest: list[str]) -> None:
-        design = self.state.design(rest[0] if rest else None)
-        rows = []
-        for t in design.turns(all_conversations=True):
-            u = t["usage"] or {}
-            rows.append([t["id"], t["status"], t["model"], f"{u.get('input_tokens', 0):,}",
-                         f"{u.get('cache_read_tokens', 0):,}", f"{u.get('cache_write_tokens', 0):,}",
-                         f"{u.get('output_tokens', 0):,}", f"${t['cost_usd']:.4f}", f"{t['elapsed_s'] or 0:.1f} s"])
-        total = design.usage()
-        rows.append(["total", "", "", f"{total.input_tokens:,}", f"{total.cache_read_tokens:,}",
-                     f"{total.cache_write_tokens:,}", f"{total.output_tokens:,}", f"${total.cost_usd:.4f}", ""])
-        _show(_table(["turn", "status", "model", "input", "cache read", "cache write", "output", "cost", "time"], rows))
+        _display(self.state.design(rest[0] if rest else None).cost_table())
 
     def _model(self, rest: list[str]) -> None:
-        from ..agent.models import resolve_model
-
-        design = self.state.design()
-        if rest:
-            model_id = resolve_model(rest[0])
-            design.store.update_design(design.id, model=rest[0])
-            _show(_bundle(f"Design {design.name} now uses {rest[0]} → {model_id}."))
-            return
-        architect_model = self.state.architect(design).model if self._has_client() else None
-        chosen = design._row()["model"]
+        from ..agent.session import Architect
         from ..config import settings
 
-        name = chosen or settings().model or "the agent's model (or sonnet)"
-        _show(_bundle(f"Design {design.name}: {name}" + (f" → {architect_model}" if architect_model else "")))
-
-    def _has_client(self) -> bool:
-        from ..config import has_api_credentials
-
-        return has_api_credentials() or self.state.script is not None
+        design = self.state.design()
+        architect = Architect(design, tools=self.state.tools)  # no connection needed to choose a model
+        if rest:
+            _show(_bundle(f"Design {design.name} now uses {rest[0]} → {architect.use_model(rest[0])}."))
+            return
+        name = design.model_choice or settings().model or "the agent's model (or sonnet)"
+        resolved = architect.model if self.state.has_model() else None
+        _show(_bundle(f"Design {design.name}: {name}" + (f" → {resolved}" if resolved else "")))
 
     def _agents(self, rest: list[str]) -> None:
-        from ..agent.definitions import AgentDefinition, available_agents
-        from ..errors import AgentDefinitionError
+        from ..subagent import agents_table
 
-        rows = []
-        for name, path in sorted(available_agents().items()):
-            try:
-                agent = AgentDefinition.from_file(path)
-                rows.append([name, agent.model or "", ", ".join(agent.tools or ()) or "(all)", str(path)])
-            except AgentDefinitionError as exc:
-                rows.append([name, "", f"invalid: {exc}", str(path)])
-        _show(_table(["agent", "model", "tools", "file"], rows))
+        _display(agents_table())
 
     def _tools(self, rest: list[str]) -> None:
-        rows = [[t.name, t.group, t.description.splitlines()[0]] for t in self.state.tools]
-        _show(_table(["tool", "group", "description"], rows))
+        _display(self.state.tools.table())
 
     def _doctor(self, rest: list[str]) -> None:
         from ..doctor import report
@@ -190,22 +162,11 @@ class WorkbenchMagics(Magics):
         args = parse_argstring(self.schema, line)
         if not cell.strip():
             raise UsageError("Write CREATE TABLE statements in the cell below %%schema.")
-        from ..schema.model import Schema
-        from ..schema.report import SchemaReport
-
-        name = args.name or "main"
-        schema = Schema.from_ddl(cell, args.dialect, name=name)
-        if not schema.tables:
-            raise UsageError("The cell defines no tables: write CREATE TABLE statements.")
-        design = self.state.design(args.design)
-        version, change = design.save_schema(schema, name, source_ddl=cell)
-        if args.name:
-            if not args.name.isidentifier():
-                raise UsageError(f"{args.name!r} is not a Python variable name; the schema is stored but not bound.")
-            self.shell.user_ns[args.name] = schema
-        from IPython.display import display
-
-        display(SchemaReport(schema, title=f"Schema {name} v{version}", changes=change, version=version))
+        variable = _variable(args.name, "schema")
+        report = self.state.design(args.design).add_schema_ddl(cell, args.dialect, args.name or "main")
+        if variable:
+            self.shell.user_ns[variable] = report.schema
+        _display(report)
 
     @magic_arguments()
     @argument("source", nargs="?", help="a Schema variable, a schema name in the design, or a database URL")
@@ -249,21 +210,11 @@ class WorkbenchMagics(Magics):
         args = parse_argstring(self.arch, line)
         if not cell.strip():
             raise UsageError("Write an architecture spec (YAML: title, nodes, edges, groups) below %%arch.")
-        from ..architecture.report import ArchitectureReport
-        from ..architecture.spec import Architecture
-
-        architecture = Architecture.from_yaml(cell)
-        name = args.name or "main"
-        design = self.state.design(args.design)
-        version, previous = design.save_architecture(architecture, name)
-        if args.name:
-            if not args.name.isidentifier():
-                raise UsageError(f"{args.name!r} is not a Python variable name; the spec is stored but not bound.")
-            self.shell.user_ns[args.name] = architecture
-        from IPython.display import display
-
-        display(ArchitectureReport(architecture, title=f"Architecture {name} v{version}", previous=previous,
-                                   version=version))
+        variable = _variable(args.name, "architecture")
+        report = self.state.design(args.design).add_architecture(cell, args.name or "main")
+        if variable:
+            self.shell.user_ns[variable] = report.arch
+        _display(report)
 
     # -- %%lab ---------------------------------------------------------------------------------
     @magic_arguments()
@@ -289,18 +240,14 @@ class WorkbenchMagics(Magics):
         if args.output and not args.output.isidentifier():
             raise UsageError(f"-o {args.output!r}: give a Python variable name.")
         if "://" in args.db:
-            lab = self.state.user_lab(args.db, write=args.write)
+            result = self.state.user_lab(args.db, write=args.write).run(cell, repeat=args.repeat,
+                                                                         explain=args.explain)
         else:
-            lab = self.state.labs.get(self.state.design(args.design), args.db, rows=args.rows)
-        notes = lab.unreported_notes()
-        if notes:
-            _show(_bundle("The lab differs from the design: " + "; ".join(notes)))
-        result = lab.run(cell, repeat=args.repeat, explain=args.explain)
+            result = self.state.design(args.design).run_sql(cell, args.db, explain=args.explain, repeat=args.repeat,
+                                                             rows=args.rows, record=False)
         if args.output:
             self.shell.user_ns[args.output] = result.df
-        from IPython.display import display
-
-        display(result)
+        _display(result)
 
     # -- %design ---------------------------------------------------------------------------------
     @line_magic
@@ -323,11 +270,9 @@ class WorkbenchMagics(Magics):
         handler(rest)
 
     def _design_list(self, rest: str) -> None:
-        from ..design.design import list_designs
+        from ..design.aggregate import designs_table
 
-        rows = [[d["name"], d["turns"], f"${d['cost_usd']:.4f}", "←" if d["name"] == self.state.design_name else ""]
-                for d in list_designs()]
-        _show(_table(["design", "turns", "cost", "current"], rows))
+        _display(designs_table(current=self.state.design_name))
 
     def _design_use(self, rest: str) -> None:
         if not rest:
@@ -343,9 +288,7 @@ class WorkbenchMagics(Magics):
         _show(_bundle(design.requirements or "(no requirements yet: the first %%architect prompt sets them)"))
 
     def _design_show(self, rest: str) -> None:
-        from .history import design_bundle
-
-        _show(design_bundle(self.state.design(rest or None)))
+        _display(self.state.design(rest or None))
 
     def _design_export(self, rest: str) -> None:
         words = rest.split()
@@ -353,12 +296,9 @@ class WorkbenchMagics(Magics):
         paths = [w for w in words if w != "--conversation"]
         if len(paths) != 1:
             raise UsageError("Usage: %design export PATH.html|PATH.md [--conversation]")
-        import time
+        from ..export import export_report
 
-        started = time.perf_counter()
-        path = self.state.design().export(paths[0], conversation=conversation)
-        size = path.stat().st_size
-        _show(_bundle(f"Wrote {path} ({size / 1024:,.0f} KiB in {time.perf_counter() - started:.2f} s)"))
+        _show(_bundle(export_report(self.state.design(), paths[0], conversation=conversation)))
 
     def _design_explore(self, rest: str) -> None:
         from IPython.display import display
@@ -372,4 +312,4 @@ class WorkbenchMagics(Magics):
 
         from .widgets import ExperimentPanel
 
-        display(ExperimentPanel(self.state.design(rest or None), labs=self.state.labs))
+        display(ExperimentPanel(self.state.design(rest or None)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from ..design.design import Design
+from ..design.aggregate import ARCHITECTURE, EXPERIMENT, SCHEMA, Design
 from ..export.sanitize import markdown_html
 
 TABS = ("Overview", "Schema", "Architecture", "Experiments", "Decisions")
@@ -101,14 +101,12 @@ class DesignExplorer:
         restoring, self._restoring = self._restoring, True
         try:
             self.overview.value = f"<div class='workbench-overview'>{markdown_html(overview_markdown(self.design))}</div>"
-            _offer(self.schema_name, list(dict.fromkeys(r["name"] for r in self.design.versions("schema"))),
-                   state.get("schema"))
+            _offer(self.schema_name, self.design.names(SCHEMA), state.get("schema"))
             self._fill_schema_versions(state)
-            _offer(self.arch_name, list(dict.fromkeys(r["name"] for r in self.design.versions("architecture"))),
-                   state.get("architecture"))
+            _offer(self.arch_name, self.design.names(ARCHITECTURE), state.get("architecture"))
             self._fill_arch_versions(state)
             _offer(self.experiment, [(f"{r['name']} v{r['version']}", f"{r['name']}@{r['version']}")
-                                     for r in self.design.versions("experiment")], state.get("experiment"))
+                                     for r in self.design.versions(EXPERIMENT, bodies=False)], state.get("experiment"))
             records = self.design.decisions()
             self.decisions.value = "".join(f"<div class='adr'>{markdown_html(d.markdown('###'))}</div>"
                                            for d in records) or "<p>No decisions recorded yet.</p>"
@@ -120,7 +118,8 @@ class DesignExplorer:
 
     # -- schema ----------------------------------------------------------------------------------
     def _versions(self, kind: str, name: str | None) -> list[tuple[str, int]]:
-        return [(f"v{r['version']}", r["version"]) for r in (self.design.versions(kind, name) if name else [])]
+        rows = self.design.versions(kind, name, bodies=False) if name else []
+        return [(f"v{r['version']}", r["version"]) for r in rows]
 
     def _renamed(self, fill, draw):
         """A handler for a name dropdown: offer that name's versions, then draw once."""
@@ -136,7 +135,7 @@ class DesignExplorer:
         return handler
 
     def _fill_schema_versions(self, state: dict) -> None:
-        _offer(self.schema_version, self._versions("schema", self.schema_name.value), state.get("schema_version"))
+        _offer(self.schema_version, self._versions(SCHEMA, self.schema_name.value), state.get("schema_version"))
         schema = self._schema()
         _offer(self.focus, [ALL_TABLES] + (list(schema.tables) if schema is not None else []), state.get("focus"),
                fallback=ALL_TABLES)
@@ -160,7 +159,7 @@ class DesignExplorer:
 
     # -- architecture ----------------------------------------------------------------------------
     def _fill_arch_versions(self, state: dict) -> None:
-        _offer(self.arch_version, self._versions("architecture", self.arch_name.value),
+        _offer(self.arch_version, self._versions(ARCHITECTURE, self.arch_name.value),
                state.get("architecture_version"))
 
     def _draw_arch(self, _change: Any = None) -> None:
@@ -175,12 +174,14 @@ class DesignExplorer:
 
     # -- experiments -----------------------------------------------------------------------------
     def _draw_experiment(self, _change: Any = None) -> None:
-        chosen = self.experiment.value
-        match = next((e for e in self.design.experiments() if f"{e['name']}@{e['version']}" == chosen), None)
-        if match is None:
+        name, _, version = (self.experiment.value or "").rpartition("@")
+        row = self.design.latest(EXPERIMENT, name, int(version)) if name else None
+        if row is None:
             self.experiment_view.value = "<p>No experiments yet: run_experiment, or the experiment panel.</p>"
         else:
-            self.experiment_view.value = match["comparison"]._repr_mimebundle_()["text/html"]
+            from ..lab.compare import Comparison
+
+            self.experiment_view.value = Comparison.from_dict(row["body"])._repr_mimebundle_()["text/html"]
         self._save()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
@@ -193,12 +194,12 @@ class ExperimentPanel:
     """Rows slider, run button, progress and result chart for a workload on the design's schema."""
 
     def __init__(self, design: Design, workload: list | None = None, variants: list | None = None, *,
-                 repeat: int = 10, name: str | None = None, labs: Any = None) -> None:
+                 repeat: int = 10, name: str | None = None) -> None:
         from ..errors import LabError
 
         w = _widgets()
         self.design = design
-        latest = design.latest("experiment")
+        latest = design.latest(EXPERIMENT)
         previous = (latest or {}).get("body", {}).get("input", {})
         self.workload = workload or previous.get("workload")
         self.variants = variants if variants is not None else previous.get("variants", [])
@@ -207,7 +208,6 @@ class ExperimentPanel:
                            hint="Give workload=[{'name': …, 'sql': …}], or run an experiment first (run_experiment).")
         self.repeat = repeat
         self.name = name or (latest["name"] if latest and not workload else "panel")
-        self.labs = labs
         state = design.view_state.get("panel", {})
         rows = state.get("rows", previous.get("rows", 10_000))
         self.rows = w.SelectionSlider(options=[(f"{r:,}", r) for r in ROW_STEPS],
@@ -232,8 +232,6 @@ class ExperimentPanel:
 
     def run(self):
         """Seed each variant with the chosen rows, run the workload, show and store the comparison."""
-        from ..design.labs import DesignLabs
-
         rows = self.rows.value
         schema = self.design.schema()
         tables = len(schema.tables) if schema is not None else 1
@@ -241,26 +239,19 @@ class ExperimentPanel:
         self.progress.value = 0
         self.run_button.disabled = True
         self.status.value = f"Seeding {rows:,} rows per table and running the workload…"
-        labs = self.labs or DesignLabs()
         try:
-            lab = labs.get(self.design, "sandbox")
-            comparison = lab.compare(self.workload, self.variants, rows=rows, repeat=self.repeat,
-                                     progress=_Progress(self.progress))
-            body = {"input": {"workload": self.workload, "variants": self.variants, "rows": rows,
-                              "repeat": self.repeat, "database": "sandbox"}, **comparison.to_dict()}
-            version = self.design.add_version("experiment", self.name, body,
-                                              summary=comparison.summary().splitlines()[0])
-            self.result.value = comparison._repr_mimebundle_()["text/html"]
-            self.status.value = f"Stored as experiment {html.escape(self.name)} v{version} ({rows:,} rows per table)."
+            record = self.design.run_experiment(self.workload, self.variants, rows=rows, repeat=self.repeat,
+                                                name=self.name, progress=_Progress(self.progress))
+            self.result.value = record.comparison._repr_mimebundle_()["text/html"]
+            self.status.value = (f"Stored as experiment {html.escape(self.name)} v{record.version} "
+                                 f"({rows:,} rows per table).")
             self.progress.value = self.progress.max
-            return comparison
+            return record.comparison
         except Exception as exc:
             self.status.value = f"<span style='color:#c5221f'>Failed: {html.escape(str(exc))}</span>"
             raise
         finally:
             self.run_button.disabled = False
-            if self.labs is None:
-                labs.close()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         bundle = self.widget._repr_mimebundle_(**kwargs)

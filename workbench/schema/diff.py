@@ -82,6 +82,11 @@ class SchemaDiff:
     def text(self) -> str:
         return "\n".join(c.text() for c in self.changes) if self.changes else "No changes."
 
+    def to_records(self) -> list[dict]:
+        """The changes as JSON-able records: kind, table, target, detail, risk."""
+        return [{"kind": c.kind, "table": c.table, "target": c.target, "detail": c.detail, "risk": c.risk}
+                for c in self.changes]
+
     def sql(self, dialect: str | None = None) -> str:
         """Migration SQL from old to new, for `dialect` (default: the new schema's)."""
         dialect = T.dialect_name(dialect or self.new.dialect)

@@ -37,6 +37,11 @@ def statements(schema: Schema, dialect: str) -> list[str]:
     return emitter.run()
 
 
+def create_table(schema: Schema, table: Table, dialect: str) -> str:
+    """The CREATE TABLE statement of one table of `schema`, in `dialect` (after a change to the table)."""
+    return _Emitter(schema, dialect).create_table(table)
+
+
 class _Emitter:
     def __init__(self, schema: Schema, dialect: str) -> None:
         self.schema = schema

@@ -73,17 +73,17 @@ class Finding:
         return (self.table, self.column or "")
 
 
-class Findings(FindingsBase):
+class SchemaFindings(FindingsBase):
     """Schema lint findings."""
 
     headers = ("where", "finding", "fix")
 
 
 def lint(schema: Schema, *, dialect: str | None = None, expected_rows: int | float | dict | None = None,
-         ignore: set[str] | None = None) -> Findings:
+         ignore: set[str] | None = None) -> SchemaFindings:
     """Run every rule; fixes are written for `dialect` (default: the schema's)."""
     linter = _Linter(schema, T.dialect_name(dialect or schema.dialect), expected_rows)
-    findings = Findings()
+    findings = SchemaFindings()
     for check in linter.checks():
         for f in check():
             if not ignore or f.rule not in ignore:

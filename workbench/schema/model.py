@@ -209,6 +209,25 @@ class Schema:
         return from_url(url, namespace=namespace)
 
     @classmethod
+    def from_source(cls, source: str, dialect: str | None = None) -> Schema:
+        """A DDL file (dialect guessed from its name and text unless given) or a database URL."""
+        from pathlib import Path
+
+        from ..errors import SchemaError
+
+        if "://" in source:
+            return cls.from_url(source)
+        path = Path(source)
+        if not path.is_file():
+            raise SchemaError(f"No file {source!r}.", hint="Give a .sql file or a database URL (postgresql://…).")
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if dialect is None:
+            from . import guess_dialect
+
+            dialect = guess_dialect(text, path.name)
+        return cls.from_ddl(text, dialect, name=path.stem)
+
+    @classmethod
     def from_dict(cls, data: dict) -> Schema:
         """The inverse of to_dict()."""
         tables = []

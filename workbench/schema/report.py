@@ -12,8 +12,9 @@ class SchemaReport:
     """ER diagram + findings + changes since the previous version, with a text fallback."""
 
     def __init__(self, schema: Schema, *, title: str, findings: Any = None, changes: Any = None,
-                 version: int | None = None, er_options: dict | None = None) -> None:
+                 version: int | None = None, er_options: dict | None = None, stored: str | None = None) -> None:
         self.schema = schema
+        self.stored = stored  # where it was stored ("Stored as version 2 of schema 'main' in …"), for the agent
         self.title = title
         self.findings = findings if findings is not None else schema.lint()
         self.changes = changes
@@ -60,7 +61,7 @@ class SchemaReport:
     def for_model(self, *, max_tables: int = 60) -> str:
         """The compact summary returned to the agent."""
         s = self.schema
-        lines = [f"{self.title}: {s.summary()}."]
+        lines = ([self.stored] if self.stored else []) + [f"{self.title}: {s.summary()}."]
         shown = list(s.tables.values())[:max_tables]
         for t in shown:
             fks = "; ".join(f"{', '.join(fk.columns)}→{fk.ref_table}" for fk in t.foreign_keys)

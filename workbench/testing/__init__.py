@@ -4,9 +4,13 @@
     with FakeAnthropic(api_key="test") as fake:
         fake.enqueue(Reply.text("Hello"))
         ...  # point ANTHROPIC_BASE_URL (or base_url=) at fake.base_url
+
+The fake and the scripted model live in the agent (`workbench.agent.loopback`,
+`workbench.agent.scripted`), because `Architect(script=…)` answers from them without a key;
+they are re-exported here for tests.
 """
 
-from .fake_api import FakeAnthropic, RecordedRequest, Reply, count_tokens
-from .script import ScriptedModel, ScriptError
+from ..agent.loopback import FakeAnthropic, RecordedRequest, Reply, count_tokens
+from ..agent.scripted import ScriptedModel, ScriptError
 
 __all__ = ["FakeAnthropic", "Reply", "RecordedRequest", "ScriptedModel", "ScriptError", "count_tokens"]

@@ -1,5 +1,5 @@
 """`python -m workbench.testing --words N`: serve the fake Messages API from its own process."""
 
-from .fake_api import main
+from ..agent.loopback import main
 
 main()

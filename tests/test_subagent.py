@@ -2,10 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from workbench.agent.definitions import AgentDefinition, available_agents, load_agent, search_path
+from workbench.subagent import AgentDefinition, available_agents, load_agent, search_path
 from workbench.errors import AgentDefinitionError
 
-from ..conftest import PROJECT, SHARED
+from .conftest import PROJECT, SHARED
 
 SEED = SHARED / "seeds" / "backend-architect.md"
 

@@ -32,7 +32,7 @@ def test_svg_is_self_contained_with_each_distinct_icon_once():
 
 def test_sync_solid_async_dashed_labels_and_nested_clusters():
     arch = Architecture.from_yaml((HERE / "specs" / "reference.yaml").read_text())
-    from workbench.architecture.render import build_dot
+    from workbench.architecture.drawing import build_dot
 
     source = build_dot(arch).source
     assert re.search(r"n3 -> n6 \[label=read [^\]]*style=solid\]", source)

@@ -10,6 +10,9 @@
 
 Agents are found, first match wins, in `./prompts/`, `./.claude/agents/`, the folders
 of WORKBENCH_AGENTS_PATH, and the project's own `prompts/` (the default agent).
+
+A leaf module (it reads Markdown files and imports no other layer): the agent loop runs an
+agent, and the design's readiness scorecard reads the same agent's Delivery Standards.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import PROJECT_ROOT, settings
-from ..errors import AgentDefinitionError
-from ..yamltext import yaml_problem
+from .config import PROJECT_ROOT, settings
+from .errors import AgentDefinitionError
+from .yamltext import yaml_problem
 
 DEFAULT_AGENT = "backend-architect"
 
@@ -159,3 +162,17 @@ def load_agent(name_or_path: str | Path | None = None) -> AgentDefinition:
     folders = ", ".join(str(f) for f in search_path())
     raise AgentDefinitionError(f"No agent named {target!r}. Known agents: {known}.",
                                hint=f"Agents are Markdown files with front matter in: {folders}.")
+
+
+def agents_table():
+    """The agent definitions found, as a table (what `%architect agents` shows)."""
+    from .grid import Grid
+
+    rows = []
+    for name, path in sorted(available_agents().items()):
+        try:
+            agent = AgentDefinition.from_file(path)
+            rows.append([name, agent.model or "", ", ".join(agent.tools or ()) or "(all)", str(path)])
+        except AgentDefinitionError as exc:
+            rows.append([name, "", f"invalid: {exc}", str(path)])
+    return Grid(["agent", "model", "tools", "file"], rows)

@@ -22,9 +22,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .fake_api import Reply
+from .loopback import Reply
+
+if TYPE_CHECKING:
+    from .client import Connection
 
 _ids = itertools.count(1)
 
@@ -100,6 +103,47 @@ class ScriptedModel:
             blocks.append({"type": "tool_use", "id": f"toolu_script_{next(_ids):06d}", "name": call["name"],
                            "input": call.get("input") or {}})
         return Reply(blocks=blocks, delay=self.delay, text_chunk=24)
+
+
+def script_path(path: str | Path) -> Path:
+    """A script file: as given (relative to the working directory), or by name among the scripts
+    shipped with the notebooks (`00-tour` finds notebooks/scripts/00-tour.yaml)."""
+    from ..config import PROJECT_ROOT
+
+    given = Path(path).expanduser()
+    if given.exists() or given.is_absolute():
+        return given
+    shipped = PROJECT_ROOT / "notebooks" / "scripts"
+    for candidate in (shipped / given, shipped / f"{given}.yaml"):
+        if candidate.is_file():
+            return candidate
+    return given
+
+
+def check_script(path: str | Path) -> Path:
+    """The script's path, after reading it once: a missing or malformed script is a ConfigError now,
+    not at the first prompt."""
+    from ..errors import ConfigError
+
+    found = script_path(path)
+    try:
+        ScriptedModel.from_file(found)
+    except ScriptError as exc:
+        raise ConfigError(str(exc)) from None
+    return found.resolve()
+
+
+def serve_script(path: str | Path, *, delay: float = 0.004) -> Connection:
+    """A connection to a loopback server that answers from a script: the real SDK over HTTP, no key."""
+    from .client import Connection, make_client
+    from .loopback import FakeAnthropic
+
+    found = check_script(path)
+    server = FakeAnthropic(ScriptedModel.from_file(found, delay=delay)).start()
+    client, reporter = make_client(api_key="scripted-model", base_url=server.base_url)
+    note = (f"Scripted model: ANTHROPIC_API_KEY is not set, so these answers are played from "
+            f"{found.name}, not written by Claude.")
+    return Connection(client, reporter, note=note, scripted=True, server=server)
 
 
 def _prompt_text(message: dict) -> str:

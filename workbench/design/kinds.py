@@ -1,0 +1,15 @@
+"""The kinds of artifact a design stores, by their names in the store.
+
+Every module that reads or writes artifacts names the kind through these constants; the
+strings are the store's data and must not change.
+"""
+
+SCHEMA = "schema"
+ARCHITECTURE = "architecture"
+API = "api"
+DECISION = "decision"
+EXPERIMENT = "experiment"
+QUERY = "query"
+
+# in the order a design document and the design-state summary list them
+LISTED = (SCHEMA, ARCHITECTURE, API, DECISION, EXPERIMENT)

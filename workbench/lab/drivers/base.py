@@ -1,0 +1,255 @@
+"""The one interface between the lab and a database engine.
+
+A `Lab` decides *what* happens (load a schema, seed it, run and time statements, explain
+them, compare variants); a `Driver` knows *how* its engine does each of those. The lab holds
+one driver, chosen once from the URL's dialect, and never asks which engine it is talking to.
+
+Adding an engine means adding one file in this package — the recipe:
+
+1. Subclass `Driver`; set `dialect` (the schema layer's name for the engine's SQL, which also
+   picks the DDL the lab emits and the identifier quoting) and `marker` (the DB-API
+   placeholder of the engine's driver, `?` or `%s`).
+2. connect: `connect(lab)` returns an open DB-API connection in autocommit mode for the lab's
+   kind — a sandbox file, a lab namespace on a server (`lab.namespace`), or a database the user
+   named (`lab.read_only` set unless they asked to write).
+3. namespace: `create_namespace` / `drop_namespace` make and remove the private schema or
+   database a server lab lives in (an engine without namespaces raises LabError).
+4. load: `prepare_schema` adjusts the lab's copy of a schema for the engine before its DDL runs
+   (default: nothing).
+5. seed: `seeding(conn, tables, strict)` returns a `Seeding` — the engine's bulk-load session
+   (one transaction; clear the tables, write prepared rows, put back what was set aside, commit
+   or roll back). Override `prepare` when the engine has a faster load format than executemany.
+6. run: `bind(sql, params)` turns `:name` placeholders into what the engine's driver takes.
+7. explain: `explain(cursor, query, values, sql, analyze=…)` runs the engine's EXPLAIN and
+   normalises it into a `QueryPlan` (see workbench.lab.plans for the shared vocabulary).
+8. timeout: `arm_timeout` / `disarm_timeout` bound one statement from the client side where the
+   engine has no server-side limit; `is_timeout(message)` recognises the engine's own message.
+9. housekeeping: `analyze` (fresh statistics after a seed), `fk_check` (foreign keys that do
+   not hold, as the database sees it) and `count_prefix` (to count a table's own rows only).
+10. Register the class in `workbench/lab/drivers/__init__.py` (`DRIVERS`) under its dialect and
+    the URL schemes that reach it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ...errors import LabError, SeedError
+from ...schema.names import qualified, quote
+from ..load import BATCH, Prepared, python_values
+
+if TYPE_CHECKING:
+    from ...schema.model import Schema, Table
+    from ..lab import Lab
+    from ..plans import QueryPlan
+
+
+class Driver:
+    """How the lab reaches one database engine (see the module docstring for the recipe)."""
+
+    dialect = ""
+    marker = "%s"
+    count_prefix = ""
+    booleans_as_integers = True  # how the DB-API driver takes booleans when loading rows
+    qualify_namespaces = False  # whether loaded tables are addressed as namespace.table
+    namespaces = True  # whether a server lab can live in a namespace of its own
+
+    # -- connect and namespace -------------------------------------------------------------------
+    def connect(self, lab: Lab) -> Any:
+        raise LabError(f"The {self.dialect} driver cannot connect.")
+
+    def create_namespace(self, admin_url: str, name: str) -> None:
+        raise LabError(f"{self.dialect} labs have no namespaces on a server.",
+                       hint="Use Lab() for a sandbox, or a PostgreSQL or MySQL/MariaDB URL.")
+
+    def drop_namespace(self, admin_url: str, name: str) -> None:
+        pass
+
+    def database_file(self, url: str) -> Path | None:
+        """For an engine that keeps a database in a file: the file a URL names (it must exist)."""
+        return None
+
+    # -- load ------------------------------------------------------------------------------------
+    def prepare_schema(self, schema: Schema) -> None:
+        """Adjust the lab's own copy of a schema before its DDL runs here."""
+
+    # -- seed ------------------------------------------------------------------------------------
+    def prepare(self, table_key: str, columns: dict[str, np.ndarray], n: int) -> Prepared:
+        """Generated columns converted once for the load (this may run on another thread)."""
+        names = list(columns)
+        return Prepared(table_key, names, n,
+                        lists=[python_values(columns[c], self.booleans_as_integers) for c in names])
+
+    def seeding(self, conn: Any, tables: list[Table], strict: list | None) -> Seeding:
+        return Seeding(self, conn, tables, strict)
+
+    # -- run and explain -------------------------------------------------------------------------
+    def bind(self, sql: str, params: dict | None) -> tuple[str, Any]:
+        """SQL with :name placeholders as the DB-API driver takes it: pyformat (%(name)s) by default."""
+        from ..workload import pyformat
+
+        if not params:
+            return sql, None
+        return pyformat(sql), params
+
+    def explain(self, cursor: Any, query: str, values: Any, sql: str, *, analyze: bool = False) -> QueryPlan:
+        raise LabError(f"EXPLAIN is not available on {self.dialect}.")
+
+    # -- timeout ---------------------------------------------------------------------------------
+    def arm_timeout(self, conn: Any, seconds: float) -> None:
+        """Bound the next statement (engines with a server-side limit set it at connect instead)."""
+
+    def disarm_timeout(self, conn: Any) -> None:
+        pass
+
+    def is_timeout(self, message: str) -> bool:
+        return bool(re.search(r"interrupted|statement timeout|max_statement_time", message, re.I))
+
+    # -- housekeeping ----------------------------------------------------------------------------
+    def analyze(self, conn: Any, tables: list[Table]) -> None:
+        """Fresh statistics, so plans reflect the seeded data."""
+        cursor = conn.cursor()
+        try:
+            cursor.execute("ANALYZE")
+        finally:
+            cursor.close()
+
+    def fk_check(self, conn: Any, schema: Schema | None) -> list[str]:
+        """Foreign-key violations, counted by the database with one anti-join per foreign key."""
+        if schema is None:
+            return []
+        d = self.dialect
+        problems = []
+        cursor = conn.cursor()
+        try:
+            for table in schema.tables.values():
+                for fk in table.foreign_keys:
+                    join = " AND ".join(f"p.{quote(r, d)} = c.{quote(col, d)}"
+                                        for col, r in zip(fk.columns, fk.ref_columns, strict=True))
+                    present = " AND ".join(f"c.{quote(col, d)} IS NOT NULL" for col in fk.columns)
+                    cursor.execute(f"SELECT count(*) FROM {quote(table.key, d)} c WHERE {present} AND NOT "
+                                   f"EXISTS (SELECT 1 FROM {quote(fk.ref_table, d)} p WHERE {join})")
+                    count = cursor.fetchone()[0]
+                    if count:
+                        problems.append(f"{table.key}({', '.join(fk.columns)}): {count} rows without a parent")
+        finally:
+            cursor.close()
+        return problems
+
+    def after_seed(self, conn: Any, tables: list[Table]) -> None:
+        """What the engine needs once the seeded rows are committed (sequences, statistics)."""
+        self.analyze(conn, tables)
+
+    # -- shared SQL helpers ----------------------------------------------------------------------
+    def target(self, table_key: str) -> str:
+        return qualified(table_key, self.dialect, namespaces=self.qualify_namespaces)
+
+    def quote(self, name: str) -> str:
+        return quote(name, self.dialect)
+
+
+class Seeding:
+    """One bulk load in one transaction: a context manager that commits, or rolls back on error.
+
+        with driver.seeding(conn, tables, strict) as load:
+            load.write(prepared)                  # per table, in dependency order
+            load.update(…)                        # second half of cycle breaking
+            load.finish()                         # put back what was set aside; then the FK check
+    The base class clears the tables and loads with executemany; engines override the hooks.
+    """
+
+    def __init__(self, driver: Driver, conn: Any, tables: list[Table], strict: list | None) -> None:
+        self.driver = driver
+        self.conn = conn
+        self.tables = tables
+        self.strict = strict or []
+
+    def __enter__(self) -> Seeding:
+        self.begin()
+        try:
+            self.clear()
+            self.set_aside()
+        except BaseException:
+            self.rollback()
+            raise
+        return self
+
+    def __exit__(self, kind: Any, error: Any, tb: Any) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.rollback()
+
+    # hooks ------------------------------------------------------------------------------------
+    def begin(self) -> None:
+        self.conn.begin()
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+    def rollback(self) -> None:
+        try:
+            self.conn.rollback()
+        except Exception:  # noqa: BLE001 - nothing to roll back is fine
+            pass
+
+    def clear(self) -> None:
+        cursor = self.conn.cursor()
+        try:
+            for table in reversed(self.tables):
+                cursor.execute(f"DELETE FROM {self.driver.quote(table.key)}")
+        finally:
+            cursor.close()
+
+    def set_aside(self) -> None:
+        """Set aside what slows the load or blocks cyclic rows (indexes, checks, constraints)."""
+
+    def finish(self) -> None:
+        """Put back what set_aside() took away, checking the loaded rows against it."""
+
+    def write(self, prepared: Prepared, progress: Callable[[int], None] | None = None) -> None:
+        """Send one table's prepared rows."""
+        if prepared.n == 0 or not prepared.columns:
+            return
+        d = self.driver
+        column_list = ", ".join(d.quote(c) for c in prepared.columns)
+        sql = f"INSERT INTO {d.target(prepared.table_key)} ({column_list}) VALUES " \
+              f"({', '.join([d.marker] * len(prepared.columns))})"
+        cursor = self.conn.cursor()
+        try:
+            for start in range(0, prepared.n, BATCH):
+                end = min(prepared.n, start + BATCH)
+                cursor.executemany(sql, zip(*(lst[start:end] for lst in prepared.lists), strict=True))
+                if progress:
+                    progress(end - start)
+        finally:
+            cursor.close()
+
+    def update(self, table_key: str, set_columns: list[str], set_values: list[np.ndarray], key_columns: list[str],
+               key_values: list[np.ndarray]) -> None:
+        """Set `set_columns` on the rows with the given keys (the second half of cycle breaking)."""
+        d = self.driver
+        sets = ", ".join(f"{d.quote(c)} = {d.marker}" for c in set_columns)
+        where = " AND ".join(f"{d.quote(c)} = {d.marker}" for c in key_columns)
+        as_int = d.booleans_as_integers
+        rows = zip(*(python_values(v, as_int) for v in set_values), *(python_values(v, as_int) for v in key_values),
+                   strict=True)
+        cursor = self.conn.cursor()
+        try:
+            cursor.executemany(f"UPDATE {d.target(table_key)} SET {sets} WHERE {where}", list(rows))
+        finally:
+            cursor.close()
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of a database error, without the driver's wrapping."""
+    text = str(getattr(exc, "orig", exc)).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+__all__ = ["Driver", "Seeding", "SeedError", "first_line"]

@@ -1,0 +1,220 @@
+"""SQLite: the embedded default. A sandbox is a file of its own; a user's file opens read-only.
+
+The sandbox trades durability for speed (it is throwaway: no fsync, journal in memory,
+ROLLBACK still works). Timeouts are enforced from the client by a progress handler. Seeding
+sets secondary indexes and CHECK constraints aside for the load and rebuilds/verifies them
+inside the same transaction, which is several times faster than maintaining them row by row.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ...errors import LabError, SeedError
+from ..plans import (
+    AGGREGATE,
+    FULL_INDEX,
+    FULL_SCAN,
+    INDEX_LOOKUP,
+    INDEX_ONLY,
+    INDEX_RANGE,
+    OTHER,
+    SORT,
+    TEMP,
+    PlanStep,
+    QueryPlan,
+)
+from .base import Driver, Seeding, first_line
+
+if TYPE_CHECKING:
+    from ...schema.model import Schema
+    from ..lab import Lab
+
+# a throwaway sandbox: no fsync, journal in memory (ROLLBACK still works), a large page cache
+SANDBOX_PRAGMAS = ("journal_mode=MEMORY", "synchronous=OFF", "cache_size=-100000", "temp_store=MEMORY")
+
+
+class SQLiteDriver(Driver):
+    dialect = "sqlite"
+    marker = "?"
+    namespaces = False
+
+    def connect(self, lab: Lab) -> Any:
+        if lab.read_only:
+            return sqlite3.connect(f"file:{lab.path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(lab.path, isolation_level=None, check_same_thread=False)
+        if lab.kind == "sandbox":  # throwaway: durability is not the point, rollback still works
+            for pragma in SANDBOX_PRAGMAS:
+                conn.execute(f"PRAGMA {pragma}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    def create_namespace(self, admin_url: str, name: str) -> None:
+        raise LabError("A SQLite lab on a file is a sandbox or a database of yours, not a server namespace.",
+                       hint="Use Lab() for a sandbox, or Lab('sqlite:///file.db') to open a file.")
+
+    def database_file(self, url: str) -> Path:
+        file = re.sub(r"^sqlite(\+\w+)?:///", "", url)
+        if not Path(file).exists():
+            raise LabError(f"No SQLite file {file!r}.", hint="Check the path, or use Lab() for a sandbox.")
+        return Path(file)
+
+    def prepare_schema(self, schema: Schema) -> None:
+        """UNIQUE constraints as unique indexes: the same rule to SQLite, but unlike the constraint's
+        automatic index, one that seeding can set aside during a bulk load."""
+        from ...schema.model import Index
+
+        taken = {i.name for t in schema.tables.values() for i in t.indexes if i.name}
+        for table in schema.tables.values():
+            for unique in table.uniques:
+                base = unique.name or f"{table.name}_{'_'.join(unique.columns)}_key"
+                name, n = base, 1
+                while name in taken:
+                    n += 1
+                    name = f"{base}{n}"
+                taken.add(name)
+                table.indexes.append(Index(name, tuple(unique.columns), unique=True))
+            table.uniques = []
+
+    def seeding(self, conn: Any, tables: list, strict: list | None) -> Seeding:
+        return SQLiteSeeding(self, conn, tables, strict)
+
+    def bind(self, sql: str, params: dict | None) -> tuple[str, Any]:
+        return sql, (params or None)  # sqlite3 takes :name as written
+
+    def explain(self, cursor: Any, query: str, values: Any, sql: str, *, analyze: bool = False) -> QueryPlan:
+        cursor.execute(f"EXPLAIN QUERY PLAN {query}", values or ())
+        return sqlite_plan(cursor.fetchall(), sql)
+
+    def arm_timeout(self, conn: Any, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 20_000)
+
+    def disarm_timeout(self, conn: Any) -> None:
+        conn.set_progress_handler(None, 0)
+
+    def analyze(self, conn: Any, tables: list) -> None:
+        conn.execute("PRAGMA analysis_limit=1000")  # sampled statistics: enough for plans
+        conn.execute("ANALYZE")
+
+    def fk_check(self, conn: Any, schema: Schema | None) -> list[str]:
+        rows = conn.execute("PRAGMA foreign_key_check").fetchall()
+        return [f"{r[0]} row {r[1]} → {r[2]}" for r in rows]
+
+
+class SQLiteSeeding(Seeding):
+    """Foreign keys checked once at the end (PRAGMA foreign_key_check); secondary indexes and CHECKs
+    set aside for the load and rebuilt/verified in the transaction."""
+
+    def begin(self) -> None:
+        self.conn.execute("PRAGMA foreign_keys=OFF")  # checked once at the end: PRAGMA foreign_key_check
+        self.conn.execute("BEGIN")
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+
+    def rollback(self) -> None:
+        try:
+            self.conn.execute("ROLLBACK")
+        except sqlite3.Error:  # nothing to roll back is fine
+            pass
+        self.conn.execute("PRAGMA ignore_check_constraints=OFF")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+
+    def set_aside(self) -> None:
+        self.indexes = self._set_indexes_aside()
+        self.checks = self._set_checks_aside()
+
+    def finish(self) -> None:
+        for name, sql in self.indexes:
+            try:
+                self.conn.execute(sql)
+            except sqlite3.Error as exc:
+                raise SeedError(f"Index {name} could not be built over the seeded rows: {first_line(exc)}",
+                                hint="This is a bug in the seeder (a unique key repeated); nothing was kept.") from None
+        self._verify_checks()
+
+    def _set_indexes_aside(self) -> list[tuple[str, str]]:
+        """Drop the tables' secondary indexes for the load and build them afterwards.
+
+        Building an index over loaded rows sorts once; keeping it while rows arrive in random key
+        order costs a B-tree insertion per row (three times the load for a unique email column).
+        DDL is transactional in SQLite: a failed seed rolls the indexes back with the rows.
+        """
+        names = [t.key for t in self.tables]
+        rows = self.conn.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN "
+            f"({', '.join('?' * len(names))}) ORDER BY name", names).fetchall()
+        for name, _sql in rows:
+            self.conn.execute(f"DROP INDEX {self.driver.quote(name)}")
+        return rows
+
+    def _set_checks_aside(self) -> list[tuple[str, str]]:
+        """Verify CHECK constraints once per table after the load instead of once per row.
+
+        Per row, SQLite rebuilds the lookup table of every IN list (a status CHECK costs more than
+        the insert itself); one scan per table afterwards finds the same violations.
+        """
+        from ...schema.parse import parse_ddl
+
+        names = [t.key for t in self.tables]
+        created = self.conn.execute(f"SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN "
+                                    f"({', '.join('?' * len(names))})", names).fetchall()
+        try:  # the checks the database really has, as it stores them (variants included)
+            live = parse_ddl(";\n".join(sql for (sql,) in created) + ";", "sqlite")
+        except Exception:  # noqa: BLE001 - unreadable: leave the checks to the database, row by row
+            return []
+        checks = [(t.key, c.expression) for t in live.tables.values() for c in t.checks]
+        written = sum(len(re.findall(r"\bCHECK\s*\(", sql, re.I)) for (sql,) in created)
+        if written != len(checks):  # one not understood: leave them all to the database
+            return []
+        if checks:
+            self.conn.execute("PRAGMA ignore_check_constraints=ON")
+        return checks
+
+    def _verify_checks(self) -> None:
+        if not self.checks:
+            return
+        self.conn.execute("PRAGMA ignore_check_constraints=OFF")
+        for table, expression in self.checks:
+            bad = self.conn.execute(f"SELECT count(*) FROM {self.driver.quote(table)} WHERE NOT ({expression})"
+                                    ).fetchone()[0]
+            if bad:
+                raise SeedError(f"Loading rows into {table} failed: {bad:,} of them break CHECK ({expression})",
+                                hint="Nothing was kept: the seed was rolled back. The seeder satisfies the CHECKs "
+                                     "of the loaded schema that it can read (IN lists, ranges, comparisons).")
+
+
+_SQLITE = re.compile(r"^(SCAN|SEARCH)\s+(?:TABLE\s+)?(\S+)(?:\s+AS\s+\S+)?(?:\s+USING\s+(COVERING\s+)?(INDEX\s+(\S+)|"
+                     r"INTEGER PRIMARY KEY|PRIMARY KEY))?(.*)$")
+
+
+def sqlite_plan(rows: list[tuple], sql: str) -> QueryPlan:
+    """From EXPLAIN QUERY PLAN rows (id, parent, notused, detail)."""
+    depth_of: dict[int, int] = {0: -1}
+    steps = []
+    for i, (node_id, parent, _unused, detail) in enumerate(rows):
+        depth = depth_of.get(parent, -1) + 1
+        depth_of[node_id] = depth
+        match = _SQLITE.match(detail)
+        if match:
+            kind, table, covering, using, index_name, rest = match.groups()
+            index = index_name or ("PRIMARY KEY" if using else None)
+            if kind == "SCAN":
+                operation = FULL_INDEX if covering else FULL_SCAN
+            elif covering:
+                operation = INDEX_ONLY
+            else:
+                operation = INDEX_RANGE if re.search(r"[<>]", rest or "") else INDEX_LOOKUP
+            steps.append(PlanStep(i + 1, depth, operation, kind, table, index, None, None, detail))
+        else:
+            operation = SORT if "ORDER BY" in detail else AGGREGATE if "GROUP BY" in detail else \
+                TEMP if "TEMP" in detail else OTHER
+            steps.append(PlanStep(i + 1, depth, operation, detail.split()[0] if detail else "", None, None, None,
+                                  None, detail))
+    return QueryPlan(steps, "sqlite", sql)
