@@ -63,3 +63,70 @@ def test_every_cli_command_has_help_and_a_readme_mention():
     for name, command in sub.choices.items():
         assert command.description, f"workbench {name} has no help"
         assert f"workbench {name}" in readme, f"README does not mention `workbench {name}`"
+
+
+# Every magic (and each of its subcommands) and every CLI command, with its Python twin: the
+# object a script calls to do the same thing. A new surface needs a row here.
+TWINS = {
+    "%%architect": "workbench.agent.session.Architect.ask",
+    "%architect history": "workbench.design.aggregate.Design.history_markdown",
+    "%architect reset": "workbench.design.aggregate.Design.reset_conversation",
+    "%architect cost": "workbench.design.aggregate.Design.cost_table",
+    "%architect model": "workbench.agent.session.Architect.use_model",
+    "%architect agents": "workbench.subagent.agents_table",
+    "%architect tools": "workbench.agent.registry.ToolRegistry.table",
+    "%architect doctor": "workbench.doctor.report",
+    "%architect script": "workbench.agent.session.Architect",  # Architect(design, script=PATH)
+    "%%schema": "workbench.design.aggregate.Design.add_schema_ddl",
+    "%er": "workbench.schema.model.Schema.er",
+    "%%arch": "workbench.design.aggregate.Design.add_architecture",
+    "%%lab": "workbench.design.aggregate.Design.run_sql",
+    "%design show": "workbench.design.aggregate.Design.overview",
+    "%design list": "workbench.design.aggregate.designs_table",
+    "%design use": "workbench.design",
+    "%design requirements": "workbench.design.aggregate.Design.requirements",
+    "%design export": "workbench.design.aggregate.Design.export",
+    "%design explore": "workbench.notebook.widgets.explorer",
+    "%design experiment": "workbench.notebook.widgets.experiment_panel",
+    "workbench ask": "workbench.agent.session.Architect.ask",
+    "workbench er": "workbench.schema.model.Schema.er",
+    "workbench lint": "workbench.schema.model.Schema.lint",
+    "workbench diff": "workbench.schema.model.Schema.diff",
+    "workbench arch": "workbench.architecture.spec.Architecture.render",
+    "workbench export": "workbench.export.export_design",
+    "workbench demo": "workbench.demo.run_demo",
+    "workbench doctor": "workbench.doctor.report",
+}
+
+
+def _resolve(path: str):
+    import importlib
+
+    parts = path.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ImportError(path)
+
+
+def test_every_magic_and_command_has_a_documented_python_twin():
+    surfaces = set()
+    for name in _magics()["cell"]:
+        surfaces.add(f"%%{name}")
+    for name, func in _magics()["line"].items():
+        subcommands = re.findall(r"^%\w+ (.+)$", (func.__doc__ or "").strip().splitlines()[0])
+        words = [w.split()[0] for w in subcommands[0].split(" | ")] if subcommands else []
+        surfaces |= {f"%{name} {w}" for w in words} if words else {f"%{name}"}
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    surfaces |= {f"workbench {name}" for name in sub.choices}
+    assert surfaces - set(TWINS) == set(), "surfaces without a Python twin in TWINS"
+    for surface, path in TWINS.items():
+        twin = _resolve(path)
+        doc = twin.__doc__ if not isinstance(twin, property) else twin.fget.__doc__
+        assert doc and doc.strip(), f"the twin of {surface} ({path}) has no docstring"

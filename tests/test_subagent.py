@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.subagent import AgentDefinition, available_agents, load_agent, search_path
 from workbench.errors import AgentDefinitionError
+from workbench.subagent import AgentDefinition, available_agents, load_agent, search_path
 
 from .conftest import PROJECT, SHARED
 

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from workbench.agent.session import Architect
-from workbench.design.api import ApiContract, ApiSpecError
 from workbench.design.aggregate import Design
+from workbench.design.api import ApiContract, ApiSpecError
 from workbench.errors import DesignError
 from workbench.testing import Reply
 

@@ -65,6 +65,7 @@ class Design:
 
     @property
     def requirements(self) -> str | None:
+        """What the design is for: the first prompt unless set (`%design requirements TEXT`)."""
         return self._row()["requirements"]
 
     @requirements.setter

@@ -43,6 +43,7 @@ class NotebookRenderer(Renderer):
     def __init__(self, *, min_interval: float = UPDATE_INTERVAL) -> None:
         self.min_interval = min_interval
         self.updates = 0  # text display updates sent (for the throttle's tests and benchmark)
+        self.update_times: list[float] = []  # when they were sent (monotonic seconds)
         self._text_id: str | None = None
         self._snapshot = ""
         self._last = 0.0
@@ -59,7 +60,7 @@ class NotebookRenderer(Renderer):
         if self._text_id is None:
             self._text_id = uuid.uuid4().hex
             publish(self._markdown(snapshot), display_id=self._text_id)
-            self.updates += 1
+            self._count(now)
             self._last = now
             self._dirty = False
         elif now - self._last >= self.min_interval:
@@ -70,9 +71,22 @@ class NotebookRenderer(Renderer):
     def _flush(self, now: float | None = None) -> None:
         if self._text_id is not None:
             publish(self._markdown(self._snapshot), display_id=self._text_id, update=True)
-            self.updates += 1
             self._last = now if now is not None else time.monotonic()
+            self._count(self._last)
             self._dirty = False
+
+    def _count(self, when: float) -> None:
+        self.updates += 1
+        self.update_times.append(when)
+
+    def busiest_second(self) -> int:
+        """The most text updates sent within any one second (what the frontend has to absorb)."""
+        times, most, start = self.update_times, 0, 0
+        for end in range(len(times)):
+            while times[end] - times[start] >= 1.0:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
 
     def end_text(self) -> None:
         if self._dirty:
