@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -227,6 +228,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, or a library's error: shown with every secret masked
+        from .errors import UnexpectedError
+
+        error = UnexpectedError(exc)
+        if os.environ.get("WORKBENCH_DEBUG"):
+            print("".join(error.trace), file=sys.stderr, end="")
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,31 +89,6 @@ def has_api_credentials() -> bool:
     return False
 
 
-_URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]*)@")
-
-
-def mask_url(url: str) -> str:
-    """A database URL with its password replaced by `***`."""
-    return _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:***@", str(url))
-
-
-_SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "AWS_SECRET_ACCESS_KEY",
-               "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK")
-_KEY_PATTERN = re.compile(r"sk-ant-[A-Za-z0-9_\-]{8,}")
-
-
-def redact(text: str) -> str:
-    """Remove secrets (API keys, URL passwords) from text bound for output, logs or storage."""
-    if not text:
-        return text
-    for name in _SECRET_ENV:
-        value = os.environ.get(name)
-        if value and len(value) >= 6:
-            text = text.replace(value, f"[{name} hidden]")
-    text = _KEY_PATTERN.sub("[key hidden]", text)
-    return mask_url(text)
-
-
 def sqlalchemy_url(url: str) -> str:
     """A URL with the driver the workbench installs: psycopg 3 for PostgreSQL, PyMySQL for MySQL/MariaDB."""
     url = str(url)
@@ -127,3 +101,19 @@ def sqlalchemy_url(url: str) -> str:
     if url.startswith("mariadb+pymysql://"):
         return "mysql+pymysql://" + url[len("mariadb+pymysql://"):]
     return url
+
+
+def database_url(url: str):
+    """A database URL parsed (SQLAlchemy's URL), or a ConfigError that shows it with its password masked."""
+    from sqlalchemy.engine import make_url
+
+    from .secrets import redact
+
+    try:
+        parsed = make_url(sqlalchemy_url(url))
+        parsed.port  # noqa: B018 - a port that is not a number fails here, not later in a driver
+    except Exception as exc:  # noqa: BLE001 - SQLAlchemy raises ValueError, ArgumentError, …
+        raise ConfigError(f"Cannot read the database URL {redact(str(url))}: {redact(str(exc))}",
+                          hint="Write it as postgresql://user:password@host:5432/dbname, "
+                               "mysql://user:password@host:3306/dbname or sqlite:///path/to/file.db.") from None
+    return parsed

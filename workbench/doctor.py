@@ -11,7 +11,8 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from .config import has_api_credentials, mask_url, settings, sqlalchemy_url
+from .config import has_api_credentials, settings, sqlalchemy_url
+from .secrets import redact
 
 
 @dataclass
@@ -44,10 +45,10 @@ def _database(url: str) -> tuple[bool, str]:
         with engine.connect() as conn:
             version = conn.execute(text("SELECT version()")).scalar()
         engine.dispose()
-        return True, f"{mask_url(url)} — {str(version).split(',')[0][:60]}"
+        return True, f"{redact(url)} — {str(version).split(',')[0][:60]}"
     except Exception as exc:  # any failure is the answer: not reachable
         first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
-        return False, f"{mask_url(url)} — not reachable ({first})"
+        return False, f"{redact(url)} — not reachable ({first})"
 
 
 def _timeout_args(url: str) -> dict:
@@ -72,7 +73,7 @@ def checks() -> list[Check]:
                                                "(or `%architect script PATH` for a scripted model)"))
     base = os.environ.get("ANTHROPIC_BASE_URL")
     if base:
-        out.append(Check("base URL", True, mask_url(base)))
+        out.append(Check("base URL", True, redact(base)))
     try:
         from .agent.models import resolve_model
 

@@ -16,8 +16,11 @@
      ├── LabError                 experiment databases
      │    ├── SQLError            a statement failed (names the statement)
      │    ├── ReadOnlyError       a write against a database opened read-only
+     │    ├── PrivilegeError      the URL's user cannot set up the lab's own restricted principal
      │    └── SeedError           synthetic data could not be generated/loaded
-     └── ExportError              design documents
+     ├── DesignBusy               another kernel is running a turn on the design
+     ├── ExportError              design documents
+     └── UnexpectedError          a bug: any other exception, shown with secrets masked
 
 Library code raises these; the magics show them without a traceback (the cell
 still fails), and the CLI prints the message and exits non-zero.
@@ -35,9 +38,11 @@ class WorkbenchError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
+        from .secrets import redact  # every message passes the one redaction path on its way out
+
         if self.hint:
-            return f"{self.message}\n{self.hint}"
-        return self.message
+            return redact(f"{self.message}\n{self.hint}")
+        return redact(self.message)
 
     def _render_traceback_(self) -> list[str]:
         # IPython calls this instead of printing a stack trace: the cell fails
@@ -141,3 +146,31 @@ class SeedError(LabError):
 
 class ExportError(WorkbenchError):
     """A design document could not be written."""
+
+
+class DesignBusy(DesignError):
+    """Another process is running a turn on this design (the store serialises turns)."""
+
+
+class PrivilegeError(LabError):
+    """The lab cannot create the restricted principal it runs as with the URL it was given."""
+
+
+class UnexpectedError(WorkbenchError):
+    """Any exception the workbench did not raise on purpose, shown with every secret masked.
+
+    The original traceback is kept (redacted) for the bug report; the cell or command fails.
+    """
+
+    def __init__(self, exc: BaseException) -> None:
+        import traceback
+
+        from .secrets import redact
+
+        self.original = type(exc).__name__
+        self.trace = [redact(line) for line in traceback.format_exception(type(exc), exc, exc.__traceback__)]
+        super().__init__(f"Unexpected {type(exc).__name__}: {redact(str(exc))}",
+                         hint="This is a bug in the workbench; the traceback above (secrets masked) helps to fix it.")
+
+    def _render_traceback_(self) -> list[str]:
+        return ["".join(self.trace).rstrip(), f"{type(self).__name__}: {self}"]

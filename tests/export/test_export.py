@@ -11,7 +11,7 @@ from workbench.architecture.spec import Architecture
 from workbench.design.aggregate import Design
 from workbench.errors import ExportError
 from workbench.export import export_design, export_notebook, notebook_designs
-from workbench.export.sanitize import clean_svg, markdown_html, safe_markdown
+from workbench.sanitize import clean_svg, markdown_html, safe_markdown
 from workbench.schema import Schema
 
 PLANTED = ('Use PostgreSQL. <img src=x onerror="window.pwned=1"> <script>window.pwned=2</script> '

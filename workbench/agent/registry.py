@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..config import redact
 from ..errors import ToolInputError, WorkbenchError
+from ..secrets import redact
 
 if TYPE_CHECKING:
     from ..design.aggregate import Design

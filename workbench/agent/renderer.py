@@ -50,14 +50,20 @@ class ConsoleRenderer(Renderer):
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
         self._at_line_start = True
+        self._pending = ""  # streamed text not yet written: it goes out a line at a time, redacted
 
     def _write(self, text: str) -> None:
         if text:
-            self.stream.write(text)
+            from ..secrets import redact
+
+            self.stream.write(redact(text))
             self.stream.flush()
             self._at_line_start = text.endswith("\n")
 
     def _line(self, text: str) -> None:
+        if self._pending:
+            self._write(self._pending)
+            self._pending = ""
         if not self._at_line_start:
             self._write("\n")
         self._write(text + "\n")
@@ -68,9 +74,15 @@ class ConsoleRenderer(Renderer):
             self._line(f"   {note}")
 
     def text(self, delta: str, snapshot: str) -> None:
-        self._write(delta)
+        self._pending += delta
+        if "\n" in self._pending:  # whole lines only, so a secret split across deltas is still masked
+            complete, self._pending = self._pending.rsplit("\n", 1)
+            self._write(complete + "\n")
 
     def end_text(self) -> None:
+        if self._pending:
+            self._write(self._pending)
+            self._pending = ""
         if not self._at_line_start:
             self._write("\n")
 

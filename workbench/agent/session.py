@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import redact, settings
+from ..config import settings
 from ..design.usage import Usage
 from ..errors import AuthenticationFailed, ModelError, StreamInterrupted, WorkbenchError
+from ..secrets import redact
 from ..subagent import AgentDefinition, load_agent
 from .client import Connection, connect
 from .models import resolve_model, usage_from_api

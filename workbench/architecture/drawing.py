@@ -28,6 +28,17 @@ def _stable_ids(arch) -> dict[str, str]:
     return {n.id: f"n{i}" for i, n in enumerate(arch.spec.nodes)}
 
 
+def _text(value: str) -> str:
+    """A label as plain text for Graphviz: never an HTML-like label (`<…>`), backslashes literal.
+
+    Labels come from the spec, that is from the model or the user: `<<table><tr><td href=…>` must
+    draw as those characters, not become markup or a link.
+    """
+    from graphviz import escape
+
+    return escape(str(value))
+
+
 def build_dot(arch, findings: Any = None):
     """The graphviz.Digraph that `diagrams` builds for the spec (findings highlighted)."""
     from diagrams import Cluster, Diagram, Edge, setcluster, setdiagram
@@ -40,7 +51,7 @@ def build_dot(arch, findings: Any = None):
                   "newrank": "true"}
     if big:  # orthogonal routing and unbounded crossing reduction get slow past a few dozen nodes
         graph_attr.update({"mclimit": "0.3", "nslimit": "2", "nslimit1": "2", "searchsize": "10"})
-    diagram = Diagram(spec.title, filename="architecture", show=False, outformat="svg", direction=spec.direction,
+    diagram = Diagram(_text(spec.title or ""), filename="architecture", show=False, outformat="svg", direction=spec.direction,
                       curvestyle="curved" if big else "ortho", graph_attr=graph_attr)
     flagged_nodes: dict[str, tuple[str, list[str]]] = {}
     flagged_edges: dict[tuple[str, str], str] = {}
@@ -60,16 +71,16 @@ def build_dot(arch, findings: Any = None):
             for node in spec.nodes:
                 if node.group != group_id:
                     continue
-                label = arch.label(node.id) + (f"\n×{node.replicas}" if node.replicas > 1 else "")
-                attrs: dict[str, str] = {"tooltip": f"{node.id} ({node.kind})"}
+                label = _text(arch.label(node.id) + (f"\n×{node.replicas}" if node.replicas > 1 else ""))
+                attrs: dict[str, str] = {"tooltip": _text(f"{node.id} ({node.kind})")}
                 if node.id in flagged_nodes:
                     colour, notes = flagged_nodes[node.id]
                     attrs.update({"shape": "box", "style": "rounded,bold", "color": colour, "penwidth": "3",
-                                  "fontcolor": colour, "tooltip": f"{node.id}: " + "; ".join(notes)})
+                                  "fontcolor": colour, "tooltip": _text(f"{node.id}: " + "; ".join(notes))})
                 objects[node.id] = node_class(arch.kinds[node.id].cls)(label, nodeid=ids[node.id], **attrs)
             for index, group in enumerate(spec.groups):
                 if group.parent == group_id:
-                    cluster = Cluster(group.label or group.id)
+                    cluster = Cluster(_text(group.label or group.id))
                     cluster.dot.name = f"cluster_g{index}"  # stable, and unique even when labels repeat
                     with cluster:
                         place(group.id, depth + 1)
@@ -79,7 +90,7 @@ def build_dot(arch, findings: Any = None):
             text = edge.label or ""
             if edge.protocol:
                 text = f"{text} ({edge.protocol})" if text else edge.protocol
-            attrs = {"label": text, "style": "dashed" if edge.mode == "async" else "solid", "forward": True}
+            attrs = {"label": _text(text), "style": "dashed" if edge.mode == "async" else "solid", "forward": True}
             colour = flagged_edges.get((edge.source, edge.target))
             if colour:
                 attrs.update({"color": colour, "penwidth": "2.2", "fontcolor": colour})
@@ -105,7 +116,9 @@ def render(arch, fmt: str = "svg", *, findings: Any = None) -> str | bytes:
         raise ConfigError("Graphviz `dot` is not installed.", hint="Install it: sudo apt-get install -y graphviz") from None
     if fmt == "png":
         return data
-    return inline_icons(data.decode("utf-8"))
+    from ..sanitize import clean_svg
+
+    return clean_svg(inline_icons(data.decode("utf-8")))
 
 
 def _png_size(data: bytes) -> tuple[int, int]:

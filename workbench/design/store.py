@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DesignError
+from ..secrets import redact, redact_data
 
 Migration = tuple[str, Callable[[sqlite3.Connection], None]]
 
@@ -122,8 +123,19 @@ MIGRATIONS: list[Migration] = [
 
 
 def dumps(value: Any) -> str:
-    """JSON as the store writes it (sorted keys, so equal values are equal text)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    """JSON as the store writes it: secrets masked, sorted keys (equal values are equal text).
+
+    The JSON text is redacted in one pass; should a mask ever cut across a string's quotes,
+    the value is redacted string by string instead.
+    """
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    clean = redact(text)
+    if clean != text:
+        try:
+            json.loads(clean)
+        except ValueError:
+            clean = json.dumps(redact_data(value), ensure_ascii=False, sort_keys=True, default=str)
+    return clean
 
 
 def _pack(body: Any) -> bytes:
@@ -251,6 +263,7 @@ class Store:
         bad = set(fields) - allowed
         if bad:
             raise DesignError(f"Cannot update design fields {sorted(bad)}.")
+        fields = {k: redact(v) if isinstance(v, str) else v for k, v in fields.items()}
         sets = ", ".join(f"{k} = :{k}" for k in fields)
         with self.transaction() as conn:
             conn.execute(f"UPDATE designs SET {sets}, updated_at = :_t WHERE id = :_id",
@@ -283,7 +296,8 @@ class Store:
         with self.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO turns (design_id, conversation, started_at, prompt, agent, model, system) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)", (design_id, conversation, time.time(), prompt, agent, model, system))
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (design_id, conversation, time.time(), redact(prompt), agent, model, redact(system)))
             return int(cursor.lastrowid)
 
     def finish_turn(self, turn_id: int, *, status: str, steps: int, usage: dict, cost_usd: float,
@@ -291,7 +305,7 @@ class Store:
         with self.transaction() as conn:
             conn.execute("UPDATE turns SET status = ?, steps = ?, usage = ?, cost_usd = ?, elapsed_s = ?, error = ?, "
                          "ended_at = ? WHERE id = ?",
-                         (status, steps, dumps(usage), cost_usd, elapsed_s, error, time.time(), turn_id))
+                         (status, steps, dumps(usage), cost_usd, elapsed_s, redact(error), time.time(), turn_id))
 
     def record_call(self, turn_id: int, step: int, *, model: str, request: dict, response: list | None,
                     stop_reason: str | None, usage: dict | None, cost_usd: float, started_at: float,
@@ -302,7 +316,7 @@ class Store:
                 "started_at, first_token_s, elapsed_s, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (turn_id, step, model, dumps(request), dumps(response) if response is not None else None,
                  stop_reason, dumps(usage) if usage is not None else None, cost_usd, started_at, first_token_s,
-                 elapsed_s, error))
+                 elapsed_s, redact(error)))
 
     def turns(self, design_id: int, conversation: int | None = None) -> list[dict]:
         query = "SELECT * FROM turns WHERE design_id = ?"
@@ -341,7 +355,7 @@ class Store:
             version = int(current) + 1
             conn.execute("INSERT INTO artifacts (design_id, kind, name, version, body, summary, turn_id, created_at) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         (design_id, kind, name, version, packed, summary, turn_id, time.time()))
+                         (design_id, kind, name, version, packed, redact(summary), turn_id, time.time()))
             return version
 
     def artifacts(self, design_id: int, kind: str | None = None, name: str | None = None, *,

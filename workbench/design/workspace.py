@@ -1,25 +1,31 @@
-"""File operations confined to a design's workspace folder.
+"""File operations confined to a design's workspace folder, bounded in bytes and time.
 
 Every path is resolved (symlinks included) and must stay inside the workspace; anything
-else is refused with a WorkspaceError. `run_bash` exists for the opt-in bash tool: it runs in
-the workspace with a timeout and without the workbench's secrets in its environment.
+else is refused with a WorkspaceError. Reads stop at MAX_READ bytes, grep at MAX_GREP_BYTES
+and a time budget (its regular expressions run with a timeout: the `regex` package, because
+the standard `re` cannot stop a catastrophic pattern such as `(a+)+$`). What is written is
+redacted first: the workspace is part of `.workbench/`.
+
+`run_bash` exists for the opt-in bash tool: it runs in the workspace with a timeout, an
+environment that holds no credentials, and — where Linux namespaces are available — in a PID
+namespace of its own, so `/proc` shows no other process (no kernel's environment to read).
 """
 
 from __future__ import annotations
 
 import fnmatch
-import os
-import re
 import subprocess
 from pathlib import Path
 
 from ..errors import WorkspaceError
+from ..secrets import redact, scrubbed_environment
 
-MAX_READ = 200_000
+MAX_READ = 200_000  # bytes read from one file
 MAX_MATCHES = 200
 MAX_LIST = 500
-_SECRET_VARS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                "AWS_BEARER_TOKEN_BEDROCK", "WORKBENCH_PG_URL", "WORKBENCH_MYSQL_URL")
+MAX_GREP_BYTES = 20_000_000  # bytes searched by one grep, over all files
+MAX_GREP_FILE = 2_000_000  # bytes searched in one file
+GREP_SECONDS = 5.0  # time budget of one grep
 
 
 class Workspace:
@@ -49,12 +55,14 @@ class Workspace:
         if not target.is_file():
             raise WorkspaceError(f"No file {path!r} in the workspace.",
                                  hint=f"Files: {', '.join(self.list('**/*')[:20]) or 'none yet'}.")
-        data = target.read_bytes()
+        size = target.stat().st_size
+        with target.open("rb") as handle:
+            data = handle.read(MAX_READ)
         if b"\x00" in data[:4096]:
             raise WorkspaceError(f"{path!r} is a binary file; only text files can be read.")
-        text = data.decode("utf-8", errors="replace")
-        if len(text) > MAX_READ:
-            return text[:MAX_READ] + f"\n… [truncated: {len(text) - MAX_READ:,} more characters]"
+        text = data.decode("utf-8", errors="ignore" if size > MAX_READ else "replace")
+        if size > MAX_READ:
+            return text + f"\n… [truncated: the file has {size:,} bytes; the first {MAX_READ:,} are shown]"
         return text
 
     def write(self, path: str, content: str) -> str:
@@ -63,6 +71,7 @@ class Workspace:
             raise WorkspaceError(f"{path!r} is a folder; give a file path.")
         target.parent.mkdir(parents=True, exist_ok=True)
         existed = target.exists()
+        content = redact(content)
         target.write_text(content, encoding="utf-8")
         return f"{'Replaced' if existed else 'Created'} {self._rel(target)} ({len(content.encode()):,} bytes)."
 
@@ -77,7 +86,7 @@ class Workspace:
         if count > 1:
             raise WorkspaceError(f"The text to replace occurs {count} times in {path!r}; it must occur once.",
                                  hint="Include more surrounding text to make it unique.")
-        self.resolve(path).write_text(text.replace(old, new, 1), encoding="utf-8")
+        self.resolve(path).write_text(redact(text.replace(old, new, 1)), encoding="utf-8")
         return f"Edited {path}: replaced {len(old)} characters with {len(new)}."
 
     def list(self, pattern: str = "**/*") -> list[str]:
@@ -97,32 +106,79 @@ class Workspace:
         return out
 
     def grep(self, pattern: str, glob: str | None = None) -> list[str]:
+        """path:line: text for lines matching a regular expression, within the byte and time budgets."""
+        import time
+
+        import regex
+
         try:
-            regex = re.compile(pattern)
-        except re.error as exc:
+            compiled = regex.compile(pattern)
+        except regex.error as exc:
             raise WorkspaceError(f"Invalid regular expression {pattern!r}: {exc}.") from None
-        matches = []
+        deadline = time.monotonic() + GREP_SECONDS
+        matches: list[str] = []
+        budget = MAX_GREP_BYTES
         for rel in self.list("**/*"):
             if glob and not fnmatch.fnmatch(rel, glob) and not fnmatch.fnmatch(Path(rel).name, glob):
                 continue
-            try:
-                text = (self.root / rel).read_text(encoding="utf-8")
-            except (UnicodeDecodeError, OSError):
+            with (self.root / rel).open("rb") as handle:
+                data = handle.read(min(MAX_GREP_FILE, budget))
+            budget -= len(data)
+            if b"\x00" in data[:4096]:
                 continue
-            for number, line in enumerate(text.splitlines(), 1):
-                if regex.search(line):
+            for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
+                try:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError
+                    found = compiled.search(line, timeout=left)
+                except TimeoutError:
+                    raise WorkspaceError(f"grep stopped after {GREP_SECONDS:g} s ({len(matches)} matches so far): the "
+                                         "pattern is too slow on this text.",
+                                         hint="Use a simpler pattern (no nested repetition such as (a+)+).") from None
+                if found:
                     matches.append(f"{rel}:{number}: {line[:300]}")
                     if len(matches) >= MAX_MATCHES:
                         return matches
+            if budget <= 0:
+                matches.append(f"… stopped after {MAX_GREP_BYTES:,} bytes; narrow the search with a glob")
+                break
         return matches
 
     def run_bash(self, command: str, timeout: float = 30.0) -> tuple[int, str]:
-        """Run a shell command in the workspace (only for a user who enabled the bash tool)."""
-        env = {k: v for k, v in os.environ.items() if k not in _SECRET_VARS}
+        """Run a shell command in the workspace (only for a user who enabled the bash tool).
+
+        The environment holds no credentials (PATH, locale and HOME=the workspace); where Linux
+        allows it, the shell runs in a PID namespace of its own with its own /proc.
+        """
+        env = scrubbed_environment({"HOME": str(self.root)})
         try:
-            proc = subprocess.run(["bash", "-c", command], cwd=self.root, env=env, capture_output=True,
-                                  text=True, timeout=timeout)
+            proc = subprocess.run([*_isolation(), "bash", "-c", command], cwd=self.root, env=env,
+                                  capture_output=True, text=True, timeout=timeout, start_new_session=True)
         except subprocess.TimeoutExpired as exc:
             out = (exc.stdout or "") + (exc.stderr or "") if isinstance(exc.stdout, str) else ""
             raise WorkspaceError(f"The command timed out after {timeout:g} s.{(' Output so far: ' + out[-2000:]) if out else ''}") from None
-        return proc.returncode, (proc.stdout + proc.stderr)
+        return proc.returncode, redact(proc.stdout + proc.stderr)
+
+
+_ISOLATION: list[list[str]] = []  # the probe's answer, once per process (an OS capability, not state)
+
+
+def _isolation() -> list[str]:
+    """The `unshare` prefix that gives the shell a PID namespace and its own /proc, if this system allows it."""
+    if not _ISOLATION:
+        import shutil
+
+        found: list[str] = []
+        if shutil.which("unshare"):
+            for prefix in (["unshare", "--user", "--map-root-user", "--pid", "--fork", "--mount-proc", "--kill-child"],
+                           ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"]):
+                try:
+                    ok = subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0
+                except (OSError, subprocess.TimeoutExpired):
+                    ok = False
+                if ok:
+                    found = prefix
+                    break
+        _ISOLATION.append(found)
+    return _ISOLATION[0]

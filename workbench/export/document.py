@@ -14,9 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import redact
 from ..design.kinds import API, ARCHITECTURE, LISTED, SCHEMA
 from ..grid import Grid
+from ..secrets import redact
 
 OVERVIEW_ABOVE = 150  # tables: above this the ER figure shows names and relations only
 
@@ -79,11 +79,12 @@ class Document:
 
     def render_figures(self, workers: int = 4) -> None:
         """Turn every lazy figure into SVG text, several Graphviz processes at a time (secrets masked:
-        labels are model text too)."""
+        labels are model text too). A figure that cannot be drawn becomes a note in its place; the
+        document is still written."""
         lazy = [f for f in self.figures() if callable(f.svg)]
         if lazy:
             with ThreadPoolExecutor(max_workers=min(workers, len(lazy))) as pool:
-                for figure, svg in zip(lazy, pool.map(lambda f: f.svg(), lazy), strict=True):
+                for figure, svg in zip(lazy, pool.map(_draw, lazy), strict=True):
                     figure.svg = svg
         for figure in self.figures():
             figure.svg = redact(figure.svg)
@@ -158,6 +159,18 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
                 b.add(Prose(conversation_markdown(messages, agent)))
     subtitle = f"Design document · exported {time.strftime('%Y-%m-%d %H:%M')} · Architect Workbench"
     return Document(f"Design: {design.name}", subtitle, _redacted(b.blocks), b.toc)
+
+
+def _draw(figure: Figure) -> str:
+    """The figure's SVG, or a small SVG saying why it could not be drawn."""
+    import html
+
+    try:
+        return figure.svg()
+    except Exception as exc:  # noqa: BLE001 - one bad figure must not lose the whole document
+        reason = html.escape(f"{figure.caption}: could not be drawn ({type(exc).__name__}: {str(exc)[:200]})")
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="900" height="40"><text x="8" y="24" '
+                f'font-family="sans-serif" font-size="13" fill="#b00020">{reason}</text></svg>')
 
 
 def _redacted(blocks: list) -> list:

@@ -12,8 +12,8 @@ import html
 import re
 
 from ..grid import Grid
+from ..sanitize import clean_svg, markdown_html
 from .document import Code, Details, Document, Figure, Heading, Note, Prose
-from .sanitize import clean_svg, markdown_html
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 

@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 
 from ..grid import Grid
+from ..sanitize import clean_svg, safe_markdown
 from .document import Code, Details, Document, Figure, Heading, Note, Prose
-from .sanitize import clean_svg, safe_markdown
 
 
 def render_markdown(doc: Document, assets: Path, link_base: str) -> str:

@@ -104,13 +104,15 @@ class Comparison:
             bars = axes.bar(positions, values, width=width, label=variant)
             axes.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=7, padding=2)
         axes.set_xticks([q + width * (len(self.variants) - 1) / 2 for q in range(len(self.queries))])
-        axes.set_xticklabels(self.queries, fontsize=8)
+        # names are drawn as written (parse_math=False): `$…$` in a name is text, not mathtext
+        axes.set_xticklabels(self.queries, fontsize=8, parse_math=False)
         axes.set_ylabel("p50 (ms)")
-        axes.set_title(f"{self.dialect}: p50 of {self.repeat} runs per query", fontsize=9)
+        axes.set_title(f"{self.dialect}: p50 of {self.repeat} runs per query", fontsize=9, parse_math=False)
         values = [r["p50_ms"] for r in self.records]
         if values and min(values) > 0 and max(values) / min(values) > 50:
             axes.set_yscale("log")
-        axes.legend(fontsize=8)
+        for text in axes.legend(fontsize=8).get_texts():
+            text.set_parse_math(False)
         figure.tight_layout()
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})

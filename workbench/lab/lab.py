@@ -21,9 +21,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from ..config import mask_url, settings, sqlalchemy_url
+from ..config import settings, sqlalchemy_url
 from ..errors import LabError, ReadOnlyError, SeedError, SQLError
 from ..schema.model import Schema
+from ..secrets import redact
 from .drivers import Driver, dialect_of, driver_for
 from .drivers.base import first_line
 from .plans import QueryPlan
@@ -92,9 +93,9 @@ class Lab:
         if self.kind == "sandbox":
             where = f"sandbox {self.path.name}"
         elif self.kind == "server":
-            where = f"namespace {self.namespace} on {mask_url(self.url)}"
+            where = f"namespace {self.namespace} on {redact(self.url)}"
         else:
-            where = mask_url(self.url)
+            where = redact(self.url)
         mode = " (read-only)" if self.read_only else ""
         tables = f", {len(self.schema.tables)} tables" if self.schema is not None else ""
         return f"<Lab {self.dialect}: {where}{mode}{tables}>"
@@ -107,7 +108,7 @@ class Lab:
             except LabError:
                 raise
             except Exception as exc:
-                raise LabError(f"Cannot connect to {mask_url(self.url)}: {first_line(exc)}",
+                raise LabError(f"Cannot connect to {redact(self.url)}: {first_line(exc)}",
                                hint="Check the URL and that the server runs (`workbench doctor`).") from None
         return self._conn
 
@@ -422,13 +423,13 @@ class Lab:
     # -- guards ------------------------------------------------------------------------------
     def _writable(self, what: str) -> None:
         if self.read_only:
-            raise ReadOnlyError(f"Cannot {what}: {mask_url(self.url)} is opened read-only.",
+            raise ReadOnlyError(f"Cannot {what}: {redact(self.url)} is opened read-only.",
                                 hint="Use a sandbox (Lab() or --db sandbox), or pass write=True / --write if you "
                                      "really mean to change this database.")
 
     def _check_reading(self, sql: str) -> None:
         if self.read_only and not _reads(sql):
-            raise ReadOnlyError(f"Refused: {mask_url(self.url)} is opened read-only and this statement writes.",
+            raise ReadOnlyError(f"Refused: {redact(self.url)} is opened read-only and this statement writes.",
                                 hint="Only SELECT, WITH, EXPLAIN and SHOW run here; use a sandbox, or open with "
                                      "write=True / --write.")
 

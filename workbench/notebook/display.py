@@ -19,12 +19,41 @@ UPDATE_INTERVAL = 1.0 / 15
 
 
 def publish(bundle: dict[str, Any], *, display_id: str | None = None, update: bool = False) -> None:
+    """Send a MIME bundle to the frontend: every output of the workbench goes through here, cleaned first."""
     from IPython.display import display, update_display
 
+    bundle = clean_bundle(bundle)
     if update:
         update_display(bundle, raw=True, display_id=display_id)
     else:
         display(bundle, raw=True, display_id=display_id)
+
+
+def clean_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
+    """Secrets masked in every text; HTML and SVG cleaned the way the design document cleans them
+    (no scripts, event handlers or links leaving the page)."""
+    from ..sanitize import clean_svg
+    from ..secrets import redact
+
+    out = {}
+    for mime, value in bundle.items():
+        if isinstance(value, str):
+            value = redact(value)
+            if mime in ("text/html", "image/svg+xml"):
+                value = clean_svg(value)
+        out[mime] = value
+    return out
+
+
+def show(obj: Any) -> None:
+    """Display any object (its rich representations, cleaned) — the way tools and magics show artifacts."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    if InteractiveShell.initialized():
+        data, _metadata = InteractiveShell.instance().display_formatter.format(obj)
+    else:
+        data = {"text/plain": repr(obj)}
+    publish(data)
 
 
 def _line(text: str, *, css: str, icon: str = "") -> dict[str, str]:
@@ -121,9 +150,7 @@ class NotebookRenderer(Renderer):
         self._status_id = None
 
     def show(self, obj: Any) -> None:
-        from IPython.display import display
-
-        display(obj)
+        show(obj)
 
     # -- notices and the end -----------------------------------------------------------------
     def begin_turn(self, *, design: str, agent: str, model: str, note: str | None = None) -> None:

@@ -17,6 +17,33 @@ from .interpolate import interpolate
 from .state import KernelState
 
 
+def guarded(func):
+    """A magic whose unexpected exceptions (bugs, a library's ValueError) fail the cell as an UnexpectedError:
+    the message and traceback pass the redaction path, so no password or key shows in the notebook."""
+    import functools
+
+    @functools.wraps(func)
+    def run(self, *args: Any) -> Any:
+        from ..errors import UnexpectedError, WorkbenchError
+
+        try:
+            return func(self, *args)
+        except (UsageError, WorkbenchError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            raise UnexpectedError(exc) from None
+
+    return run
+
+
+def _parse(magic: Any, line: str):
+    """The magic's arguments; a line the shell lexer cannot read (an unbalanced quote) is a UsageError."""
+    try:
+        return parse_argstring(magic, line)
+    except ValueError as exc:
+        raise UsageError(f"Cannot read the line: {exc}. Close every quote (or remove it).") from None
+
+
 def _bundle(text: str, html_text: str | None = None, markdown: str | None = None) -> dict[str, str]:
     bundle = {"text/plain": text}
     if html_text is not None:
@@ -27,15 +54,15 @@ def _bundle(text: str, html_text: str | None = None, markdown: str | None = None
 
 
 def _show(bundle: dict[str, str]) -> None:
-    from IPython.display import display
+    from .display import publish
 
-    display(bundle, raw=True)
+    publish(bundle)
 
 
 def _display(obj: Any) -> None:
-    from IPython.display import display
+    from .display import show
 
-    display(obj)
+    show(obj)
 
 
 def _variable(name: str | None, what: str) -> str | None:
@@ -64,13 +91,14 @@ class WorkbenchMagics(Magics):
     @argument("--budget", type=float, help="most USD to spend in this turn (default 2.00, WORKBENCH_BUDGET)")
     @argument("--bash", action="store_true", help="let the agent run shell commands in the design workspace")
     @cell_magic
+    @guarded
     def architect(self, line: str, cell: str) -> None:
         """Ask the architect agent. The conversation continues across cells for the same design.
 
         {name}, {name.attr} and {In[3]} in the cell are replaced by notebook values when the
         name exists; other braces stay as written.
         """
-        args = parse_argstring(self.architect, line)
+        args = _parse(self.architect, line)
         if args.max_steps is not None and args.max_steps < 1:
             raise UsageError("--max-steps must be at least 1.")
         if args.budget is not None and args.budget <= 0:
@@ -91,6 +119,7 @@ class WorkbenchMagics(Magics):
 
     # -- %architect SUBCOMMAND -------------------------------------------------------------------
     @line_magic("architect")
+    @guarded
     def architect_line(self, line: str) -> None:
         """%architect history | reset | cost | model [NAME] | agents | tools | doctor | script PATH"""
         words = line.split()
@@ -157,9 +186,10 @@ class WorkbenchMagics(Magics):
     @argument("--dialect", default="postgres", help="postgres (default), sqlite or mysql/mariadb")
     @argument("-d", "--design", help="design (default: the current one)")
     @cell_magic
+    @guarded
     def schema(self, line: str, cell: str) -> None:
         """DDL in the cell → Schema: ER diagram and lint, stored as a new version in the design."""
-        args = parse_argstring(self.schema, line)
+        args = _parse(self.schema, line)
         if not cell.strip():
             raise UsageError("Write CREATE TABLE statements in the cell below %%schema.")
         variable = _variable(args.name, "schema")
@@ -176,14 +206,13 @@ class WorkbenchMagics(Magics):
     @argument("--cluster", choices=["namespace", "prefix"], help="group tables by namespace or name prefix")
     @argument("--overview", action="store_true", help="names only (automatic above 150 tables)")
     @line_magic
+    @guarded
     def er(self, line: str) -> None:
         """ER diagram of a schema variable, a design schema, or a live database (read-only)."""
-        args = parse_argstring(self.er, line)
+        args = _parse(self.er, line)
         schema = self._resolve_schema(args.source)
-        from IPython.display import display
-
-        display(schema.er(focus=args.focus, depth=args.depth, keys_only=args.keys_only, cluster=args.cluster,
-                          overview=True if args.overview else None))
+        _display(schema.er(focus=args.focus, depth=args.depth, keys_only=args.keys_only, cluster=args.cluster,
+                           overview=True if args.overview else None))
 
     def _resolve_schema(self, source: str | None):
         from ..schema.model import Schema
@@ -205,9 +234,10 @@ class WorkbenchMagics(Magics):
     @argument("name", nargs="?", help="architecture name in the design (default: main); also bound as a variable")
     @argument("-d", "--design", help="design (default: the current one)")
     @cell_magic
+    @guarded
     def arch(self, line: str, cell: str) -> None:
         """Architecture spec (YAML) in the cell → diagram and anti-pattern review, stored in the design."""
-        args = parse_argstring(self.arch, line)
+        args = _parse(self.arch, line)
         if not cell.strip():
             raise UsageError("Write an architecture spec (YAML: title, nodes, edges, groups) below %%arch.")
         variable = _variable(args.name, "architecture")
@@ -228,9 +258,10 @@ class WorkbenchMagics(Magics):
     @argument("--write", action="store_true", help="allow writes to a database given by URL")
     @argument("-d", "--design", help="design (default: the current one)")
     @cell_magic
+    @guarded
     def lab(self, line: str, cell: str) -> None:
         """SQL in the cell → rows, timings and plans from the design's lab database."""
-        args = parse_argstring(self.lab, line)
+        args = _parse(self.lab, line)
         if not cell.strip():
             raise UsageError("Write SQL below %%lab, e.g. SELECT count(*) FROM orders.")
         if args.repeat < 1:
@@ -251,6 +282,7 @@ class WorkbenchMagics(Magics):
 
     # -- %design ---------------------------------------------------------------------------------
     @line_magic
+    @guarded
     def design(self, line: str) -> None:
         """%design show | list | use NAME | requirements [TEXT] | export PATH [--conversation] | explore | experiment
 
@@ -301,15 +333,11 @@ class WorkbenchMagics(Magics):
         _show(_bundle(export_report(self.state.design(), paths[0], conversation=conversation)))
 
     def _design_explore(self, rest: str) -> None:
-        from IPython.display import display
-
         from .widgets import DesignExplorer
 
-        display(DesignExplorer(self.state.design(rest or None)))
+        _display(DesignExplorer(self.state.design(rest or None)))
 
     def _design_experiment(self, rest: str) -> None:
-        from IPython.display import display
-
         from .widgets import ExperimentPanel
 
-        display(ExperimentPanel(self.state.design(rest or None)))
+        _display(ExperimentPanel(self.state.design(rest or None)))

@@ -9,10 +9,11 @@ HTML widgets holding SVG, so a saved notebook shows them without a kernel.
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 from typing import Any
 
 from ..design.aggregate import ARCHITECTURE, EXPERIMENT, SCHEMA, Design
-from ..export.sanitize import markdown_html
+from ..sanitize import markdown_html
 
 TABS = ("Overview", "Schema", "Architecture", "Experiments", "Decisions")
 ALL_TABLES = "(all tables)"
@@ -25,6 +26,28 @@ def _widgets():
     return ipywidgets
 
 
+@lru_cache(maxsize=1)
+def _safe_html_class():
+    import ipywidgets
+    import traitlets
+
+    from .display import clean_bundle
+
+    class SafeHTML(ipywidgets.HTML):
+        """An HTML widget whose value is cleaned like every other output, whoever sets it."""
+
+        @traitlets.validate("value")
+        def _clean(self, proposal: Any) -> str:
+            return clean_bundle({"text/html": proposal["value"] or ""})["text/html"]
+
+    return SafeHTML
+
+
+def _safe_html(value: str = "", **kwargs: Any):
+    """An HTML widget (secrets masked, no scripts, handlers or outside links in its value)."""
+    return _safe_html_class()(value=value, **kwargs)
+
+
 class DesignExplorer:
     """Tabs for overview, schema, architecture, experiments and decisions of one design."""
 
@@ -32,23 +55,23 @@ class DesignExplorer:
         w = _widgets()
         self.design = design
         state = design.view_state.get("explorer", {})
-        self.overview = w.HTML()
+        self.overview = _safe_html()
         # schema
         self.schema_name = w.Dropdown(description="schema", layout=w.Layout(width="220px"))
         self.schema_version = w.Dropdown(description="version", layout=w.Layout(width="180px"))
         self.focus = w.Dropdown(description="focus", layout=w.Layout(width="260px"))
         self.depth = w.BoundedIntText(value=int(state.get("depth", 1)), min=0, max=5, description="depth",
                                       layout=w.Layout(width="140px"))
-        self.er = w.HTML()
-        self.schema_notes = w.HTML()
+        self.er = _safe_html()
+        self.schema_notes = _safe_html()
         # architecture
         self.arch_name = w.Dropdown(description="architecture", layout=w.Layout(width="260px"))
         self.arch_version = w.Dropdown(description="version", layout=w.Layout(width="180px"))
-        self.arch = w.HTML()
+        self.arch = _safe_html()
         # experiments and decisions
         self.experiment = w.Dropdown(description="experiment", layout=w.Layout(width="360px"))
-        self.experiment_view = w.HTML()
-        self.decisions = w.HTML()
+        self.experiment_view = _safe_html()
+        self.decisions = _safe_html()
         self.refresh_button = w.Button(description="Refresh", icon="refresh", tooltip="Read the design again")
         self.tabs = w.Tab(children=[
             self.overview,
@@ -60,7 +83,7 @@ class DesignExplorer:
         ])
         for i, title in enumerate(TABS):
             self.tabs.set_title(i, title)
-        self.widget = w.VBox([w.HBox([w.HTML(f"<b>Design explorer</b> — <code>{html.escape(design.name)}</code>"),
+        self.widget = w.VBox([w.HBox([_safe_html(f"<b>Design explorer</b> — <code>{html.escape(design.name)}</code>"),
                                       self.refresh_button]), self.tabs])
         self.widget.add_class("workbench-explorer")
         self._restoring = True
@@ -215,10 +238,10 @@ class ExperimentPanel:
                                       style={"description_width": "initial"}, layout=w.Layout(width="420px"))
         self.run_button = w.Button(description="Run", button_style="primary", icon="play")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="", layout=w.Layout(width="300px"))
-        self.status = w.HTML()
-        self.result = w.HTML()
+        self.status = _safe_html()
+        self.result = _safe_html()
         self.widget = w.VBox([
-            w.HTML(f"<b>Experiment</b> — {len(self.workload)} queries × {len(self.variants) + 1} variants "
+            _safe_html(f"<b>Experiment</b> — {len(self.workload)} queries × {len(self.variants) + 1} variants "
                    f"(baseline{''.join(', ' + html.escape(v['name']) for v in self.variants)})"),
             w.HBox([self.rows, self.run_button, self.progress]), self.status, self.result])
         self.widget.add_class("workbench-experiment")

@@ -6,8 +6,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from ..config import mask_url, sqlalchemy_url
+from ..config import sqlalchemy_url
 from ..errors import SchemaError
+from ..secrets import redact
 from . import types as T
 from .model import (
     AUTO_INCREMENT,
@@ -79,7 +80,7 @@ def read_only_engine(url: str):
             cursor.close()
 
         return engine
-    raise SchemaError(f"Unsupported database URL {mask_url(url)}.",
+    raise SchemaError(f"Unsupported database URL {redact(url)}.",
                       hint="Use sqlite:///file.db, postgresql://… or mysql://… (mariadb://…).")
 
 
@@ -96,7 +97,7 @@ def from_url(url: str, *, namespace: str | None = None) -> Schema:
 
         if isinstance(exc, SQLAlchemyError):
             message = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-            raise SchemaError(f"Cannot reflect {mask_url(url)}: {message}",
+            raise SchemaError(f"Cannot reflect {redact(url)}: {message}",
                               hint="Check that the server runs and the URL is right (`workbench doctor`).") from None
         raise
     finally:

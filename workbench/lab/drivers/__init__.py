@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...config import mask_url
 from ...errors import LabError
+from ...secrets import redact
 from .base import Driver, Seeding
 
 # dialect → (module, class); imported on first use, so an engine's client library loads only when needed
@@ -21,7 +21,7 @@ def dialect_of(url: str) -> str:
     for prefix, dialect in SCHEMES:
         if url.startswith(prefix):
             return dialect
-    raise LabError(f"Unsupported database URL {mask_url(url)}.",
+    raise LabError(f"Unsupported database URL {redact(url)}.",
                    hint="Use sqlite:///file.db, postgresql://… or mysql://… (mariadb://…).")
 
 

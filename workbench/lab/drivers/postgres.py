@@ -103,14 +103,14 @@ class PostgresDriver(Driver):
 def _admin(url: str, statement: str) -> None:
     from sqlalchemy import create_engine, text
 
-    from ...config import mask_url
+    from ...secrets import redact
 
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
             conn.execute(text(statement))
     except Exception as exc:
-        raise LabError(f"Cannot change the lab namespace on {mask_url(url)}: {first_line(exc)}",
+        raise LabError(f"Cannot change the lab namespace on {redact(url)}: {first_line(exc)}",
                        hint="Check that the server runs and the user may create schemas (`workbench doctor`).") from None
     finally:
         engine.dispose()
