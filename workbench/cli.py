@@ -136,6 +136,14 @@ def _export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _lab(args: argparse.Namespace) -> int:
+    from .lab.gc import gc
+
+    found = gc(args.url or None, dry_run=args.dry_run, everything=args.all)
+    print(found.table().text())
+    return EXIT_ERROR if found.problems else EXIT_OK
+
+
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -201,6 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
                                   ".workbench next to it)")
     p.add_argument("--design", help="for a notebook: the design to export (default: the one it uses last)")
     p.add_argument("--conversation", action="store_true", help="include the conversation with the agent")
+
+    p = command("lab", _lab, "lab namespaces on servers: `workbench lab gc` drops those whose kernel is gone")
+    p.add_argument("action", choices=["gc"], help="gc: find and drop orphaned lab namespaces and principals")
+    p.add_argument("--url", action="append", help="a server URL (repeatable; default: WORKBENCH_PG_URL and "
+                                                   "WORKBENCH_MYSQL_URL)")
+    p.add_argument("--dry-run", action="store_true", help="list only")
+    p.add_argument("--all", action="store_true", help="drop every workbench lab namespace, live ones too")
 
     p = command("demo", _demo, "run the tour notebook and write build/tour.html (scripted model without a key)")
     p.add_argument("-o", "--output", default="build", help="output folder (default: build)")

@@ -15,7 +15,7 @@
      ├── ArchitectureSpecError    an invalid architecture spec (all messages)
      ├── LabError                 experiment databases
      │    ├── SQLError            a statement failed (names the statement)
-     │    ├── ReadOnlyError       a write against a database opened read-only
+     │    │    └── ReadOnlyError  a write the database refused: it is opened read-only
      │    ├── PrivilegeError      the URL's user cannot set up the lab's own restricted principal
      │    └── SeedError           synthetic data could not be generated/loaded
      ├── DesignBusy               another kernel is running a turn on the design
@@ -136,7 +136,7 @@ class SQLError(LabError):
         super().__init__(f"{message}{shown}", hint=hint)
 
 
-class ReadOnlyError(LabError):
+class ReadOnlyError(SQLError):
     """A write was attempted on a database opened read-only."""
 
 

@@ -67,13 +67,9 @@ def test_a_named_sqlite_database_is_read_only_unless_asked(tmp_path):
     run_script(f"sqlite:///{path}", "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1);", "sqlite")
     lab = Lab(f"sqlite:///{path}")
     assert lab.read_only and lab.run("SELECT count(*) FROM t").rows == [(1,)]
-    for sql in ("INSERT INTO t VALUES (2)", "DELETE FROM t", "DROP TABLE t", "PRAGMA journal_mode=DELETE",
-                "WITH x AS (SELECT 1) INSERT INTO t SELECT 3"):
-        with pytest.raises(ReadOnlyError, match="opened read-only"):
-            lab.run(sql)
     with pytest.raises(ReadOnlyError):
         lab.load(ORDERS)
-    with pytest.raises(Exception, match="readonly"):  # the database itself refuses too (mode=ro)
+    with pytest.raises(Exception, match="readonly"):  # the database itself refuses (mode=ro)
         lab.connection().execute("INSERT INTO t VALUES (9)")
     lab.close()
     assert path.exists()  # a database of yours is never deleted
@@ -81,18 +77,6 @@ def test_a_named_sqlite_database_is_read_only_unless_asked(tmp_path):
     writer.run("INSERT INTO t VALUES (2)")
     assert writer.run("SELECT count(*) FROM t").rows == [(2,)]
     writer.close()
-
-
-def test_a_named_postgres_database_is_read_only_at_both_levels(pg_url):
-    run_script(pg_url, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1);", "postgres")
-    lab = Lab(pg_url)
-    with pytest.raises(ReadOnlyError):
-        lab.run("SET default_transaction_read_only = off")
-    cursor = lab.connection().cursor()
-    with pytest.raises(Exception, match="read-only transaction"):
-        cursor.execute("INSERT INTO t VALUES (2)")
-    lab.close()
-    assert Lab(pg_url, write=True).run("INSERT INTO t VALUES (2)").rowcount == 1
 
 
 def test_errors_timeouts_and_the_row_cap():

@@ -311,6 +311,11 @@ class Design:
         """The lab database with this design's newest schema and synthetic rows (sandbox, postgres or mysql)."""
         return self.labs.get(self, database, rows=rows)
 
+    def reset_lab(self, database: str | None = None) -> list[str]:
+        """Remove the design's labs (all, or one of sandbox/postgres/mysql): server namespaces are dropped
+        and the sandbox deleted; the next query builds them again. Returns what was removed."""
+        return self.labs.reset(self, database)
+
     def run_sql(self, sql: str, database: str = "sandbox", params: dict | None = None, *, explain: bool = True,
                 repeat: int = 1, rows: int | None = None, record: bool = True,
                 turn_id: int | None = None) -> QueryResult:

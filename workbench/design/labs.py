@@ -81,8 +81,8 @@ class DesignLabs:
             for suffix in ("", "-journal", "-wal", "-shm"):
                 path.with_name(path.name + suffix).unlink(missing_ok=True)
             lab = Lab(None, path=path, name=design.name)
-        else:
-            lab = Lab(key_name, name=design.name)
+        else:  # a namespace on the server, run as the design's own least-privileged principal
+            lab = Lab(key_name, name=design.name, owner=f"{design.home.resolve()}/{design.name}")
         try:
             if schema is not None:
                 lab.load(schema)
@@ -95,6 +95,24 @@ class DesignLabs:
             raise
         self._labs[key] = (lab, stamp)
         return lab
+
+    def reset(self, design: Any, database: str | None = None) -> list[str]:
+        """Close and remove a design's labs (all, or one database): server namespaces are dropped, the
+        sandbox file deleted; the next use builds them again. Returns what was removed."""
+        removed = []
+        for key in [k for k in self._labs if k[0] == design.name and (database is None or k[1] == NAMES.get(database))]:
+            lab, _ = self._labs.pop(key)
+            removed.append(repr(lab))
+            lab.close()
+        if database in (None, "sandbox", "sqlite"):
+            path = design.folder / "lab" / "sandbox.db"
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                target = path.with_name(path.name + suffix)
+                if target.exists():
+                    target.unlink()
+                    if not suffix:
+                        removed.append(f"sandbox {path}")
+        return removed
 
     def close(self) -> None:
         for lab, _ in self._labs.values():

@@ -4,8 +4,14 @@
     Lab("postgres") / Lab("mysql") a fresh namespace on the configured server (WORKBENCH_PG_URL,
                                   WORKBENCH_MYSQL_URL): a schema or a database of its own, dropped on close
     Lab(url, sandbox=True)        the same on any server URL
-    Lab(url)                      a database the user names: read-only (SQLite mode=ro, read-only
-                                  transactions, and only reading statements) unless write=True
+    Lab(url)                      a database the user names: read-only unless write=True
+
+Every lab runs with the least privilege its engine can enforce (see each driver): a server lab
+logs in as the design's own principal, which owns its namespace and nothing else; a database
+the user names is opened as a principal that may only read (or SQLite's mode=ro); the SQLite
+sandbox runs statements under an authorizer. The URL the user gives is used only to create
+those principals and namespaces, never to run the lab's statements. Timeouts are enforced by
+a client-side watchdog the session cannot lift.
 
 A lab loads a Schema (DDL emitted in its dialect), seeds it with synthetic data, runs SQL
 with timings under a statement timeout and a row cap, explains queries, and compares schema
@@ -21,12 +27,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from ..config import settings, sqlalchemy_url
+from ..config import database_url, settings, sqlalchemy_url
 from ..errors import LabError, ReadOnlyError, SeedError, SQLError
 from ..schema.model import Schema
 from ..secrets import redact
 from .drivers import Driver, dialect_of, driver_for
-from .drivers.base import first_line
+from .drivers.base import first_line, owner_info
 from .plans import QueryPlan
 from .seed import SeedReport
 
@@ -44,9 +50,11 @@ class Lab:
 
     def __init__(self, url: str | None = None, *, sandbox: bool | None = None, write: bool = False,
                  name: str | None = None, path: str | Path | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 row_cap: int = DEFAULT_ROW_CAP) -> None:
+                 row_cap: int = DEFAULT_ROW_CAP, owner: str | None = None) -> None:
         cfg = settings()
         self.name = name or "lab"
+        self.owner = owner or f"lab/{self.name}"  # whose principal a server lab runs as (one per design)
+        self.login = None  # the principal the lab's connections log in as (None: the URL's own user)
         self.timeout = float(timeout)
         self.row_cap = int(row_cap)
         self.schema: Schema | None = None
@@ -81,12 +89,17 @@ class Lab:
             self.read_only = not write
         self.dialect = dialect_of(self.url)
         self.driver: Driver = driver_for(self.dialect)
+        if self.kind != "sandbox" and self.dialect != "sqlite":
+            database_url(self.url)  # a malformed URL fails here, with its password masked
         if self.kind == "server":
+            self.login = self.driver.lab_principal(self.url, self.owner, self.timeout)
             namespace = f"wb_lab_{_slug(self.name)}_{uuid.uuid4().hex[:6]}"
-            self.driver.create_namespace(self.url, namespace)
+            self.driver.create_namespace(self.url, namespace, self.login, owner_info(self.owner, self.name))
             self.namespace = namespace
         elif self.kind == "database":
             self.path = self.driver.database_file(self.url)
+            if self.read_only:
+                self.login = self.driver.reader(self.url, self.timeout)
 
     # -- connections --------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -243,7 +256,8 @@ class Lab:
             return
         cursor = conn.cursor()
         try:
-            cursor.execute(body)
+            with self.driver.guard(conn):
+                cursor.execute(body)
         except Exception as exc:
             raise SQLError(f"The lab could not run this DDL: {_first(exc)}", statement=body) from None
         finally:
@@ -356,7 +370,6 @@ class Lab:
         result = None
         for position, statement in enumerate(statements):
             last = position == len(statements) - 1
-            self._check_reading(statement.sql)
             timings: list[float] = []
             rows: list = []
             columns: list[str] = []
@@ -367,21 +380,27 @@ class Lab:
                 query, values = driver.bind(statement.sql, bound)
                 cursor = conn.cursor()
                 started = time.perf_counter()
+                dog = driver.arm_timeout(self, conn, self.timeout)
                 try:
-                    driver.arm_timeout(conn, self.timeout)
-                    cursor.execute(query, values) if values is not None else cursor.execute(query)
-                    if cursor.description:
-                        fetched = cursor.fetchmany(self.row_cap + 1)
-                        if attempt == 0 or last:
-                            columns = [d[0] for d in cursor.description]
-                            truncated = len(fetched) > self.row_cap
-                            rows = [tuple(r) for r in fetched[: self.row_cap]]
-                    rowcount = cursor.rowcount
+                    with driver.guard(conn):
+                        cursor.execute(query, values) if values is not None else cursor.execute(query)
+                        if cursor.description:
+                            fetched = cursor.fetchmany(self.row_cap + 1)
+                            if attempt == 0 or last:
+                                columns = [d[0] for d in cursor.description]
+                                truncated = len(fetched) > self.row_cap
+                                rows = [tuple(r) for r in fetched[: self.row_cap]]
+                        rowcount = cursor.rowcount
+                    if dog.fired:  # stopped by the watchdog without an error (MariaDB's SLEEP returns early)
+                        raise TimeoutError
+                except KeyboardInterrupt:
+                    self._interrupted(conn)
+                    raise
                 except Exception as exc:
-                    raise self._sql_error(exc, statement.sql) from None
+                    raise self._sql_error(exc, statement.sql, dog) from None
                 finally:
                     timings.append(time.perf_counter() - started)
-                    driver.disarm_timeout(conn)
+                    dog.stop()
                     cursor.close()
             if last:
                 plan = self.explain(statement.sql, params) if explain and _reads(statement.sql) else None
@@ -393,15 +412,21 @@ class Lab:
         """The query plan, normalised (see workbench.lab.plans). `analyze` runs the query (PostgreSQL, MariaDB)."""
         from .workload import draw_params
 
-        self._check_reading(sql)
         bound = params if params is not None else draw_params(self, sql, 0)
         query, values = self.driver.bind(sql, bound)
-        cursor = self.connection().cursor()
+        conn = self.connection()
+        cursor = conn.cursor()
+        dog = self.driver.arm_timeout(self, conn, self.timeout)
         try:
-            return self.driver.explain(cursor, query, values, sql, analyze=analyze)
+            with self.driver.guard(conn):
+                return self.driver.explain(cursor, query, values, sql, analyze=analyze)
+        except KeyboardInterrupt:
+            self._interrupted(conn)
+            raise
         except Exception as exc:
-            raise self._sql_error(exc, sql) from None
+            raise self._sql_error(exc, sql, dog) from None
         finally:
+            dog.stop()
             cursor.close()
 
     def compare(self, workload, variants=None, *, rows: int | dict | None = 10_000, repeat: int = 20,
@@ -418,7 +443,7 @@ class Lab:
         if not self.driver.namespaces:
             return Lab(None, name=name, timeout=self.timeout, row_cap=self.row_cap)
         where = self.url if self.kind == "server" else self.dialect
-        return Lab(where, sandbox=True, name=name, timeout=self.timeout, row_cap=self.row_cap)
+        return Lab(where, sandbox=True, name=name, timeout=self.timeout, row_cap=self.row_cap, owner=self.owner)
 
     # -- guards ------------------------------------------------------------------------------
     def _writable(self, what: str) -> None:
@@ -427,19 +452,28 @@ class Lab:
                                 hint="Use a sandbox (Lab() or --db sandbox), or pass write=True / --write if you "
                                      "really mean to change this database.")
 
-    def _check_reading(self, sql: str) -> None:
-        if self.read_only and not _reads(sql):
-            raise ReadOnlyError(f"Refused: {redact(self.url)} is opened read-only and this statement writes.",
-                                hint="Only SELECT, WITH, EXPLAIN and SHOW run here; use a sandbox, or open with "
-                                     "write=True / --write.")
-
-    def _sql_error(self, exc: BaseException, sql: str) -> SQLError:
-        message = _first(exc)
-        if self.driver.is_timeout(message):
+    def _sql_error(self, exc: BaseException, sql: str, dog: Any = None) -> SQLError:
+        """The error to raise for a failed statement: a timeout, an interrupt, a refused write, or the engine's own."""
+        message = "" if isinstance(exc, TimeoutError) else _first(exc)
+        if dog is not None and dog.fired or self.driver.is_timeout(message):
             return SQLError(f"The statement ran longer than the lab's timeout of {self.timeout:g} s and was stopped.",
                             statement=sql, hint="Narrow the query, add an index, or raise the timeout "
                                                 "(Lab(timeout=…)).")
+        if dog is not None and (dog.interrupted or self.driver.is_interrupt(message)):
+            raise KeyboardInterrupt  # the person interrupted the statement: the turn stops, it is no SQL error
+        if self.read_only and self.driver.is_denied(message):
+            return ReadOnlyError(f"Refused: {redact(self.url)} is opened read-only, and the database refused this "
+                                 f"statement ({message}).",
+                                 hint="Only reading runs here; use a sandbox, or open with write=True / --write.",
+                                 statement=sql)
         return SQLError(f"The database refused the statement: {message}", statement=sql)
+
+    def _interrupted(self, conn: Any) -> None:
+        """An interrupt arrived while a statement ran: make sure the engine stops it too."""
+        try:
+            self.driver.cancel(self, conn)
+        except Exception:  # noqa: BLE001 - the statement may be gone already
+            pass
 
 
 def flatten(schema: Schema) -> Schema:
@@ -466,6 +500,7 @@ def flatten(schema: Schema) -> Schema:
 
 
 def _reads(sql: str) -> bool:
+    """Whether a statement is a query (to decide whether to show its plan; never used to allow or refuse it)."""
     words = re.findall(r"[A-Za-z]+", re.sub(r"--[^\n]*|/\*.*?\*/", " ", sql, flags=re.S))
     return bool(words) and words[0].upper() in READING and not (
         words[0].upper() == "WITH" and re.search(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", sql, re.I))

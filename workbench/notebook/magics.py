@@ -280,6 +280,27 @@ class WorkbenchMagics(Magics):
             self.shell.user_ns[args.output] = result.df
         _display(result)
 
+    @line_magic("lab")
+    @guarded
+    def lab_line(self, line: str) -> None:
+        """%lab reset [sandbox|postgres|mysql] | gc [--dry-run]
+
+        reset: drop the current design's labs (server namespaces, the sandbox); the next query rebuilds
+        them. gc: drop lab namespaces on the servers whose kernel is gone (--dry-run lists them).
+        """
+        words = line.split()
+        if not words or words[0] not in ("reset", "gc"):
+            raise UsageError("Usage: %lab reset [sandbox|postgres|mysql] | %lab gc [--dry-run]  (and %%lab for SQL)")
+        if words[0] == "reset":
+            design = self.state.design()
+            removed = design.reset_lab(words[1] if len(words) > 1 else None)
+            _show(_bundle(f"Design {design.name}: " + ("removed " + "; ".join(removed) if removed else
+                                                        "no lab to remove")))
+            return
+        from ..lab.gc import gc
+
+        _display(gc(dry_run="--dry-run" in words))
+
     # -- %design ---------------------------------------------------------------------------------
     @line_magic
     @guarded

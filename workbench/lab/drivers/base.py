@@ -12,8 +12,12 @@ Adding an engine means adding one file in this package — the recipe:
 2. connect: `connect(lab)` returns an open DB-API connection in autocommit mode for the lab's
    kind — a sandbox file, a lab namespace on a server (`lab.namespace`), or a database the user
    named (`lab.read_only` set unless they asked to write).
-3. namespace: `create_namespace` / `drop_namespace` make and remove the private schema or
-   database a server lab lives in (an engine without namespaces raises LabError).
+3. namespace and principal: `lab_principal` creates (once, with the URL the user gave) the
+   least-privileged login a design's server labs run as — no superuser, no role or database
+   creation, no server files, owning nothing but its lab namespaces; `reader` makes the
+   SELECT-only login for a database the user names read-only. `create_namespace` /
+   `drop_namespace` make and remove the private schema or database a server lab lives in, owned
+   by the lab principal; `namespaces_on` lists them (with who made them) for `workbench lab gc`.
 4. load: `prepare_schema` adjusts the lab's copy of a schema for the engine before its DDL runs
    (default: nothing).
 5. seed: `seeding(conn, tables, strict)` returns a `Seeding` — the engine's bulk-load session
@@ -22,8 +26,10 @@ Adding an engine means adding one file in this package — the recipe:
 6. run: `bind(sql, params)` turns `:name` placeholders into what the engine's driver takes.
 7. explain: `explain(cursor, query, values, sql, analyze=…)` runs the engine's EXPLAIN and
    normalises it into a `QueryPlan` (see workbench.lab.plans for the shared vocabulary).
-8. timeout: `arm_timeout` / `disarm_timeout` bound one statement from the client side where the
-   engine has no server-side limit; `is_timeout(message)` recognises the engine's own message.
+8. timeout: `arm_timeout` / `disarm_timeout` bound one statement from the client side (a
+   watchdog that cancels the statement: a limit the session itself cannot lift, whatever SQL it
+   runs); `is_timeout(message)` recognises the cancellation; `is_denied(message)` a refusal by
+   the engine's privileges or read-only mode.
 9. housekeeping: `analyze` (fresh statistics after a seed), `fk_check` (foreign keys that do
    not hold, as the database sees it) and `count_prefix` (to count a table's own rows only).
 10. Register the class in `workbench/lab/drivers/__init__.py` (`DRIVERS`) under its dialect and
@@ -32,8 +38,13 @@ Adding an engine means adding one file in this package — the recipe:
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import socket
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +58,67 @@ if TYPE_CHECKING:
     from ...schema.model import Schema, Table
     from ..lab import Lab
     from ..plans import QueryPlan
+
+
+@dataclass(frozen=True)
+class Login:
+    """The principal a lab connects as: a user name and its password (kept in memory only)."""
+
+    user: str
+    password: str | None = None
+
+    def __repr__(self) -> str:  # never shows the password
+        return f"Login({self.user!r})"
+
+
+def principal_name(owner: str, prefix: str = "wb_") -> str:
+    """A role or user name for an owner (a design): readable, unique per owner, at most 32 characters
+    (MariaDB's limit for user names; PostgreSQL allows 63)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", owner.rsplit("/", 1)[-1].lower()).strip("_")[:12] or "lab"
+    digest = hashlib.sha1(owner.encode("utf-8")).hexdigest()[:10]
+    return f"{prefix}{slug}_{digest}"
+
+
+def new_password() -> str:
+    import secrets as _random
+
+    return _random.token_urlsafe(24)
+
+
+def owner_info(owner: str, lab: str) -> dict:
+    """Who made a namespace: kept with it, so `workbench lab gc` can tell a live lab from an orphan."""
+    return {"workbench": 1, "owner": owner, "lab": lab, "pid": os.getpid(), "host": socket.gethostname(),
+            "process_start": process_start(os.getpid()), "created": time.time()}
+
+
+def process_start(pid: int) -> str | None:
+    """The start time of a process as the kernel counts it (tells a reused pid from the original)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return fields[19]
+    except (OSError, IndexError):
+        return None
+
+
+def is_orphan(info: dict, *, max_age_s: float = 24 * 3600) -> bool:
+    """Whether the process that made a lab namespace is gone (or, on another host, the lab is old)."""
+    if not info.get("workbench"):
+        return False
+    if info.get("host") != socket.gethostname():
+        return time.time() - float(info.get("created") or 0) > max_age_s
+    pid = int(info.get("pid") or 0)
+    if pid <= 0:
+        return True
+    started = process_start(pid)
+    if started is None:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    return info.get("process_start") not in (None, started)
 
 
 class Driver:
@@ -63,12 +135,28 @@ class Driver:
     def connect(self, lab: Lab) -> Any:
         raise LabError(f"The {self.dialect} driver cannot connect.")
 
-    def create_namespace(self, admin_url: str, name: str) -> None:
+    def create_namespace(self, admin_url: str, name: str, owner: Login, info: dict) -> None:
         raise LabError(f"{self.dialect} labs have no namespaces on a server.",
                        hint="Use Lab() for a sandbox, or a PostgreSQL or MySQL/MariaDB URL.")
 
     def drop_namespace(self, admin_url: str, name: str) -> None:
         pass
+
+    def namespaces_on(self, admin_url: str) -> list[tuple[str, dict]]:
+        """The workbench's lab namespaces on a server, with the owner information kept in each."""
+        return []
+
+    def lab_principal(self, admin_url: str, owner: str, timeout: float) -> Login | None:
+        """The least-privileged login a design's server labs run as (created or refreshed with admin_url)."""
+        return None
+
+    def reader(self, admin_url: str, timeout: float) -> Login | None:
+        """A login that may only read the database of admin_url; None when admin_url's own user is read-only."""
+        return None
+
+    def drop_principals(self, admin_url: str) -> list[str]:
+        """Drop the workbench's lab principals that own no namespace any more; returns their names."""
+        return []
 
     def database_file(self, url: str) -> Path | None:
         """For an engine that keeps a database in a file: the file a URL names (it must exist)."""
@@ -101,14 +189,30 @@ class Driver:
         raise LabError(f"EXPLAIN is not available on {self.dialect}.")
 
     # -- timeout ---------------------------------------------------------------------------------
-    def arm_timeout(self, conn: Any, seconds: float) -> None:
-        """Bound the next statement (engines with a server-side limit set it at connect instead)."""
+    def arm_timeout(self, lab: Lab, conn: Any, seconds: float) -> Watchdog:
+        """Bound the next statement from the client side: a watchdog cancels it when the time is up."""
+        return Watchdog(seconds, lambda: self.cancel(lab, conn)).start()
 
-    def disarm_timeout(self, conn: Any) -> None:
-        pass
+    def cancel(self, lab: Lab, conn: Any) -> None:
+        """Stop the statement running on conn (called from the watchdog's thread)."""
+
+    def guard(self, conn: Any) -> Any:
+        """A context in which statements from the user or the model run (an engine-side guard, if any)."""
+        from contextlib import nullcontext
+
+        return nullcontext()
+
+    def is_interrupt(self, message: str) -> bool:
+        """The engine reports a statement stopped by an interrupt (not by the watchdog: the caller checks)."""
+        return False
 
     def is_timeout(self, message: str) -> bool:
         return bool(re.search(r"interrupted|statement timeout|max_statement_time", message, re.I))
+
+    def is_denied(self, message: str) -> bool:
+        """The engine refused a statement for lack of privilege or because the session is read-only."""
+        return bool(re.search(r"permission denied|read-only|readonly|command denied|access denied|not authorized",
+                              message, re.I))
 
     # -- housekeeping ----------------------------------------------------------------------------
     def analyze(self, conn: Any, tables: list[Table]) -> None:
@@ -151,6 +255,45 @@ class Driver:
 
     def quote(self, name: str) -> str:
         return quote(name, self.dialect)
+
+
+class Watchdog:
+    """Calls `cancel` once if not stopped within `seconds` (on a timer thread); says whether it fired.
+
+    `interrupted` is set when the person pressed interrupt while the statement ran (a driver
+    that sees the interrupt before Python does records it here, so it is not taken for a timeout).
+    """
+
+    def __init__(self, seconds: float, cancel: Callable[[], None] | None,
+                 on_stop: Callable[[], None] | None = None) -> None:
+        import threading
+
+        self.seconds = seconds
+        self.fired = False
+        self.interrupted = False
+        self._cancel = cancel
+        self._on_stop = on_stop
+        self._timer = threading.Timer(seconds, self._fire) if cancel is not None else None
+        if self._timer is not None:
+            self._timer.daemon = True
+
+    def _fire(self) -> None:
+        self.fired = True
+        try:
+            self._cancel()
+        except Exception:  # noqa: BLE001 - the statement may have ended meanwhile
+            pass
+
+    def start(self) -> Watchdog:
+        if self._timer is not None:
+            self._timer.start()
+        return self
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._on_stop is not None:
+            self._on_stop()
 
 
 class Seeding:
@@ -252,4 +395,4 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
-__all__ = ["Driver", "Seeding", "SeedError", "first_line"]
+__all__ = ["Driver", "Login", "Seeding", "SeedError", "first_line", "principal_name", "owner_info", "is_orphan"]

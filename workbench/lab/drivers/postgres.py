@@ -1,9 +1,24 @@
-"""PostgreSQL: server labs live in a schema of their own; rows load with COPY.
+"""PostgreSQL: server labs live in a schema of their own, owned by a role of their own; rows load with COPY.
 
-The statement timeout is the server's (`statement_timeout` set at connect). Seeding loads
-with COPY in one transaction, switches GENERATED ALWAYS identities to BY DEFAULT while
-explicit keys go in, drops and re-adds (so re-validates) the NOT NULL foreign keys that close
-a cycle, and moves sequences past the seeded keys afterwards.
+Least privilege. With the URL the user gave (often a superuser), the lab creates once per
+design a role `wb_<design>_<hash>`: LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT
+NOREPLICATION NOBYPASSRLS, member of nothing, owner of its lab schemas only. Every statement
+of the lab — loading, seeding, the agent's run_sql and %%lab — runs on a separate login as that
+role. Not `SET ROLE` on the user's own session: a session can `RESET ROLE` (and a superuser's
+session can become anyone), so the privileges would be bounded by the SQL text, not by the
+server. As that role, `COPY … TO PROGRAM`, `lo_import`, `pg_read_file`, another schema's tables
+and another database are refused by PostgreSQL itself. The password is fresh for each lab,
+lives only in memory, and reaches the server as a SCRAM verifier, never as plain text.
+
+A database the user names (`%%lab --db URL`) is opened as a role that may only SELECT
+(`wb_ro_…`) with read-only transactions by default; if the URL's own user may not create it,
+the URL must be of a user that is itself read-only.
+
+Timeouts: `statement_timeout` is set for the role and the session, and a client-side watchdog
+cancels any statement that outlives the lab's timeout, so `SET statement_timeout = 0` in the
+model's SQL does not lift it. Seeding loads with COPY in one transaction, switches GENERATED
+ALWAYS identities to BY DEFAULT while explicit keys go in, drops and re-adds (so re-validates)
+the NOT NULL foreign keys that close a cycle, and moves sequences past the seeded keys afterwards.
 """
 
 from __future__ import annotations
@@ -15,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ...errors import LabError
+from ...errors import LabError, PrivilegeError
 from ..load import BATCH, Prepared, copy_text
 from ..plans import (
     AGGREGATE,
@@ -30,16 +45,19 @@ from ..plans import (
     PlanStep,
     QueryPlan,
 )
-from .base import Driver, Seeding, first_line
+from .base import Driver, Login, Seeding, first_line, new_password, principal_name
+
+ROLE_LIMITS = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"
+NAMESPACE_PREFIX = "wb_lab_"
 
 if TYPE_CHECKING:
     from ..lab import Lab
 
 
 def _psycopg_args(url: str) -> dict:
-    from sqlalchemy.engine import make_url
+    from ...config import database_url
 
-    u = make_url(url)
+    u = database_url(url)
     return {"host": u.host, "port": u.port or 5432, "user": u.username, "password": u.password, "dbname": u.database}
 
 
@@ -58,13 +76,90 @@ class PostgresDriver(Driver):
             options += f" -c search_path={lab.namespace}"
         if lab.read_only:
             options += " -c default_transaction_read_only=on"
-        return psycopg.connect(**_psycopg_args(lab.url), options=options, autocommit=True, connect_timeout=10)
+        args = _psycopg_args(lab.url)
+        if lab.login is not None:
+            args.update(user=lab.login.user, password=lab.login.password)
+        return psycopg.connect(**args, options=options, autocommit=True, connect_timeout=10)
 
-    def create_namespace(self, admin_url: str, name: str) -> None:
-        _admin(admin_url, f'CREATE SCHEMA "{name}"')
+    # -- principals and namespaces ---------------------------------------------------------------
+    def lab_principal(self, admin_url: str, owner: str, timeout: float) -> Login:
+        login = Login(principal_name(owner), new_password())
+        with _admin_connection(admin_url, "create the lab's own role") as conn:
+            _ensure_role(conn, login, timeout)
+        return login
+
+    def reader(self, admin_url: str, timeout: float) -> Login | None:
+        """A SELECT-only role for the URL's database (grants refreshed on every open: new tables too)."""
+        from psycopg import sql
+
+        with _admin_connection(admin_url, None) as conn:
+            me = conn.execute("SELECT rolsuper, rolcreaterole, current_user, current_database(), "
+                              "inet_server_addr()::text FROM pg_roles WHERE rolname = current_user").fetchone()
+            if not (me[0] or me[1]):
+                if _may_write(conn):
+                    raise PrivilegeError(
+                        f"The user of {_safe(admin_url)} may not create roles, and may write: the lab cannot open "
+                        "this database read-only.",
+                        hint="Give a URL of a user that may create roles, or a read-only user.")
+                return None  # the URL's own user can only read: it is used as it is
+            database = me[3]
+            login = Login(principal_name(f"{me[4]}/{database}/{me[2]}", prefix="wb_ro_"), new_password())
+            _ensure_role(conn, login, timeout)
+            role = sql.Identifier(login.user)
+            conn.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(role))
+            conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), role))
+            schemas = [r[0] for r in conn.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') "
+                "AND nspname NOT LIKE 'pg_toast%%' AND nspname NOT LIKE 'pg_temp%%' AND nspname NOT LIKE %s",
+                (NAMESPACE_PREFIX + "%",))]
+            for schema in schemas:
+                name = sql.Identifier(schema)
+                try:
+                    conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(name, role))
+                    conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(name, role))
+                except Exception:  # noqa: BLE001 - a schema this user cannot grant on stays unreadable
+                    continue
+        return login
+
+    def create_namespace(self, admin_url: str, name: str, owner: Login, info: dict) -> None:
+        from psycopg import sql
+
+        with _admin_connection(admin_url, "create the lab's schema") as conn:
+            conn.execute(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(sql.Identifier(name),
+                                                                            sql.Identifier(owner.user)))
+            conn.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(sql.Identifier(name),
+                                                                       sql.Literal(json.dumps(info))))
 
     def drop_namespace(self, admin_url: str, name: str) -> None:
-        _admin(admin_url, f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        from psycopg import sql
+
+        with _admin_connection(admin_url, None) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+
+    def namespaces_on(self, admin_url: str) -> list[tuple[str, dict]]:
+        with _admin_connection(admin_url, None) as conn:
+            rows = conn.execute("SELECT nspname, obj_description(oid, 'pg_namespace') FROM pg_namespace "
+                                "WHERE nspname LIKE %s ORDER BY nspname", (NAMESPACE_PREFIX + "%",)).fetchall()
+        return [(name, _json(comment)) for name, comment in rows]
+
+    def drop_principals(self, admin_url: str) -> list[str]:
+        """Lab roles (wb_…, not the readers) that own no schema any more: their objects in this database
+        go, then the role (a role that still owns something elsewhere stays, and is not listed)."""
+        from psycopg import sql
+
+        dropped = []
+        with _admin_connection(admin_url, None) as conn:
+            roles = [r[0] for r in conn.execute(
+                r"SELECT rolname FROM pg_roles r WHERE rolname LIKE 'wb\_%%' AND rolname NOT LIKE 'wb\_ro\_%%' AND "
+                "NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspowner = r.oid)")]
+            for role in roles:
+                try:
+                    conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+                    conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+                    dropped.append(role)
+                except Exception:  # noqa: BLE001 - it owns objects in another database
+                    continue
+        return dropped
 
     def prepare(self, table_key: str, columns: dict[str, np.ndarray], n: int) -> Prepared:
         """COPY text, converted once per column and cut into chunks of BATCH rows."""
@@ -85,6 +180,9 @@ class PostgresDriver(Driver):
         cursor.execute(f"EXPLAIN ({options}) {query}", values)
         return postgres_plan(cursor.fetchone()[0], sql)
 
+    def cancel(self, lab: Lab, conn: Any) -> None:
+        conn.cancel_safe(timeout=5.0)  # a cancel request on its own connection: the session cannot refuse it
+
     def is_timeout(self, message: str) -> bool:
         return "canceling statement due to statement timeout" in message
 
@@ -100,20 +198,86 @@ class PostgresDriver(Driver):
         self.analyze(conn, tables)
 
 
-def _admin(url: str, statement: str) -> None:
-    from sqlalchemy import create_engine, text
-
+def _safe(url: str) -> str:
     from ...secrets import redact
 
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    return redact(url)
+
+
+class _admin_connection:
+    """A connection with the URL the user gave, only for creating and dropping principals and namespaces.
+
+    `needs`: what it is for; a refusal for lack of privilege becomes a PrivilegeError saying so.
+    """
+
+    def __init__(self, url: str, needs: str | None) -> None:
+        self.url, self.needs, self.conn = url, needs, None
+
+    def __enter__(self):
+        import psycopg
+
+        try:
+            self.conn = psycopg.connect(**_psycopg_args(self.url), autocommit=True, connect_timeout=10)
+        except Exception as exc:
+            raise LabError(f"Cannot connect to {_safe(self.url)}: {first_line(exc)}",
+                           hint="Check the URL and that the server runs (`workbench doctor`).") from None
+        return self.conn
+
+    def __exit__(self, kind: Any, error: Any, tb: Any) -> None:
+        self.conn.close()
+        if error is None or isinstance(error, LabError):
+            return
+        import psycopg
+
+        if self.needs and isinstance(error, psycopg.errors.InsufficientPrivilege):
+            raise PrivilegeError(f"The user of {_safe(self.url)} may not {self.needs}: {first_line(error)}",
+                                 hint="Give a URL of a user that may create roles and schemas (CREATEROLE, and "
+                                      "CREATE on the database), e.g. the database owner.") from None
+        if isinstance(error, Exception):
+            raise LabError(f"The lab could not prepare {_safe(self.url)}: {first_line(error)}") from None
+
+
+def _ensure_role(conn: Any, login: Login, timeout: float) -> None:
+    """Create the role, or bring an existing one back to its limits, with a new password (as a SCRAM
+    verifier computed here: the password itself never travels to the server or its logs)."""
+    import psycopg
+    from psycopg import sql
+
+    verifier = conn.pgconn.encrypt_password(login.password.encode(), login.user.encode(), b"scram-sha-256").decode()
+    role = sql.Identifier(login.user)
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (login.user,)).fetchone()
     try:
-        with engine.connect() as conn:
-            conn.execute(text(statement))
-    except Exception as exc:
-        raise LabError(f"Cannot change the lab namespace on {redact(url)}: {first_line(exc)}",
-                       hint="Check that the server runs and the user may create schemas (`workbench doctor`).") from None
-    finally:
-        engine.dispose()
+        if not exists:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN " + ROLE_LIMITS + " CONNECTION LIMIT 200 PASSWORD {}").format(
+                role, sql.Literal(verifier)))
+    except psycopg.errors.DuplicateObject:
+        pass  # another process created it a moment ago
+    conn.execute(sql.SQL("ALTER ROLE {} LOGIN " + ROLE_LIMITS + " CONNECTION LIMIT 200 PASSWORD {}").format(
+        role, sql.Literal(verifier)))
+    conn.execute(sql.SQL("ALTER ROLE {} SET statement_timeout = {}").format(role, sql.Literal(f"{int(timeout * 1000)}ms")))
+    database = conn.execute("SELECT current_database()").fetchone()[0]
+    conn.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(sql.Identifier(database), role))
+
+
+def _may_write(conn: Any) -> bool:
+    """Whether the connected user can change anything in this database (owns or may write a table, may create)."""
+    row = conn.execute(
+        "SELECT has_database_privilege(current_user, current_database(), 'CREATE') "
+        "OR EXISTS (SELECT 1 FROM pg_namespace n WHERE has_schema_privilege(current_user, n.oid, 'CREATE') "
+        "           AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast%') "
+        "OR EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "           WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+        "           AND (pg_has_role(current_user, c.relowner, 'USAGE') OR "
+        "                has_table_privilege(current_user, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')))").fetchone()
+    return bool(row[0])
+
+
+def _json(text: str | None) -> dict:
+    try:
+        value = json.loads(text or "")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 class PostgresSeeding(Seeding):

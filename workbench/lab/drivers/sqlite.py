@@ -1,5 +1,11 @@
 """SQLite: the embedded default. A sandbox is a file of its own; a user's file opens read-only.
 
+Least privilege: every statement from the user or the model runs under an authorizer
+(`sqlite3.Connection.set_authorizer`) that refuses ATTACH and DETACH (so also `VACUUM INTO`: no
+other file, such as the workbench's own store, can be reached or written), extension loading,
+and PRAGMAs that set a value. A database the user names opens with `mode=ro`, so SQLite itself
+refuses writes. The lab's own work (seeding sets PRAGMAs) runs outside the authorizer.
+
 The sandbox trades durability for speed (it is throwaway: no fsync, journal in memory,
 ROLLBACK still works). Timeouts are enforced from the client by a progress handler. Seeding
 sets secondary indexes and CHECK constraints aside for the load and rebuilds/verifies them
@@ -28,7 +34,7 @@ from ..plans import (
     PlanStep,
     QueryPlan,
 )
-from .base import Driver, Seeding, first_line
+from .base import Driver, Seeding, Watchdog, first_line
 
 if TYPE_CHECKING:
     from ...schema.model import Schema
@@ -90,12 +96,32 @@ class SQLiteDriver(Driver):
         cursor.execute(f"EXPLAIN QUERY PLAN {query}", values or ())
         return sqlite_plan(cursor.fetchall(), sql)
 
-    def arm_timeout(self, conn: Any, seconds: float) -> None:
+    def arm_timeout(self, lab: Any, conn: Any, seconds: float) -> Watchdog:
+        """A progress handler that stops the statement past the deadline (checked every 20,000 steps)."""
+        dog = Watchdog(seconds, None, on_stop=lambda: conn.set_progress_handler(None, 0))
         deadline = time.monotonic() + seconds
-        conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 20_000)
 
-    def disarm_timeout(self, conn: Any) -> None:
-        conn.set_progress_handler(None, 0)
+        def check() -> int:
+            try:
+                if time.monotonic() > deadline:
+                    dog.fired = True
+                    return 1
+                return 0
+            except BaseException:  # an interrupt raised inside this callback: stop, and say so
+                dog.interrupted = True
+                return 1
+
+        conn.set_progress_handler(check, 20_000)
+        return dog
+
+    def cancel(self, lab: Any, conn: Any) -> None:
+        conn.interrupt()
+
+    def is_interrupt(self, message: str) -> bool:
+        return message.strip().lower() == "interrupted"
+
+    def guard(self, conn: Any) -> Any:
+        return _Authorized(conn)
 
     def analyze(self, conn: Any, tables: list) -> None:
         conn.execute("PRAGMA analysis_limit=1000")  # sampled statistics: enough for plans
@@ -104,6 +130,32 @@ class SQLiteDriver(Driver):
     def fk_check(self, conn: Any, schema: Schema | None) -> list[str]:
         rows = conn.execute("PRAGMA foreign_key_check").fetchall()
         return [f"{r[0]} row {r[1]} → {r[2]}" for r in rows]
+
+
+_DENIED_FUNCTIONS = {"load_extension", "fts3_tokenizer", "readfile", "writefile", "edit"}
+
+
+def _authorize(action: int, arg1: str | None, arg2: str | None, database: str | None, trigger: str | None) -> int:
+    """SQLite's authorizer callback for statements from the user or the model."""
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and arg2 is not None:  # PRAGMA name = value
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _DENIED_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+class _Authorized:
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> Any:
+        self.conn.set_authorizer(_authorize)
+        return self.conn
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.set_authorizer(None)
 
 
 class SQLiteSeeding(Seeding):
