@@ -79,7 +79,8 @@ class Kernel:
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=60)
 
-    def run(self, code: str, *, timeout: float = 120, interrupt_after_output: bool = False) -> dict:
+    def run(self, code: str, *, timeout: float = 120, interrupt_after_output: bool = False,
+            interrupt_on: str | None = None) -> dict:
         """Execute `code`; returns {'outputs': [...], 'status': 'ok'|'error', 'error': content|None}."""
         msg_id = self.kc.execute(code)
         outputs: list[dict] = []
@@ -102,11 +103,30 @@ class Kernel:
                         and "text/markdown" in content.get("data", {}):
                     interrupted = True
                     self.km.interrupt_kernel()
+                if interrupt_on and not interrupted and interrupt_on in content.get("data", {}).get("text/plain", ""):
+                    interrupted = True
+                    time.sleep(0.3)  # well inside the statement, not on its first step
+                    self.km.interrupt_kernel()
             elif kind == "status" and content["execution_state"] == "idle":
                 break
-        reply = self.kc.get_shell_msg(timeout=30)
+        reply = self.reply_to(msg_id)
         error = next((o for o in outputs if o["type"] == "error"), None)
         return {"outputs": outputs, "status": reply["content"]["status"], "error": error, "reply": reply["content"]}
+
+    def reply_to(self, msg_id: str, timeout: float = 120) -> dict:
+        """The shell reply to the request `msg_id` (replies to other requests, e.g. a kernel_info sent while the
+        kernel was starting, are skipped: on a loaded machine they can arrive first)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no shell reply to {msg_id} within {timeout} s")
+            try:
+                reply = self.kc.get_shell_msg(timeout=remaining)
+            except queue.Empty:
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return reply
 
     def stop(self) -> None:
         self.kc.stop_channels()

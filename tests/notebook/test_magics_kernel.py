@@ -195,3 +195,24 @@ def test_design_subcommands(kernel, tmp_path):
         result = kernel.run(line)
         assert result["status"] == "error" and message in texts(result), line
         assert "Traceback" not in texts(result)
+
+
+def test_an_interrupt_while_run_sql_runs_stops_the_turn(api_env, kernel):
+    """Interrupting a slow query stops the statement and the turn: the model is not called again."""
+    slow = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) "
+            "SELECT count(*) FROM c")
+    kernel.run("%load_ext workbench")
+    schema = kernel.run("%%schema -d slow\nCREATE TABLE items (id bigint PRIMARY KEY);")
+    assert schema["status"] == "ok"
+    api_env.enqueue(Reply.tool_call("run_sql", {"sql": slow}), Reply.text("This must never be asked for."))
+    started = len(api_env.message_requests)
+    result = kernel.run("%%architect -d slow\nCount to a hundred million.", interrupt_on="run_sql: running")
+    assert result["status"] == "error" and "Interrupted by you" in texts(result)
+    assert "timeout" not in texts(result)
+    assert len(api_env.message_requests) == started + 1  # no second model call after the interrupt
+    design = Design("slow")
+    assert design.turns()[-1]["status"] == "interrupted"
+    answer = design.messages()[-1]["content"][0]
+    assert answer["is_error"] and "Interrupted by the user" in answer["content"]
+    api_env.enqueue(Reply.text("Still here."))
+    assert kernel.run("%%architect -d slow\nAnd now?")["status"] == "ok"

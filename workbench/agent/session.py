@@ -174,8 +174,12 @@ class Architect:
 
     # -- a turn ----------------------------------------------------------------------------
     def ask(self, prompt: str, *, renderer: Renderer | None = None, max_steps: int | None = None,
-            budget_usd: float | None = None, use_tools: bool = True) -> TurnResult:
-        """Send `prompt`, run tools until the agent is done, and return the TurnResult."""
+            budget_usd: float | None = None, use_tools: bool = True, take_over: bool = False) -> TurnResult:
+        """Send `prompt`, run tools until the agent is done, and return the TurnResult.
+
+        One turn at a time per design: while another kernel runs one, this waits (WORKBENCH_LOCK_WAIT)
+        and then raises DesignBusy; take_over=True runs anyway and closes the other turn as interrupted.
+        """
         if not prompt or not prompt.strip():
             raise WorkbenchError("The prompt is empty.", hint="Write your requirements or question in the cell.")
         renderer = renderer or Renderer()
@@ -186,7 +190,10 @@ class Architect:
         system = self.system_blocks(agent, offered)
         recorded = f"scripted model (as {model})" if connection.scripted else model  # never passed off as Claude's
         log = self.design.start_turn(prompt, agent=agent.name, model=recorded,
-                                     system="\n\n".join(b["text"] for b in system))
+                                     system="\n\n".join(b["text"] for b in system), take_over=take_over)
+        if log.repaired:
+            renderer.notice(f"The previous turn on design {self.design.name} was cut off (the kernel stopped): "
+                            f"{log.repaired} unfinished tool call(s) are now marked as interrupted.")
         turn = _Turn(self, log, connection, model, system, [t.definition() for t in offered], renderer,
                      self.max_steps if max_steps is None else max_steps,
                      self.budget_usd if budget_usd is None else budget_usd)

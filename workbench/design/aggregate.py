@@ -127,11 +127,21 @@ class Design:
         """The model calls of one turn (request summary, response, usage, timings)."""
         return self.store.calls(turn_id)
 
-    def start_turn(self, prompt: str, *, agent: str, model: str, system: str) -> TurnLog:
-        """Open a turn with the agent; the TurnLog is how the agent writes it (see design.turns)."""
+    def start_turn(self, prompt: str, *, agent: str, model: str, system: str, take_over: bool = False) -> TurnLog:
+        """Open a turn with the agent (one at a time per design, across kernels); the TurnLog is how the
+        agent writes it (see design.turns). take_over: run even though another live kernel holds the design."""
         from .turns import TurnLog
 
-        return TurnLog.start(self, prompt, agent=agent, model=model, system=system)
+        return TurnLog.start(self, prompt, agent=agent, model=model, system=system, take_over=take_over)
+
+    def is_empty(self) -> bool:
+        """No requirements, no artifacts and no turns yet."""
+        return self.requirements is None and not self.store_heads() and not self.store.usage_totals(self.id) \
+            and not self.turns(all_conversations=True)
+
+    def busy(self) -> dict | None:
+        """Who runs a turn on this design now (host, pid, since), or None."""
+        return self.store.turn_lock(self.id)
 
     def usage(self) -> Usage:
         """Usage and cost summed over every turn of the design."""

@@ -115,10 +115,25 @@ def _m003_compressed_bodies(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS artifacts_kind ON artifacts(design_id, kind, id)")
 
 
+def _m004_turn_locks(conn: sqlite3.Connection) -> None:
+    """Who is running a turn on a design (one at a time, across processes), and since when."""
+    conn.execute("""CREATE TABLE turn_locks (
+        design_id INTEGER PRIMARY KEY REFERENCES designs(id) ON DELETE CASCADE,
+        holder TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        process_start TEXT,
+        since REAL NOT NULL,
+        heartbeat REAL NOT NULL,
+        turn_id INTEGER
+    )""")
+
+
 MIGRATIONS: list[Migration] = [
     ("m001_initial", _m001_initial),
     ("m002_view_state", _m002_view_state),
     ("m003_compressed_bodies", _m003_compressed_bodies),
+    ("m004_turn_locks", _m004_turn_locks),
 ]
 
 
@@ -270,12 +285,55 @@ class Store:
                          {**fields, "_t": time.time(), "_id": design_id})
 
     # -- conversation ----------------------------------------------------------------------
-    def messages(self, design_id: int, conversation: int) -> list[dict]:
-        """The conversation's messages in order, as {'role', 'content'} dicts."""
+    def messages(self, design_id: int, conversation: int, *, ids: bool = False) -> list[dict]:
+        """The conversation's messages in order, as {'role', 'content'} dicts (with their 'id' if asked)."""
         with self.transaction(write=False) as conn:
-            rows = conn.execute("SELECT role, content FROM messages WHERE design_id = ? AND conversation = ? "
+            rows = conn.execute("SELECT id, role, content FROM messages WHERE design_id = ? AND conversation = ? "
                                 "ORDER BY id", (design_id, conversation))
-            return [{"role": r[0], "content": json.loads(r[1])} for r in rows]
+            if ids:
+                return [{"id": r[0], "role": r[1], "content": json.loads(r[2])} for r in rows]
+            return [{"role": r[1], "content": json.loads(r[2])} for r in rows]
+
+    def replace_content(self, message_id: int, content: list[dict]) -> None:
+        """Change a stored message's content (only to repair a conversation a crash left invalid)."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE messages SET content = ? WHERE id = ?", (dumps(content), message_id))
+
+    # -- turn locks --------------------------------------------------------------------------------
+    def turn_lock(self, design_id: int) -> dict | None:
+        with self.transaction(write=False) as conn:
+            row = conn.execute("SELECT * FROM turn_locks WHERE design_id = ?", (design_id,)).fetchone()
+            return dict(row) if row else None
+
+    def take_turn_lock(self, design_id: int, holder: dict, *, unless: Callable[[dict], bool]) -> dict | None:
+        """Hold the design's turn lock; returns None when taken, else the current lock (when `unless(lock)`:
+        its holder still runs). Called inside the caller's write transaction."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT * FROM turn_locks WHERE design_id = ?", (design_id,)).fetchone()
+            if row is not None and row["holder"] != holder["holder"] and unless(dict(row)):
+                return dict(row)
+            now = time.time()
+            conn.execute("INSERT OR REPLACE INTO turn_locks (design_id, holder, host, pid, process_start, since, "
+                         "heartbeat, turn_id) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+                         (design_id, holder["holder"], holder["host"], holder["pid"], holder["process_start"], now, now))
+            return None
+
+    def beat(self, design_id: int, holder: str, turn_id: int | None = None) -> None:
+        """The lock's holder is alive (called with every write of its turn)."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE turn_locks SET heartbeat = ?, turn_id = COALESCE(?, turn_id) WHERE design_id = ? "
+                         "AND holder = ?", (time.time(), turn_id, design_id, holder))
+
+    def release_turn_lock(self, design_id: int, holder: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM turn_locks WHERE design_id = ? AND holder = ?", (design_id, holder))
+
+    def close_running_turns(self, design_id: int, *, error: str) -> int:
+        """Mark the turns still `running` on a design as interrupted (their process is gone)."""
+        with self.transaction() as conn:
+            cursor = conn.execute("UPDATE turns SET status = 'interrupted', error = ?, ended_at = ? WHERE design_id = ? "
+                                  "AND status = 'running'", (error, time.time(), design_id))
+            return cursor.rowcount
 
     def append_messages(self, design_id: int, conversation: int, turn_id: int | None, messages: list[dict]) -> None:
         """Add messages ({'role', 'content'}) to a conversation, in order."""

@@ -34,6 +34,11 @@ def export_design(design: Any, path: str | Path, *, conversation: bool = False, 
 
     path = Path(path)
     fmt = _format(path)
+    if design.is_empty():
+        raise ExportError(f"Design {design.name!r} is empty: no requirements, artifacts or turns yet, so there is "
+                          "nothing to export.",
+                          hint="Work on it first (%%architect, %%schema, %%arch), or export another design "
+                               "(%design list, %design use NAME).")
     doc = build(design, conversation=conversation, notes=notes)
     if title:
         doc.title = title

@@ -82,7 +82,7 @@ class WorkbenchMagics(Magics):
 
     # -- %%architect ---------------------------------------------------------------------------
     @magic_arguments()
-    @argument("-d", "--design", help="design to work on (default: the current design, see %%design use)")
+    @argument("-d", "--design", help="design to work on; it becomes the current design (default: the current one)")
     @argument("-m", "--model", help="model alias (sonnet, opus, haiku) or full id, for this cell")
     @argument("-a", "--agent", help="agent definition to use from now on for this design")
     @argument("--new", action="store_true", help="start a new conversation (artifacts are kept)")
@@ -90,6 +90,8 @@ class WorkbenchMagics(Magics):
     @argument("--max-steps", type=int, help="most model calls in this turn (default 12, WORKBENCH_MAX_STEPS)")
     @argument("--budget", type=float, help="most USD to spend in this turn (default 2.00, WORKBENCH_BUDGET)")
     @argument("--bash", action="store_true", help="let the agent run shell commands in the design workspace")
+    @argument("--take-over", action="store_true",
+              help="run even though another kernel is running a turn on this design (that turn is interrupted)")
     @cell_magic
     @guarded
     def architect(self, line: str, cell: str) -> None:
@@ -108,14 +110,16 @@ class WorkbenchMagics(Magics):
             raise UsageError("Write your requirements or question in the cell below %%architect.")
         from .display import NotebookRenderer
 
-        design = self.state.design(args.design)
+        if args.design:  # -d makes it the current design, for the cells that follow (%design export, …)
+            self.state.design_name = self.state.design(args.design).name
+        design = self.state.design()
         if args.agent:
             design.set_agent(args.agent)
         if args.new:
             design.reset_conversation()
         architect = self.state.architect(design, model=args.model, max_steps=args.max_steps, budget=args.budget,
                                          bash=args.bash)
-        architect.ask(prompt, renderer=NotebookRenderer(), use_tools=not args.no_tools)
+        architect.ask(prompt, renderer=NotebookRenderer(), use_tools=not args.no_tools, take_over=args.take_over)
 
     # -- %architect SUBCOMMAND -------------------------------------------------------------------
     @line_magic("architect")

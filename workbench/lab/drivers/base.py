@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ...errors import LabError, SeedError
+from ...processes import is_running, process_start
 from ...schema.names import qualified, quote
 from ..load import BATCH, Prepared, python_values
 
@@ -91,34 +92,13 @@ def owner_info(owner: str, lab: str) -> dict:
             "process_start": process_start(os.getpid()), "created": time.time()}
 
 
-def process_start(pid: int) -> str | None:
-    """The start time of a process as the kernel counts it (tells a reused pid from the original)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return fields[19]
-    except (OSError, IndexError):
-        return None
-
-
 def is_orphan(info: dict, *, max_age_s: float = 24 * 3600) -> bool:
     """Whether the process that made a lab namespace is gone (or, on another host, the lab is old)."""
     if not info.get("workbench"):
         return False
     if info.get("host") != socket.gethostname():
         return time.time() - float(info.get("created") or 0) > max_age_s
-    pid = int(info.get("pid") or 0)
-    if pid <= 0:
-        return True
-    started = process_start(pid)
-    if started is None:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
-    return info.get("process_start") not in (None, started)
+    return not is_running(int(info.get("pid") or 0), info.get("process_start"))
 
 
 class Driver:
