@@ -80,7 +80,7 @@ class Kernel:
         self.kc.wait_for_ready(timeout=60)
 
     def run(self, code: str, *, timeout: float = 120, interrupt_after_output: bool = False,
-            interrupt_on: str | None = None) -> dict:
+            interrupt_on: str | None = None, interrupt_delay: float = 0.3) -> dict:
         """Execute `code`; returns {'outputs': [...], 'status': 'ok'|'error', 'error': content|None}."""
         msg_id = self.kc.execute(code)
         outputs: list[dict] = []
@@ -105,7 +105,7 @@ class Kernel:
                     self.km.interrupt_kernel()
                 if interrupt_on and not interrupted and interrupt_on in content.get("data", {}).get("text/plain", ""):
                     interrupted = True
-                    time.sleep(0.3)  # well inside the statement, not on its first step
+                    time.sleep(interrupt_delay)
                     self.km.interrupt_kernel()
             elif kind == "status" and content["execution_state"] == "idle":
                 break

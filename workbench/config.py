@@ -10,6 +10,8 @@
 | WORKBENCH_MAX_STEPS     | 12 model calls per turn                           |
 | WORKBENCH_BUDGET        | 2.00 USD per turn                                 |
 | WORKBENCH_MAX_RETRIES   | 2 (the SDK's retries on 429/5xx/connection errors)|
+| WORKBENCH_CONTEXT_BUDGET| 150,000 input tokens per request (of a 200k window)|
+| WORKBENCH_LOCK_WAIT     | 10 s waiting for another kernel's turn on a design |
 | ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, ANTHROPIC_BASE_URL: read by the SDK   |
 """
 
@@ -55,6 +57,7 @@ class Settings:
     max_steps: int
     budget_usd: float
     max_retries: int
+    context_budget: int = 150_000
     extra: dict = field(default_factory=dict)
 
     @property
@@ -76,6 +79,7 @@ def settings() -> Settings:
         max_steps=_int_env("WORKBENCH_MAX_STEPS", 12),
         budget_usd=_float_env("WORKBENCH_BUDGET", 2.0),
         max_retries=_int_env("WORKBENCH_MAX_RETRIES", 2),
+        context_budget=_int_env("WORKBENCH_CONTEXT_BUDGET", 150_000),
     )
 
 

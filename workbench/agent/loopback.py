@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["FakeAnthropic", "Reply", "RecordedRequest", "count_tokens"]
+__all__ = ["FakeAnthropic", "Reply", "RecordedRequest", "count_tokens", "prompt_tokens"]
 
 _ids = itertools.count(1)
 
@@ -41,6 +41,12 @@ def count_tokens(obj: Any) -> int:
     """A stable stand-in for a tokenizer: about four characters per token."""
     text = obj if isinstance(obj, str) else json.dumps(obj, sort_keys=True, ensure_ascii=False)
     return max(1, math.ceil(len(text) / 4))
+
+
+def prompt_tokens(body: dict) -> int:
+    """The input tokens of a request as the fake counts them: system, tools and messages, block by block
+    (the same count its prompt cache uses)."""
+    return sum(count_tokens(block) for block, _ in _PromptCache._flatten(body))
 
 
 @dataclass
@@ -219,9 +225,10 @@ class FakeAnthropic:
     """
 
     def __init__(self, responder: Responder | None = None, *, api_key: str | None = None,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0, context_window: int | None = None) -> None:
         self.responder = responder
         self.api_key = api_key
+        self.context_window = context_window  # refuse longer prompts like the API ("prompt is too long")
         self.requests: list[RecordedRequest] = []
         self._queue: deque[Reply] = deque()
         self._cache = _PromptCache()
@@ -317,12 +324,17 @@ class FakeAnthropic:
                     self._error(401, "authentication_error", "invalid x-api-key")
                     return
                 if self.path.startswith("/v1/messages/count_tokens"):
-                    self._json(200, {"input_tokens": count_tokens(body.get("messages", []))})
+                    self._json(200, {"input_tokens": prompt_tokens(body)})
                     return
                 try:
                     validate_messages_request(body)
                 except _Problem as problem:
                     self._error(400, "invalid_request_error", problem.message)
+                    return
+                tokens = prompt_tokens(body)
+                if fake.context_window is not None and tokens > fake.context_window:
+                    self._error(400, "invalid_request_error",
+                                f"prompt is too long: {tokens} tokens > {fake.context_window} maximum")
                     return
                 reply = fake._next_reply(body)
                 if reply.status != 200:

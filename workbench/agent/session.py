@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import interrupts
 from ..config import settings
 from ..design.usage import Usage
 from ..errors import AuthenticationFailed, ModelError, StreamInterrupted, WorkbenchError
 from ..secrets import redact
 from ..subagent import AgentDefinition, load_agent
 from .client import Connection, connect
+from .context import Context, ContextState, estimate
 from .models import resolve_model, usage_from_api
 from .registry import ToolContext, ToolRegistry, ToolResult
 from .renderer import Renderer
@@ -215,8 +217,22 @@ class _Turn:
         self.texts: list[str] = []
         self.calls: list[ToolCall] = []
         self.status: str | None = None
+        self.interrupt = interrupts.InterruptFlag()
         self.ctx = ToolContext(design=architect.design, show=renderer.show, turn_id=log.id,
                                bash_enabled=architect.bash, notice=renderer.notice)
+        self.fixed_tokens = estimate(system) + estimate(tool_defs)
+        self.context = Context(settings().context_budget, ContextState.from_dict(log.context), counter=self._count,
+                               save=lambda state: log.save_context(state.to_dict()))
+
+    def _count(self, view: list[dict]) -> int:
+        """The API's own count of the request's input tokens (an estimate where the provider has no count)."""
+        try:
+            counted = self.connection.sdk.messages.count_tokens(model=self.model, system=self.system,
+                                                                 tools=self.tool_defs or anthropic_omit(),
+                                                                 messages=_coalesce(view))
+            return int(counted.input_tokens)
+        except Exception:  # noqa: BLE001 - no count endpoint (some gateways): the estimate stands
+            return self.fixed_tokens + estimate(view)
 
     def run(self, prompt: str) -> TurnResult:
         """Ask until the agent ends its turn or a limit stops it; the history stays valid whatever happens."""
@@ -230,8 +246,10 @@ class _Turn:
         if reporter is not None:
             reporter.listener = self.renderer.notice
         try:
-            while self.status is None:
-                self._step()
+            with interrupts.watching() as self.interrupt:
+                while self.status is None:
+                    self._check_interrupt()
+                    self._step()
         except KeyboardInterrupt:
             self.status, error = "interrupted", "interrupted by the user"
             raise StreamInterrupted("Interrupted by you. The partial answer is kept and the conversation "
@@ -253,6 +271,11 @@ class _Turn:
         self.renderer.end_turn(result)
         return result
 
+    def _check_interrupt(self) -> None:
+        """Stop the turn if an interrupt was requested, even one Python dropped on the way (see workbench.interrupts)."""
+        if self.interrupt.requested:
+            raise KeyboardInterrupt
+
     def _stop(self, status: str, notice: str | None = None) -> None:
         self.status = status
         if notice:
@@ -266,7 +289,8 @@ class _Turn:
         if self.usage.cost_usd >= self.budget:
             return self._stop("budget", f"Stopped: this turn has cost ${self.usage.cost_usd:.4f}, at or over its "
                                         f"budget of ${self.budget:.2f} (raise it with --budget).")
-        request = _request(self.model, self.architect.max_tokens, self.system, self.tool_defs, self.history)
+        sent = self.context.fit(self.history, self.fixed_tokens)
+        request = _request(self.model, self.architect.max_tokens, self.system, self.tool_defs, sent)
         self.steps += 1
         call_start = time.time()
         try:
@@ -322,6 +346,7 @@ class _Turn:
             start = time.perf_counter()
             try:
                 result = tools.dispatch(self.ctx, use["name"], use["input"])
+                self._check_interrupt()
             except KeyboardInterrupt:
                 result = ToolResult("Interrupted by the user while running.", is_error=True)
                 results.append(result.as_block(use["id"]))
@@ -335,6 +360,13 @@ class _Turn:
             self.calls.append(ToolCall(use["name"], use["input"], result, elapsed))
             results.append(result.as_block(use["id"]))
         return results
+
+
+def anthropic_omit() -> Any:
+    """The SDK's marker for an argument left out."""
+    import anthropic
+
+    return anthropic.omit
 
 
 def _request(model: str, max_tokens: int, system: list[dict], tool_defs: list[dict], history: list[dict]) -> dict:

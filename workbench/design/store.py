@@ -129,11 +129,17 @@ def _m004_turn_locks(conn: sqlite3.Connection) -> None:
     )""")
 
 
+def _m005_context_state(conn: sqlite3.Connection) -> None:
+    """How each conversation is fitted into the model's context (compaction and summary points), as JSON."""
+    conn.execute("ALTER TABLE designs ADD COLUMN context TEXT")
+
+
 MIGRATIONS: list[Migration] = [
     ("m001_initial", _m001_initial),
     ("m002_view_state", _m002_view_state),
     ("m003_compressed_bodies", _m003_compressed_bodies),
     ("m004_turn_locks", _m004_turn_locks),
+    ("m005_context_state", _m005_context_state),
 ]
 
 
@@ -274,7 +280,7 @@ class Store:
             return [dict(r) for r in rows]
 
     def update_design(self, design_id: int, **fields: Any) -> None:
-        allowed = {"requirements", "agent", "model", "conversation", "view_state"}
+        allowed = {"requirements", "agent", "model", "conversation", "view_state", "context"}
         bad = set(fields) - allowed
         if bad:
             raise DesignError(f"Cannot update design fields {sorted(bad)}.")

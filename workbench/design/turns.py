@@ -26,6 +26,7 @@ without any text leaves the conversation as it was.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
@@ -54,6 +55,7 @@ class TurnLog:
         self.state = state  # the design-state summary at the start of the turn
         self._pending: list[dict] = []
         self._usage = Usage()
+        self.context: dict = {}  # how this conversation is fitted into the model's context (agent.context)
 
     @classmethod
     def start(cls, design: Design, prompt: str, *, agent: str, model: str, system: str, take_over: bool = False,
@@ -75,12 +77,15 @@ class TurnLog:
                     repaired = repair_conversation(store, design.id, conversation)
                     if row["requirements"] is None:
                         store.update_design(design.id, requirements=prompt)
-                    history = store.messages(design.id, conversation)
+                    history = store.messages(design.id, conversation, ids=True)
+                    context = json.loads(row.get("context") or "{}").get(str(conversation), {})
                     state = design.state_summary()
                     turn_id = store.start_turn(design.id, conversation, prompt, agent=agent, model=model,
                                                system=system)
                     store.beat(design.id, me["holder"], turn_id)
-                    return cls(design, turn_id, conversation, history, state, me["holder"], repaired)
+                    log = cls(design, turn_id, conversation, history, state, me["holder"], repaired)
+                    log.context = context
+                    return log
             if time.monotonic() >= deadline:
                 raise DesignBusy(
                     f"Design {design.name} is busy in another kernel since {time.strftime('%H:%M:%S', time.localtime(busy['since']))} "
@@ -125,6 +130,16 @@ class TurnLog:
             store.finish_turn(self.id, status=status, steps=steps, usage=usage.to_dict(), cost_usd=usage.cost_usd,
                               elapsed_s=elapsed_s, error=error)
             store.release_turn_lock(self.design.id, self.holder)
+
+    def save_context(self, state: dict) -> None:
+        """Keep how the conversation is fitted into the model's context, for the requests that follow."""
+        store = self.design.store
+        with store.transaction() as conn:
+            row = conn.execute("SELECT context FROM designs WHERE id = ?", (self.design.id,)).fetchone()
+            states = json.loads(row[0] or "{}")
+            states[str(self.conversation)] = state
+            store.update_design(self.design.id, context=json.dumps(states, sort_keys=True))
+        self.context = state
 
     def totals(self) -> Usage:
         """What the calls recorded so far used."""

@@ -238,11 +238,13 @@ class Driver:
 
 
 class Watchdog:
-    """Calls `cancel` once if not stopped within `seconds` (on a timer thread); says whether it fired.
+    """Cancels the statement (once) when `seconds` pass or an interrupt is requested, on its own thread.
 
-    `interrupted` is set when the person pressed interrupt while the statement ran (a driver
-    that sees the interrupt before Python does records it here, so it is not taken for a timeout).
+    `fired`: stopped for the time limit. `interrupted`: stopped because the person interrupted
+    (even when Python lost the KeyboardInterrupt in a finalizer: see workbench.interrupts).
     """
+
+    POLL = 0.1  # seconds between looks at an interrupt request
 
     def __init__(self, seconds: float, cancel: Callable[[], None] | None,
                  on_stop: Callable[[], None] | None = None) -> None:
@@ -253,25 +255,33 @@ class Watchdog:
         self.interrupted = False
         self._cancel = cancel
         self._on_stop = on_stop
-        self._timer = threading.Timer(seconds, self._fire) if cancel is not None else None
-        if self._timer is not None:
-            self._timer.daemon = True
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True) if cancel is not None else None
 
-    def _fire(self) -> None:
-        self.fired = True
-        try:
-            self._cancel()
-        except Exception:  # noqa: BLE001 - the statement may have ended meanwhile
-            pass
+    def _watch(self) -> None:
+        from ...interrupts import requested
+
+        deadline = time.monotonic() + self.seconds
+        while not self._done.wait(min(self.POLL, max(0.0, deadline - time.monotonic()))):
+            if requested():
+                self.interrupted = True
+            elif time.monotonic() >= deadline:
+                self.fired = True
+            else:
+                continue
+            try:
+                self._cancel()
+            except Exception:  # noqa: BLE001 - the statement may have ended meanwhile
+                pass
+            return
 
     def start(self) -> Watchdog:
-        if self._timer is not None:
-            self._timer.start()
+        if self._thread is not None:
+            self._thread.start()
         return self
 
     def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        self._done.set()
         if self._on_stop is not None:
             self._on_stop()
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...errors import LabError, SeedError
+from ...interrupts import requested
 from ..plans import (
     AGGREGATE,
     FULL_INDEX,
@@ -103,6 +104,9 @@ class SQLiteDriver(Driver):
 
         def check() -> int:
             try:
+                if requested():
+                    dog.interrupted = True
+                    return 1
                 if time.monotonic() > deadline:
                     dog.fired = True
                     return 1
