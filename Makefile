@@ -18,6 +18,7 @@ demo: setup
 	$(BIN)/workbench demo
 
 test: setup
+	@scripts/setup.sh --browser
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lab: setup

@@ -27,8 +27,24 @@ need_dot() {
   exit 1
 }
 
+need_chromium() {
+  # the browser tests drive Debian's Chromium (never a browser downloaded at run time)
+  [ -x /usr/bin/chromium ] && return 0
+  if as_root && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Chromium for the browser tests (apt-get install chromium)…"
+    apt_install chromium || true
+    [ -x /usr/bin/chromium ] && return 0
+  fi
+  echo "setup: Chromium is missing, so the browser tests will be skipped (they must run in CI). Install it with:" >&2
+  echo "    sudo apt-get install -y chromium" >&2
+}
+
 if [ "${1:-}" = "--check-dot" ]; then
   need_dot
+  exit 0
+fi
+if [ "${1:-}" = "--browser" ]; then
+  need_chromium
   exit 0
 fi
 

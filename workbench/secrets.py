@@ -46,6 +46,9 @@ _OWN = (
     _Pattern(re.compile(r"sk-ant-[A-Za-z0-9_\-]{8,}"), ("sk-ant-",)),
     _Pattern(re.compile(r"\beyJ[A-Za-z0-9_\-]+\.eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), ("eyj",)),  # a whole JWT
     _Pattern(re.compile(r"AIza[0-9A-Za-z_\-]{35}"), ("aiza",)),
+    # an AWS secret key written next to its key id, with or without a label
+    _Pattern(re.compile(r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}.{0,80}?(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})"
+                        r"(?![A-Za-z0-9/+])", re.S), ("akia", "asia", "abia", "acca", "a3t"), 1),
     _Pattern(re.compile(r"aws.{0,20}?(?:secret|session).{0,20}?[\s=:\"']+([A-Za-z0-9/+]{40}|[A-Za-z0-9/+=]{100,})(?![A-Za-z0-9/+])",
                         re.I), ("aws",), 1),
     _Pattern(re.compile(r"\b(?:bearer|token)\s+([A-Za-z0-9_\-.~+/]{16,}=*)", re.I), ("bearer", "token"), 1),

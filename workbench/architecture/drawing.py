@@ -28,6 +28,9 @@ def _stable_ids(arch) -> dict[str, str]:
     return {n.id: f"n{i}" for i, n in enumerate(arch.spec.nodes)}
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _text(value: str) -> str:
     """A label as plain text for Graphviz: never an HTML-like label (`<…>`), backslashes literal.
 
@@ -36,7 +39,7 @@ def _text(value: str) -> str:
     """
     from graphviz import escape
 
-    return escape(str(value))
+    return escape(_CONTROL.sub("", str(value)))  # control characters (NUL…) have no place in a label
 
 
 def build_dot(arch, findings: Any = None):
@@ -114,6 +117,9 @@ def render(arch, fmt: str = "svg", *, findings: Any = None) -> str | bytes:
         data = dot.pipe(format=fmt, quiet=True)
     except graphviz.ExecutableNotFound:
         raise ConfigError("Graphviz `dot` is not installed.", hint="Install it: sudo apt-get install -y graphviz") from None
+    except graphviz.CalledProcessError as exc:
+        detail = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        raise ArchitectureSpecError([f"Graphviz could not draw this spec: {detail[0] if detail else exc}"]) from None
     if fmt == "png":
         return data
     from ..sanitize import clean_svg

@@ -89,8 +89,7 @@ class Lab:
             self.read_only = not write
         self.dialect = dialect_of(self.url)
         self.driver: Driver = driver_for(self.dialect)
-        if self.kind != "sandbox" and self.dialect != "sqlite":
-            database_url(self.url)  # a malformed URL fails here, with its password masked
+        database_url(self.url)  # a malformed URL fails here, with its password masked
         if self.kind == "server":
             self.login = self.driver.lab_principal(self.url, self.owner, self.timeout)
             namespace = f"wb_lab_{_slug(self.name)}_{uuid.uuid4().hex[:6]}"

@@ -63,7 +63,14 @@ def _lookup(ref: str, namespace: dict[str, Any]) -> tuple[bool, Any]:
 
 
 def describe(value: Any) -> str:
-    """A value as text a model can read."""
+    """A value as text a model can read (an object that cannot show itself is named, with what went wrong)."""
+    try:
+        return _describe(value)
+    except Exception as exc:  # noqa: BLE001 - the user's object: its repr may raise anything
+        return f"<{type(value).__name__} object that could not be shown: {type(exc).__name__}: {exc}>"
+
+
+def _describe(value: Any) -> str:
     kind = type(value)
     module = kind.__module__ or ""
     if module.startswith("pandas") and kind.__name__ == "DataFrame":

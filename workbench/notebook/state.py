@@ -28,6 +28,9 @@ class KernelState:
         self._connection: Connection | None = None
         self._labs: DesignLabs | None = None
         self._user_labs: dict[tuple[str, bool], Lab] = {}  # databases opened with %%lab --db URL
+        import atexit
+
+        atexit.register(self.close)  # a kernel that shuts down drops its server lab namespaces
 
     @property
     def tools(self):

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from ..errors import DDLSyntaxError
+from ..errors import DDLSyntaxError, SchemaError, WorkbenchError
 from . import types as T
 from .model import (
     AUTO_INCREMENT,
@@ -71,8 +71,22 @@ def parse_ddl(text: str, dialect: str) -> Schema:
     _silence()
     builder = _Builder(dialect)
     for statement in split_statements(text, dialect):
-        builder.add(statement)
-    return builder.finish()
+        try:
+            builder.add(statement)
+        except WorkbenchError:
+            raise
+        except Exception as exc:  # a parser failure is a statement the workbench cannot read: say where
+            raise DDLSyntaxError(f"cannot read this statement ({type(exc).__name__}: {str(exc)[:200]})",
+                                 line=statement.line, column=statement.column, statement=statement.sql,
+                                 hint="Simplify or remove the statement; the rest of the file is fine up to here.") \
+                from None
+    try:
+        return builder.finish()
+    except WorkbenchError:
+        raise
+    except Exception as exc:
+        raise SchemaError(f"The statements were read, but the schema could not be assembled ({type(exc).__name__}: "
+                          f"{str(exc)[:200]}).") from None
 
 
 class _Builder:
@@ -182,6 +196,8 @@ class _Builder:
     def _type(self, kind: Any) -> str:
         if kind is None:
             return "TEXT" if self.dialect != "sqlite" else ""
+        if not hasattr(kind.this, "name"):  # oid, regclass, regtype… (sqlglot's ObjectIdentifier)
+            return kind.sql(dialect=self.type_dialect) if self.type_dialect else kind.sql()
         if kind.this.name == "USERDEFINED":
             text = self._sql(kind)
             default = T.DEFAULT_NAMESPACE.get(self.dialect)
@@ -293,8 +309,9 @@ class _Builder:
         name = self._name(cdef.this)
         kind = cdef.args.get("kind")
         column = Column(name=name, type=self._type(kind))
-        if kind is not None and kind.this.name in ("SERIAL", "BIGSERIAL", "SMALLSERIAL"):
-            column.type = {"SERIAL": "INT", "BIGSERIAL": "BIGINT", "SMALLSERIAL": "SMALLINT"}[kind.this.name]
+        serial = getattr(getattr(kind, "this", None), "name", None)
+        if serial in ("SERIAL", "BIGSERIAL", "SMALLSERIAL"):
+            column.type = {"SERIAL": "INT", "BIGSERIAL": "BIGINT", "SMALLSERIAL": "SMALLINT"}[serial]
             column.generated = SERIAL
             column.nullable = False
         for constraint in cdef.constraints:

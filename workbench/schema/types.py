@@ -78,9 +78,11 @@ def data_type(text: str, dialect: str):
 
     _silence()
     try:
-        return exp.DataType.build(text, dialect=dialect, udt=True)
+        built = exp.DataType.build(text, dialect=dialect, udt=True)
     except (ParseError, ValueError, TypeError, AttributeError):
         return None
+    # sqlglot reads PostgreSQL's oid, regclass, regtype… as an ObjectIdentifier, not a DataType
+    return built if isinstance(built, exp.DataType) and hasattr(built.this, "name") else None
 
 
 @lru_cache(maxsize=4096)
@@ -100,6 +102,8 @@ def info(text: str, dialect: str) -> TypeInfo:
     """Family, size, precision and time zone of a type."""
     dt = data_type(text, dialect)
     if dt is None:
+        if text.strip().upper() == "OID":  # an unsigned 32-bit number
+            return TypeInfo("integer", size=8, name="OID")
         return _sqlite_affinity(text) if dialect == "sqlite" else TypeInfo("other", name=text.upper())
     name = dt.this.name
     params = [e for e in dt.expressions]
