@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 DEFAULT_BUDGET = 150_000
@@ -45,20 +45,26 @@ ARTIFACT_TOOLS = {
 
 @dataclass
 class ContextState:
-    """Where the conversation is compacted and summarised (message ids), kept with the design."""
+    """Where the conversation is compacted and summarised (message ids), kept with the design, and the
+    summary itself: a line per summarised turn and the newest version of each artifact they produced."""
 
     compact_through: int = 0
     summary_through: int = 0
-    summary: str = ""
+    turns: list[str] = field(default_factory=list)
+    artifacts: dict[str, list[str]] = field(default_factory=dict)  # "kind name" → [tool, body]
 
     @classmethod
     def from_dict(cls, data: dict | None) -> ContextState:
         data = data or {}
         return cls(int(data.get("compact_through", 0)), int(data.get("summary_through", 0)),
-                   str(data.get("summary", "")))
+                   list(data.get("turns") or []), dict(data.get("artifacts") or {}))
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def summary(self) -> str:
+        return render_summary(self.turns, self.artifacts)
 
 
 def estimate(obj: Any) -> int:
@@ -121,17 +127,26 @@ class Context:
         return out
 
     def _summarise(self, history: list[dict], fixed_tokens: int, *, target: float = SUMMARY_TARGET):
-        """Move the summary point forward over whole turns until the request takes `target` of the budget."""
+        """Move the summary point forward over whole turns until the request takes `target` of the budget.
+
+        The turns already summarised are not in `history` (they are not read again); their lines and
+        artifacts are in the state, and the newly covered turns are added to them."""
         starts = [i for i, m in enumerate(history) if _is_prompt(m) and m.get("id")]
+        base = ContextState.from_dict(self.state.to_dict())
         view, tokens = self.view(history), fixed_tokens + estimate(self.view(history))
         for i in starts[1:]:
             previous = history[i - 1].get("id")
-            if not previous or previous <= self.state.summary_through:
+            if not previous or previous <= base.summary_through:
                 continue
-            covered = [m for m in history[:i] if m.get("id")]
+            covered = [m for m in history[:i] if m.get("id") and m["id"] > base.summary_through]
+            lines, latest = summarise_turns(covered)
+            artifacts = {**base.artifacts, **latest}
+            for key in _artifact_keys(history[i:]):
+                artifacts.pop(key, None)  # a newer version is still sent whole
             self.state.summary_through = previous
             self.state.compact_through = max(self.state.compact_through, previous)
-            self.state.summary = summary_text(covered, history[i:])
+            self.state.turns = base.turns + lines
+            self.state.artifacts = artifacts
             view = self.view(history)
             tokens = fixed_tokens + estimate(view)
             if tokens <= self.budget * target:
@@ -215,19 +230,18 @@ def _result_text(block: dict) -> str:
     return "\n".join(c.get("text", "") for c in content or [] if isinstance(c, dict))
 
 
-def summary_text(messages: list[dict], later: list[dict] = ()) -> str:
-    """A short account of turns, with the newest version of each artifact they produced in full (unless a
-    `later` message, still sent as it is, holds a newer one)."""
+def summarise_turns(messages: list[dict]) -> tuple[list[str], dict[str, list[str]]]:
+    """A line per turn (what was asked, which tools ran, how the answer began), and the newest version of
+    each artifact the turns produced ("kind name" → [tool, body])."""
     turns: list[dict] = []
-    latest: dict[tuple[str, str], dict] = {}
+    latest: dict[str, list[str]] = {}
     for message in messages:
         content = message["content"] if isinstance(message["content"], list) else \
             [{"type": "text", "text": message["content"]}]
-        if _is_prompt(message) and any(b.get("type") == "text" and not b["text"].startswith("<design-state>")
-                                       for b in content):
-            prompt = " ".join(b["text"] for b in content if b.get("type") == "text"
-                              and not b["text"].startswith(("<design-state>", "<conversation-summary>")))
-            turns.append({"prompt": prompt, "tools": [], "answer": ""})
+        prompts = [b["text"] for b in content if b.get("type") == "text"
+                   and not b["text"].startswith(("<design-state>", "<conversation-summary>"))]
+        if message["role"] == "user" and prompts:
+            turns.append({"prompt": " ".join(prompts), "tools": [], "answer": ""})
         elif turns and message["role"] == "assistant":
             for block in content:
                 if block.get("type") == "text" and not turns[-1]["answer"]:
@@ -236,31 +250,50 @@ def summary_text(messages: list[dict], later: list[dict] = ()) -> str:
                     turns[-1]["tools"].append(block["name"])
                     key = _key(block)
                     if key is not None:
-                        latest[key] = block
+                        body = block["input"].get(ARTIFACT_TOOLS[block["name"]][1])
+                        latest[" ".join(key)] = [block["name"], body if isinstance(body, str) else
+                                                 json.dumps(body, ensure_ascii=False)]
+    lines = []
+    for turn in turns:
+        tools = f" Tools: {', '.join(turn['tools'])}." if turn["tools"] else ""
+        lines.append(f"Asked: {_short(turn['prompt'], 160)}{tools} Answer began: "
+                     f"{_short(turn['answer'], 160) or '(tools only)'}")
+    return lines, latest
+
+
+def render_summary(turns: list[str], artifacts: dict[str, list[str]]) -> str:
+    """The summary message: the turns (the first 10 and the last ones when there are many) and the artifacts."""
     lines = ["<conversation-summary>",
              f"The first {len(turns)} turns of this conversation, summarised to keep the request within the model's "
              "context (the design keeps them whole: %architect history).", ""]
-    shown = turns if len(turns) <= SUMMARY_LINES else turns[:10] + turns[-(SUMMARY_LINES - 10):]
-    for number, turn in enumerate(shown, 1):
-        if len(turns) > SUMMARY_LINES and number == 11:
-            lines.append(f"… turns 11–{len(turns) - SUMMARY_LINES + 10} left out …")
-        index = number if number <= 10 or len(turns) <= SUMMARY_LINES else len(turns) - len(shown) + number
-        tools = f" Tools: {', '.join(turn['tools'])}." if turn["tools"] else ""
-        lines.append(f"Turn {index}. Asked: {_short(turn['prompt'], 160)}{tools} Answer began: "
-                     f"{_short(turn['answer'], 160) or '(tools only)'}")
-    for message in later:
-        for block in message["content"] if isinstance(message["content"], list) else []:
-            if block.get("type") == "tool_use" and _key(block) in latest:
-                del latest[_key(block)]
-    if latest:
+    numbered = list(enumerate(turns, 1))
+    if len(numbered) > SUMMARY_LINES:
+        numbered = numbered[:10] + [(None, f"… turns 11–{len(turns) - SUMMARY_LINES + 10} left out …")] + \
+            numbered[-(SUMMARY_LINES - 10):]
+    lines += [f"Turn {n}. {text}" if n else text for n, text in numbered]
+    if artifacts:
         lines += ["", "The newest version of each artifact from these turns, as it was sent:"]
-        for (kind, name), block in latest.items():
-            field = ARTIFACT_TOOLS[block["name"]][1]
-            body = block["input"].get(field)
-            text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
-            lines += [f"--- {kind} {name} ({block['name']}) ---", text]
+        for key, (tool, body) in artifacts.items():
+            lines += [f"--- {key} ({tool}) ---", body]
     lines.append("</conversation-summary>")
     return "\n".join(lines)
+
+
+def summary_text(messages: list[dict], later: list[dict] = ()) -> str:
+    """The summary of `messages` (unless a `later` message, still sent whole, holds a newer artifact version)."""
+    lines, latest = summarise_turns(messages)
+    for key in _artifact_keys(later):
+        latest.pop(key, None)
+    return render_summary(lines, latest)
+
+
+def _artifact_keys(messages: list[dict]) -> set[str]:
+    keys = set()
+    for message in messages:
+        for block in message["content"] if isinstance(message["content"], list) else []:
+            if block.get("type") == "tool_use" and _key(block) is not None:
+                keys.add(" ".join(_key(block)))
+    return keys
 
 
 def _short(text: str, limit: int) -> str:

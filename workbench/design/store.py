@@ -291,11 +291,12 @@ class Store:
                          {**fields, "_t": time.time(), "_id": design_id})
 
     # -- conversation ----------------------------------------------------------------------
-    def messages(self, design_id: int, conversation: int, *, ids: bool = False) -> list[dict]:
-        """The conversation's messages in order, as {'role', 'content'} dicts (with their 'id' if asked)."""
+    def messages(self, design_id: int, conversation: int, *, ids: bool = False, after: int = 0) -> list[dict]:
+        """The conversation's messages in order, as {'role', 'content'} dicts (with their 'id' if asked);
+        `after`: only those with a larger id."""
         with self.transaction(write=False) as conn:
             rows = conn.execute("SELECT id, role, content FROM messages WHERE design_id = ? AND conversation = ? "
-                                "ORDER BY id", (design_id, conversation))
+                                "AND id > ? ORDER BY id", (design_id, conversation, after))
             if ids:
                 return [{"id": r[0], "role": r[1], "content": json.loads(r[2])} for r in rows]
             return [{"role": r[1], "content": json.loads(r[2])} for r in rows]

@@ -74,11 +74,13 @@ class TurnLog:
                     store.close_running_turns(design.id, error="interrupted: the process running this turn stopped")
                     row = dict(conn.execute("SELECT * FROM designs WHERE id = ?", (design.id,)).fetchone())
                     conversation = int(row["conversation"])
-                    repaired = repair_conversation(store, design.id, conversation)
+                    context = json.loads(row.get("context") or "{}").get(str(conversation), {})
+                    # what an earlier request summarised is not read again: a turn costs the same at any length
+                    after = int(context.get("summary_through") or 0)
+                    repaired = repair_conversation(store, design.id, conversation, after=after)
                     if row["requirements"] is None:
                         store.update_design(design.id, requirements=prompt)
-                    history = store.messages(design.id, conversation, ids=True)
-                    context = json.loads(row.get("context") or "{}").get(str(conversation), {})
+                    history = store.messages(design.id, conversation, ids=True, after=after)
                     state = design.state_summary()
                     turn_id = store.start_turn(design.id, conversation, prompt, agent=agent, model=model,
                                                system=system)
@@ -168,14 +170,14 @@ def _alive(lock: dict) -> bool:
     return is_running(int(lock["pid"]), lock.get("process_start"))
 
 
-def repair_conversation(store, design_id: int, conversation: int) -> int:
+def repair_conversation(store, design_id: int, conversation: int, *, after: int = 0) -> int:
     """Answer every tool call a crash left unanswered (the API refuses a conversation with one); returns how many.
 
     The answer is an error result saying the turn was interrupted, in the message right after the
     call: a new message when the call is last, else at the start of the next user message. A call
     followed directly by another answer (never written by this release) becomes a note in its text.
     """
-    messages = store.messages(design_id, conversation, ids=True)
+    messages = store.messages(design_id, conversation, ids=True, after=after)
     answered = 0
     for i, message in enumerate(messages):
         if message["role"] != "assistant" or not isinstance(message["content"], list):
