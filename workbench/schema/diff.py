@@ -20,8 +20,10 @@ from typing import Any
 
 from . import types as T
 from .emit import _Emitter
-from .model import Column, ForeignKey, Index, Schema, Table
+from .expressions import comparison_key
+from .model import AUTO_INCREMENT, IDENTITY_BY_DEFAULT, SERIAL, Column, ForeignKey, Index, Schema, Table
 from .names import qualified, quote
+from .parse import fk_action
 
 DESTRUCTIVE, MAY_FAIL, INCOMPATIBLE, SAFE = "destructive", "may fail on existing data", "backward-incompatible", "safe"
 RISK_ORDER = {DESTRUCTIVE: 0, MAY_FAIL: 1, INCOMPATIBLE: 2, SAFE: 3}
@@ -132,7 +134,12 @@ class SchemaDiff:
 
 
 def diff(old: Schema, new: Schema) -> SchemaDiff:
-    """Compare two schemas (table keys and column names case-insensitively)."""
+    """Compare two schemas (table keys and column names case-insensitively).
+
+    Expressions (defaults, checks, index expressions and predicates, computed columns) compare by
+    meaning as the databases rewrite them (see workbench.schema.expressions.comparison_key); a
+    UNIQUE constraint and a unique index on the same columns are one unique key.
+    """
     changes: list[Change] = []
     old_tables = {k.lower(): t for k, t in old.tables.items()}
     new_tables = {k.lower(): t for k, t in new.tables.items()}
@@ -147,11 +154,16 @@ def diff(old: Schema, new: Schema) -> SchemaDiff:
         old_table = old_tables.get(key)
         if old_table is not None:
             changes.extend(_table_changes(old_table, new_table, old.dialect, new.dialect))
+    changes.extend(_named_changes(old, new))
     return SchemaDiff(old, new, changes)
 
 
 def _lower(cols) -> tuple[str, ...]:
     return tuple(c.lower() for c in cols)
+
+
+def _key(sql: str | None, dialect: str) -> str | None:
+    return comparison_key(sql, dialect) if sql is not None else None
 
 
 def _table_changes(old: Table, new: Table, old_dialect: str, new_dialect: str) -> list[Change]:
@@ -184,41 +196,132 @@ def _table_changes(old: Table, new: Table, old_dialect: str, new_dialect: str) -
                               old=old_col, new=new_col))
         elif not old_col.nullable and new_col.nullable:
             out.append(Change("alter_column", key, new_col.name, "DROP NOT NULL", SAFE, old=old_col, new=new_col))
-        if (old_col.default or None) != (new_col.default or None) and not new_col.generated:
+        if _key(old_col.default, old_dialect) != _key(new_col.default, new_dialect) and not new_col.generated:
             if new_col.default is None:
                 out.append(Change("alter_column", key, new_col.name, f"DROP DEFAULT (was {old_col.default}): inserts "
                                   "that relied on it now need a value", INCOMPATIBLE, old=old_col, new=new_col))
             else:
                 out.append(Change("alter_column", key, new_col.name, f"DEFAULT {new_col.default}", SAFE,
                                   old=old_col, new=new_col))
+        if (old_col.generated or None) != (new_col.generated or None) and not (
+                {old_col.generated, new_col.generated} <= {SERIAL, AUTO_INCREMENT, IDENTITY_BY_DEFAULT, None}
+                and old_col.generated and new_col.generated):
+            out.append(Change("alter_column", key, new_col.name, f"generated: {old_col.generated or 'no'} → "
+                              f"{new_col.generated or 'no'}", INCOMPATIBLE if old_col.generated else MAY_FAIL,
+                              old=old_col, new=new_col))
+        if _key(old_col.computed, old_dialect) != _key(new_col.computed, new_dialect):
+            out.append(Change("alter_column", key, new_col.name, f"computed as {new_col.computed or '(nothing)'}",
+                              MAY_FAIL, old=old_col, new=new_col))
+        if _key(old_col.on_update, old_dialect) != _key(new_col.on_update, new_dialect):
+            out.append(Change("alter_column", key, new_col.name, f"ON UPDATE {new_col.on_update or '(none)'}", SAFE,
+                              old=old_col, new=new_col))
     if _lower(old.primary_key) != _lower(new.primary_key):
         out.append(Change("alter_primary_key", key, None, f"({', '.join(old.primary_key)}) → "
                           f"({', '.join(new.primary_key)}): fails on duplicates, and references to the old key break",
                           INCOMPATIBLE if old.primary_key else MAY_FAIL, old=old.primary_key, new=new.primary_key))
     out.extend(_keyed(key, old.foreign_keys, new.foreign_keys, _fk_id, "fk", MAY_FAIL,
                       lambda fk: f"({', '.join(fk.columns)}) → {fk.ref_table}({', '.join(fk.ref_columns)})"))
-    out.extend(_keyed(key, old.uniques, new.uniques, lambda u: _lower(u.columns), "unique", MAY_FAIL,
+    old_uniques, old_indexes, new_uniques, new_indexes = _unique_keys(old, new, old_dialect, new_dialect)
+    out.extend(_keyed(key, old_uniques, new_uniques, lambda u: _lower(u.columns), "unique", MAY_FAIL,
                       lambda u: f"({', '.join(u.columns)})"))
-    out.extend(_keyed(key, old.checks, new.checks, lambda c: (c.column or "", c.expression), "check", MAY_FAIL,
-                      lambda c: c.expression))
-    out.extend(_keyed(key, old.indexes, new.indexes, _index_id, "index", SAFE,
+    out.extend(_keyed(key, old.checks, new.checks, lambda c: _key(c.expression, old_dialect), "check", MAY_FAIL,
+                      lambda c: c.expression, new_ident=lambda c: _key(c.expression, new_dialect)))
+    out.extend(_keyed(key, old_indexes, new_indexes, lambda i: _index_id(i, old_dialect), "index", SAFE,
                       lambda i: f"{'unique ' if i.unique else ''}({', '.join(i.columns)})"
                                 + (f" WHERE {i.where}" if i.where else ""),
-                      add_risk=lambda i: MAY_FAIL if i.unique else SAFE))
+                      add_risk=lambda i: MAY_FAIL if i.unique else SAFE, new_ident=lambda i: _index_id(i, new_dialect)))
     return out
 
 
+def _unique_keys(old: Table, new: Table, old_dialect: str, new_dialect: str):
+    """Uniques and indexes to compare: a UNIQUE constraint on one side and a plain unique index on the other, on
+    the same columns, are the same unique key (MySQL keeps every UNIQUE as an index)."""
+    def plain(i: Index) -> bool:
+        return i.unique and not i.where and not any(i.expressions) and not any(i.lengths or ())
+
+    old_u = {_lower(u.columns) for u in old.uniques}
+    new_u = {_lower(u.columns) for u in new.uniques}
+    old_pi = {_lower(i.columns) for i in old.indexes if plain(i)}
+    new_pi = {_lower(i.columns) for i in new.indexes if plain(i)}
+    same = (old_u & new_pi) | (new_u & old_pi)
+    return ([u for u in old.uniques if _lower(u.columns) not in same],
+            [i for i in old.indexes if not (plain(i) and _lower(i.columns) in same)],
+            [u for u in new.uniques if _lower(u.columns) not in same],
+            [i for i in new.indexes if not (plain(i) and _lower(i.columns) in same)])
+
+
+def _named_changes(old: Schema, new: Schema) -> list[Change]:
+    """Views, enums and domains: added, dropped, or changed (compared by definition)."""
+    out: list[Change] = []
+    for kind, old_items, new_items, ident in (
+            ("view", old.views, new.views, _view_id),
+            ("enum", old.enums, new.enums, lambda e, d: tuple(e.values)),
+            ("domain", old.domains, new.domains, lambda x, d: (T.canonical(x.type, d).upper(), _key(x.check, d)))):
+        olds = {k.lower(): v for k, v in old_items.items()}
+        news = {k.lower(): v for k, v in new_items.items()}
+        for key, item in news.items():
+            if key not in olds:
+                out.append(Change(f"add_{kind}", item.key, None, f"new {kind}", SAFE, new=item))
+            elif ident(olds[key], old.dialect) != ident(item, new.dialect):
+                risk = MAY_FAIL if kind != "view" else SAFE
+                if kind == "enum" and set(olds[key].values) - set(item.values):
+                    risk = DESTRUCTIVE  # values in use would be orphaned
+                out.append(Change(f"alter_{kind}", item.key, None, f"{kind} definition changed", risk,
+                                  old=olds[key], new=item))
+        for key, item in olds.items():
+            if key not in news:
+                out.append(Change(f"drop_{kind}", item.key, None, f"the {kind} is dropped",
+                                  INCOMPATIBLE if kind == "view" else DESTRUCTIVE, old=item))
+    return out
+
+
+def _view_id(view: Any, dialect: str):
+    """A view as the diff compares it: materialized or not, and the tables it reads. (Databases rewrite a view's
+    text beyond recognition — qualified columns, added casts and aliases — so the text itself is not compared.)"""
+    return (view.materialized, tables_read(view.definition, dialect))
+
+
+def tables_read(definition: str | None, dialect: str) -> tuple[str, ...]:
+    """The tables (and views) a query reads, by name, lower case, without the default namespace."""
+    if not definition:
+        return ()
+    import sqlglot
+    from sqlglot import exp
+
+    T._silence()
+    try:
+        node = sqlglot.parse_one(definition, read=dialect)
+    except Exception:  # noqa: BLE001 - an unreadable query is compared by its text
+        return (" ".join(definition.lower().split()),)
+    default = (T.DEFAULT_NAMESPACE.get(dialect) or "").lower()
+    ctes = {c.alias_or_name.lower() for c in node.find_all(exp.CTE)}
+    names = set()
+    for table in node.find_all(exp.Table):
+        name = table.name.lower()
+        if not name or name in ctes:
+            continue
+        db = (table.db or "").lower()
+        names.add(f"{db}.{name}" if db and db != default else name)
+    return tuple(sorted(names))
+
+
 def _fk_id(fk: ForeignKey):
-    return (_lower(fk.columns), fk.ref_table.lower(), _lower(fk.ref_columns), fk.on_delete, fk.on_update)
+    return (_lower(fk.columns), fk.ref_table.lower(), _lower(fk.ref_columns), fk_action(fk.on_delete, "postgres"),
+            fk_action(fk.on_update, "postgres"))
 
 
-def _index_id(ix: Index):
-    return (_lower(ix.columns), ix.unique, ix.where, ix.method)
+def _index_id(ix: Index, dialect: str):
+    parts = tuple(comparison_key(c, dialect) if ix.is_expression(n) else c.lower() for n, c in enumerate(ix.columns))
+    n = len(ix.columns)
+    return (parts, ix.unique, _key(ix.where, dialect), (ix.method or "btree").lower(),
+            tuple(ix.opclasses or (None,) * n), tuple(ix.lengths or (None,) * n),
+            tuple(ix.descending or (False,) * n))
 
 
-def _keyed(table: str, old: list, new: list, ident, label: str, add_risk_default: str, describe, add_risk=None):
+def _keyed(table: str, old: list, new: list, ident, label: str, add_risk_default: str, describe, add_risk=None,
+           new_ident=None):
     old_ids = {ident(x): x for x in old}
-    new_ids = {ident(x): x for x in new}
+    new_ids = {(new_ident or ident)(x): x for x in new}
     out = []
     for k, item in new_ids.items():
         if k not in old_ids:

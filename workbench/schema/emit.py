@@ -252,6 +252,12 @@ class _Emitter:
                 if expression is not None:
                     named = f"CONSTRAINT {self.q(check.name)} " if check.name else ""
                     parts.append(f"{named}CHECK ({expression})")
+        if column.on_update:
+            if self.dst == "mysql":
+                parts.append(f"ON UPDATE {self.carried(column.on_update, 'ON UPDATE') or column.on_update}")
+            else:
+                self.notes.append(f"not carried: ON UPDATE {column.on_update} on {table.key}.{column.name} "
+                                  f"({self.dst} has no such clause; a trigger would do it)")
         if self.dst == "mysql" and column.comment:
             parts.append(f"COMMENT {_string(column.comment)}")
         return " ".join(parts)

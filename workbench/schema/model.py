@@ -35,6 +35,7 @@ class Column:
     generated: str | None = None      # one of GENERATED_KINDS: the database assigns the value
     computed: str | None = None       # expression of a computed (GENERATED ALWAYS AS) column
     comment: str | None = None
+    on_update: str | None = None      # MySQL/MariaDB: ON UPDATE CURRENT_TIMESTAMP
 
     @property
     def autoincrement(self) -> bool:
@@ -69,6 +70,10 @@ class Index:
     where: str | None = None
     method: str | None = None
     expressions: tuple[bool, ...] = ()   # per part: True when it is an expression, not a column
+    opclasses: tuple[str | None, ...] = ()  # per part: a PostgreSQL operator class (gin_trgm_ops…), or None
+    lengths: tuple[int | None, ...] = ()    # per part: a MySQL prefix length (name(20)), or None
+    descending: tuple[bool, ...] = ()       # per part: True for DESC
+    implicit: bool = False                  # made by the server (MySQL's index of a foreign key)
 
     def is_expression(self, i: int) -> bool:
         return bool(self.expressions) and self.expressions[i]
@@ -100,6 +105,7 @@ class Table:
     partition_by: str | None = None     # e.g. RANGE (payment_date), on a partitioned parent
     using: str | None = None            # the module of a SQLite virtual table, e.g. fts4
     inherits: tuple[str, ...] = ()      # PostgreSQL table inheritance (the parents' columns are copied in)
+    temporary: bool = False             # CREATE TEMPORARY TABLE
 
     @property
     def key(self) -> str:
@@ -161,6 +167,9 @@ class Domain:
         return f"{self.namespace}.{self.name}" if self.namespace else self.name
 
 
+_INDEX_TUPLES = ("columns", "expressions", "opclasses", "lengths", "descending")
+
+
 class Schema:
     """A database schema as a design artifact: draw it, lint it, diff it, emit it for any dialect."""
 
@@ -178,6 +187,7 @@ class Schema:
         self.extensions: list[str] = list(extensions or [])
         self.warnings: list[str] = list(warnings or [])
         self.skipped: Counter = skipped or Counter()
+        self.statements_skipped: list[tuple[int, str, str]] = []  # (line, what, why) for each statement left out
         self.name = name
 
     # -- construction --------------------------------------------------------------------------
@@ -239,12 +249,12 @@ class Schema:
                 foreign_keys=[ForeignKey(**{**f, "columns": tuple(f["columns"]), "ref_columns": tuple(f["ref_columns"])})
                               for f in t.get("foreign_keys", [])],
                 uniques=[UniqueConstraint(tuple(u["columns"]), u.get("name")) for u in t.get("uniques", [])],
-                indexes=[Index(**{**i, "columns": tuple(i["columns"]), "expressions": tuple(i.get("expressions") or ())})
+                indexes=[Index(**{**i, **{k: tuple(i.get(k) or ()) for k in _INDEX_TUPLES}})
                          for i in t.get("indexes", [])],
                 checks=[CheckConstraint(**c) for c in t.get("checks", [])],
                 comment=t.get("comment"), partition_of=t.get("partition_of"),
                 partition_bound=t.get("partition_bound"), partition_by=t.get("partition_by"),
-                using=t.get("using"), inherits=tuple(t.get("inherits") or ())))
+                using=t.get("using"), inherits=tuple(t.get("inherits") or ()), temporary=bool(t.get("temporary"))))
         views = [View(**{**v, "columns": tuple(v.get("columns") or ())}) for v in data.get("views", [])]
         enums = [Enum(e["name"], tuple(e["values"]), e.get("namespace")) for e in data.get("enums", [])]
         domains = [Domain(**d) for d in data.get("domains", [])]

@@ -3,37 +3,55 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-# Words reserved in at least one of PostgreSQL, MySQL/MariaDB and SQLite: as a table or
-# column name they need quoting somewhere, which is a portability and usability trap.
-RESERVED = frozenset("""
-add all alter analyse analyze and any array as asc asymmetric authorization between bigint binary blob both by
-call cascade case cast char character check collate column concurrently constraint create cross current_date
-current_role current_time current_timestamp current_user database databases default deferrable delete desc
-describe distinct div do double drop dual else elseif enclosed end escaped except exists exit explain false
-fetch float for force foreign freeze from full fulltext grant group having high_priority if ilike in index
-infile initially inner insert int integer intersect interval into is isnull join key keys kill lateral leading
-left like limit lines load localtime localtimestamp lock long match natural not notnull null numeric of offset
-on only option or order outer over overlaps partition placing precision primary procedure range read real
-recursive references regexp rename repeat replace require restrict return returning revoke right rlike row rows
-schema select session_user set show similar smallint some spatial sql ssl starting symmetric table tablesample
-terminated then to trailing trigger true union unique unlock unsigned update usage use user using values
-varchar variadic verbose when where while window with write xor year_month zerofill
-""".split())
+# PostgreSQL keywords of the category "reserved (can be function or type)" (its documentation, appendix C):
+# they cannot name a column either, and SQLAlchemy's PostgreSQL list leaves them out.
+_PG_TYPE_FUNCTION_RESERVED = frozenset("""authorization binary collation concurrently cross current_schema freeze full
+ilike inner is isnull join left like natural notnull outer overlaps right similar tablesample verbose""".split())
+
+
+@lru_cache(maxsize=4)
+def reserved_words(dialect: str) -> frozenset[str]:
+    """The words a dialect reserves, from SQLAlchemy's dialect preparers (MySQL and MariaDB together)."""
+    if dialect == "postgres":
+        from sqlalchemy.dialects.postgresql.base import RESERVED_WORDS
+
+        return frozenset(w.lower() for w in RESERVED_WORDS) | _PG_TYPE_FUNCTION_RESERVED
+    if dialect == "mysql":
+        from sqlalchemy.dialects.mysql.reserved_words import RESERVED_WORDS_MARIADB, RESERVED_WORDS_MYSQL
+
+        return frozenset(w.lower() for w in RESERVED_WORDS_MYSQL | RESERVED_WORDS_MARIADB)
+    from sqlalchemy.dialects.sqlite.base import SQLiteIdentifierPreparer
+
+    return frozenset(w.lower() for w in SQLiteIdentifierPreparer.reserved_words)
+
+
+class _Reserved:
+    """Words reserved in at least one of PostgreSQL, MySQL/MariaDB and SQLite (a portability trap)."""
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and any(word.lower() in reserved_words(d) for d in ("postgres", "mysql", "sqlite"))
+
+
+RESERVED = _Reserved()
 
 MAX_LENGTH = {"postgres": 63, "mysql": 64, "sqlite": 10_000}
 _SIMPLE = re.compile(r"^[a-z_][a-z0-9_]*$")
 _SIMPLE_ANY_CASE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def is_reserved(name: str) -> bool:
-    return name.lower() in RESERVED
+def is_reserved(name: str, dialect: str | None = None) -> bool:
+    """Reserved in `dialect`, or in any of the three when no dialect is given."""
+    if dialect is None:
+        return name in RESERVED
+    return name.lower() in reserved_words(dialect)
 
 
 def quote(name: str, dialect: str) -> str:
-    """The identifier as `dialect` must write it: quoted only when it has to be."""
+    """The identifier as `dialect` must write it: quoted when it is reserved there, or (PostgreSQL) not lower case."""
     simple = _SIMPLE.match(name) if dialect == "postgres" else _SIMPLE_ANY_CASE.match(name)
-    if simple and not is_reserved(name):
+    if simple and not is_reserved(name, dialect):
         return name
     if dialect == "mysql":
         return "`" + name.replace("`", "``") + "`"

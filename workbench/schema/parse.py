@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 from ..errors import DDLSyntaxError, SchemaError, WorkbenchError
@@ -105,6 +106,8 @@ class _Builder:
         self.warnings: list[str] = []
         self.pending: list[tuple[Statement, Any]] = []  # ALTERs and indexes on tables defined later
         self.current_db: str | None = None  # MySQL `USE db`: names qualified with it are the file's own
+        self.creating_in: str | None = None  # `CREATE SCHEMA s CREATE TABLE t …`: unqualified names are in s
+        self.skipped_statements: list[tuple[int, str, str]] = []  # (line, what, why): nothing is dropped silently
 
     # -- dispatch ------------------------------------------------------------------------------
     def add(self, st: Statement) -> None:
@@ -118,6 +121,8 @@ class _Builder:
         if first == "CREATE":
             rest = [w for w in words[1:] if w not in _TABLE_PREFIX]
             kind = rest[0] if rest else ""
+            if kind == "SCHEMA" and self.dialect == "postgres":
+                return self._create_schema(st)
             if kind not in _CREATE_KINDS:
                 raise DDLSyntaxError(f"unknown statement CREATE {kind}", line=st.line, column=st.column,
                                      statement=st.sql, hint=_kind_hint(kind))
@@ -145,14 +150,40 @@ class _Builder:
         label = first if first != "ALTER" or len(words) < 2 else f"ALTER {words[1]}"
         self._skip(st, label)
 
-    def _skip(self, st: Statement, kind: str) -> None:
+    def _skip(self, st: Statement, kind: str, why: str | None = None) -> None:
         self.skipped[kind] += 1
+        self.skipped_statements.append((st.line, kind, why or _WHY.get(kind.split()[0], _WHY.get(kind, "not part of "
+                                                                                                  "the schema model"))))
+
+    def _create_schema(self, st: Statement) -> None:
+        """`CREATE SCHEMA s [AUTHORIZATION r] CREATE TABLE …  CREATE VIEW …  GRANT …`: each nested element is
+        a statement of its own, creating its objects in s."""
+        tokens = st.tokens
+        cut = [i for i, t in enumerate(tokens) if i > 0 and t.text.upper() in ("CREATE", "GRANT") and
+               _depth_at(tokens, i) == 0]
+        if not cut:
+            return self._skip(st, "CREATE SCHEMA", "a namespace: its tables carry it in their names")
+        names = [t for t in tokens[2:cut[0]] if t.text.upper() not in ("IF", "NOT", "EXISTS", "AUTHORIZATION")]
+        namespace = names[0].text.strip('"') if names else None
+        if namespace and not names[0].text.startswith('"'):
+            namespace = namespace.lower()
+        previous, self.creating_in = self.creating_in, namespace
+        try:
+            for start, end in zip(cut, [*cut[1:], len(tokens)], strict=True):
+                part = tokens[start:end]
+                first = part[0]
+                self.add(Statement(st.region[first.start:part[-1].end + 1], first.line + st.line_offset,
+                                   start_column(first, st.region), part, st.region, st.line_offset))
+        finally:
+            self.creating_in = previous
 
     # -- parsing helpers -----------------------------------------------------------------------
     def _parse(self, st: Statement, *, strict: bool) -> Any:
         """The sqlglot expression of a statement (None when it cannot be read and not strict)."""
         from sqlglot.errors import ParseError
 
+        if st.tokens and st.tokens[0].text.upper() in ("CREATE", "ALTER"):
+            st = _readable(st, self.dialect)
         try:
             if st.tokens:
                 parser = self.sqlglot.parser(error_level=_raise())
@@ -180,7 +211,7 @@ class _Builder:
 
     def _table_key(self, table: Any) -> tuple[str, str | None]:
         name = self._name(table.this)
-        namespace = self._name(table.args.get("db")) if table.args.get("db") else None
+        namespace = self._name(table.args.get("db")) if table.args.get("db") else self.creating_in
         if namespace and namespace.lower() in ((T.DEFAULT_NAMESPACE.get(self.dialect) or ""),
                                                (self.current_db or "").lower()):
             namespace = None
@@ -200,6 +231,8 @@ class _Builder:
             return kind.sql(dialect=self.type_dialect) if self.type_dialect else kind.sql()
         if kind.this.name == "USERDEFINED":
             text = self._sql(kind)
+            if re.fullmatch(r'"[a-z_][a-z0-9_]*"', text):  # a type named like a keyword (cube), as it is spelled
+                text = text[1:-1]
             default = T.DEFAULT_NAMESPACE.get(self.dialect)
             if default and text.lower().startswith(default + "."):
                 text = T.canonical(text[len(default) + 1:], self.dialect)  # may be a built-in type after all
@@ -343,6 +376,8 @@ class _Builder:
                 table.foreign_keys.append(self._reference(c, (name,), cname))
             elif isinstance(c, exp.CommentColumnConstraint):
                 column.comment = c.this.name
+            elif isinstance(c, exp.OnUpdateColumnConstraint):
+                column.on_update = canonical_default(self._sql(c.this), column.type, self.dialect)
         table.columns[name] = column
 
     def _default(self, column: Column, value: Any) -> None:
@@ -353,10 +388,10 @@ class _Builder:
             column.default = None
             return
         value = strip_literal_casts(value)
-        if isinstance(value, exp.Literal) and value.is_string and value.this.lower() in ("now", "today"):
-            family = T.info(column.type, self.dialect).family
-            value = exp.CurrentDate() if family == "date" else exp.CurrentTimestamp()
-        column.default = self._sql(value)
+        if isinstance(value, exp.Null):
+            column.default = None  # DEFAULT NULL is what a nullable column has anyway
+            return
+        column.default = canonical_default(self._sql(value), column.type, self.dialect)
 
     def _reference(self, ref: Any, columns: tuple[str, ...], name: str | None) -> ForeignKey:
         target = ref.this
@@ -367,9 +402,9 @@ class _Builder:
             text = option if isinstance(option, str) else str(option)
             text = " ".join(text.upper().split())
             if text.startswith("ON DELETE "):
-                fk.on_delete = text[len("ON DELETE "):]
+                fk.on_delete = fk_action(text[len("ON DELETE "):], self.dialect)
             elif text.startswith("ON UPDATE "):
-                fk.on_update = text[len("ON UPDATE "):]
+                fk.on_update = fk_action(text[len("ON UPDATE "):], self.dialect)
         return fk
 
     def _constraint(self, table: Table, c: Any, name: str | None) -> None:
@@ -628,8 +663,71 @@ class _Builder:
             elif isinstance(action, exp.ColumnDef):
                 self._attach(key, st, lambda t, d=action: self._column(t, d))
                 used = True
+            elif isinstance(action, exp.ModifyColumn):  # MySQL MODIFY / CHANGE: the column defined anew
+                old = self._name(action.args["rename_from"]) if action.args.get("rename_from") else None
+                self._attach(key, st, lambda t, d=action.this, o=old: self._redefine(t, d, o))
+                used = True
+            elif isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
+                column_name, dtype = self._name(action.this), action.args["dtype"]
+
+                def set_type(t, c=column_name, k=dtype):
+                    column = t.column(c)
+                    if column is not None:
+                        column.type = self._type(k)
+
+                self._attach(key, st, set_type)
+                used = True
+            elif isinstance(action, exp.AlterColumn) and action.args.get("drop"):
+                self._attach(key, st, lambda t, c=self._name(action.this): setattr(t.column(c), "default", None)
+                             if t.column(c) is not None else None)
+                used = True
+            elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() in ("COLUMN", ""):
+                for target in action.args.get("tables") or [action.this]:
+                    name = self._name(target.this if isinstance(target, exp.Table | exp.Column) else target)
+                    self._attach(key, st, lambda t, c=name: _drop_column(t, c))
+                used = True
+            elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() in ("CONSTRAINT", "INDEX",
+                                                                                               "KEY", "CHECK",
+                                                                                               "FOREIGN KEY"):
+                for target in action.args.get("tables") or []:
+                    name = self._name(target.this if isinstance(target, exp.Table) else target)
+                    self._attach(key, st, lambda t, c=name: _drop_named(t, c))
+                used = True
+            elif isinstance(action, exp.RenameColumn):
+                old, new = self._name(action.this.this), self._name(action.args["to"].this)
+                self._attach(key, st, lambda t, a=old, b=new: _rename_column(t, a, b))
+                used = True
+            elif isinstance(action, exp.AlterRename):
+                new_name, _ = self._table_key(action.this)
+                self._attach(key, st, lambda t, n=new_name: self._rename_table(t, n))
+                used = True
+            else:
+                self.skipped_statements.append((st.line, f"ALTER TABLE {key} {type(action).__name__}",
+                                                f"not modelled: {_short(self._sql(action), 60)}"))
         if not used:
             self._skip(st, "ALTER TABLE (other)")
+
+    def _redefine(self, table: Table, cdef: Any, old: str | None) -> None:
+        """MySQL's MODIFY (same name) and CHANGE (old name → new): the column's new definition, in its place."""
+        name = old or self._name(cdef.this)
+        columns = list(table.columns.items())
+        scratch = Table(name=table.name)
+        self._column(scratch, cdef)
+        new = next(iter(scratch.columns.values()))
+        table.columns = {(new.name if n.lower() == name.lower() else n): (new if n.lower() == name.lower() else c)
+                         for n, c in columns}
+        if old and old.lower() != new.name.lower():
+            _rename_column(table, old, new.name, columns_done=True)
+
+    def _rename_table(self, table: Table, new_name: str) -> None:
+        old_key = table.key
+        del self.tables[old_key]
+        table.name = new_name
+        self.tables[table.key] = table
+        for other in self.tables.values():
+            for fk in other.foreign_keys:
+                if fk.ref_table == old_key:
+                    fk.ref_table = table.key
 
     def _comment(self, st: Statement) -> None:
         from sqlglot import exp
@@ -747,15 +845,67 @@ class _Builder:
                 continue
             apply(table)
         self._inherit_columns()
+        self._partition_columns()
         self._resolve_references()
+        self._resolve_column_names()
         self._dedupe()
+        self._implicit_indexes()
         if self.skipped:
             total = sum(self.skipped.values())
             kinds = ", ".join(f"{k} ×{n}" for k, n in sorted(self.skipped.items(), key=lambda kv: (-kv[1], kv[0])))
             self.warnings.insert(0, f"skipped {total} statement{'s' if total != 1 else ''} the model does not use: {kinds}")
-        return Schema(list(self.tables.values()), dialect=self.dialect, views=list(self.views.values()),
-                      enums=list(self.enums.values()), domains=list(self.domains.values()),
-                      extensions=self.extensions, warnings=self.warnings, skipped=self.skipped)
+        schema = Schema(list(self.tables.values()), dialect=self.dialect, views=list(self.views.values()),
+                        enums=list(self.enums.values()), domains=list(self.domains.values()),
+                        extensions=self.extensions, warnings=self.warnings, skipped=self.skipped)
+        schema.statements_skipped = sorted(self.skipped_statements)
+        return schema
+
+    def _partition_columns(self) -> None:
+        """A partition (`PARTITION OF parent`) has its parent's columns, as PostgreSQL gives it."""
+        for table in self.tables.values():
+            if not table.partition_of or table.columns:
+                continue
+            parent = self.tables.get(table.partition_of) or self._lookup(table.partition_of)
+            if parent is None:
+                continue
+            if parent.partition_of and not parent.columns:  # a partition of a partition: the root's columns
+                self._partition_columns()
+            table.partition_of = parent.key
+            table.columns = {name: Column(**vars(c)) for name, c in parent.columns.items()}
+
+    def _resolve_column_names(self) -> None:
+        """Keys and indexes name columns as the table spells them (`PRIMARY KEY (ID)` on a column `id`, where
+        the dialect compares names without case): emitted for another dialect, the names must match exactly."""
+        for table in self.tables.values():
+            def real(name: str, t: Table = table) -> str:
+                column = t.column(name)
+                return column.name if column is not None else name
+
+            table.primary_key = tuple(real(c) for c in table.primary_key)
+            for fk in table.foreign_keys:
+                fk.columns = tuple(real(c) for c in fk.columns)
+                target = self.tables.get(fk.ref_table)
+                if target is not None:
+                    fk.ref_columns = tuple(real(c, target) for c in fk.ref_columns)
+            for unique in table.uniques:
+                unique.columns = tuple(real(c) for c in unique.columns)
+            for index in table.indexes:
+                index.columns = tuple(c if index.is_expression(i) else real(c) for i, c in enumerate(index.columns))
+
+    def _implicit_indexes(self) -> None:
+        """InnoDB indexes every foreign key: where no index starts with its columns, MySQL/MariaDB make one
+        (named after the constraint, else after its first column). The model has it, as the server does."""
+        if self.dialect != "mysql":
+            return
+        for table in self.tables.values():
+            for fk in table.foreign_keys:
+                wanted = tuple(c.lower() for c in fk.columns)
+                starts = [tuple(c.lower() for c in table.primary_key)] + [
+                    tuple(c.lower() for c in i.columns) for i in table.indexes if not any(i.expressions)] + [
+                    tuple(c.lower() for c in u.columns) for u in table.uniques]
+                if any(k[:len(wanted)] == wanted for k in starts):
+                    continue
+                table.indexes.append(Index(fk.name or fk.columns[0], tuple(fk.columns), implicit=True))
 
     def _inherit_columns(self) -> None:
         """A table that INHERITS has its parents' columns first (as PostgreSQL shows them)."""
@@ -796,16 +946,246 @@ class _Builder:
                 fk.ref_columns = tuple((target.column(c).name if target.column(c) else c) for c in fk.ref_columns)
 
     def _dedupe(self) -> None:
-        # an inline UNIQUE and a separate unique constraint on the same columns are one constraint
+        # an inline UNIQUE and a separate unique constraint on the same columns, with the same name or none,
+        # are one constraint (one identical to the primary key is a constraint of its own, and is kept)
         for table in self.tables.values():
-            seen: set[tuple[str, ...]] = set()
+            seen: dict[tuple[str, ...], UniqueConstraint] = {}
             uniques = []
             for u in table.uniques:
                 key = tuple(c.lower() for c in u.columns)
-                if key not in seen and key != tuple(c.lower() for c in table.primary_key):
-                    seen.add(key)
-                    uniques.append(u)
+                if key in seen and (u.name is None or seen[key].name in (None, u.name)):
+                    seen[key].name = seen[key].name or u.name
+                    continue
+                seen[key] = u
+                uniques.append(u)
             table.uniques = uniques
+
+
+def fk_action(action: str | None, dialect: str) -> str | None:
+    """A foreign key action as the model keeps it: None for the default (NO ACTION; in MySQL/MariaDB also
+    RESTRICT, which InnoDB treats the same), else CASCADE, SET NULL, SET DEFAULT or RESTRICT."""
+    if not action:
+        return None
+    action = " ".join(action.upper().split())
+    if action == "NO ACTION" or dialect == "mysql" and action == "RESTRICT":
+        return None
+    return action
+
+
+def canonical_default(sql: str, column_type: str, dialect: str) -> str:
+    """A default as one spelling, whoever wrote it: `now()`, `current_timestamp()` and CURRENT_TIMESTAMP are
+    one; `'0'` on a number column is 0 (MySQL shows it so); casts on literals go."""
+    return _canonical_default(sql, T.info(column_type, dialect).family if column_type else "", dialect)
+
+
+_CURRENT = {"now": "CURRENT_TIMESTAMP", "current_timestamp": "CURRENT_TIMESTAMP", "localtimestamp": "LOCALTIMESTAMP",
+            "current_date": "CURRENT_DATE", "curdate": "CURRENT_DATE", "current_time": "CURRENT_TIME",
+            "transaction_timestamp": "CURRENT_TIMESTAMP"}
+
+
+@lru_cache(maxsize=8192)
+def _canonical_default(sql: str, family: str, dialect: str) -> str:
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        value = strip_literal_casts(sqlglot.parse_one(sql, read=dialect))
+    except Exception:  # noqa: BLE001 - kept as written when it cannot be read
+        return sql
+    if isinstance(value, exp.CurrentTimestamp | exp.CurrentDate | exp.CurrentTime):
+        name = {exp.CurrentTimestamp: "CURRENT_TIMESTAMP", exp.CurrentDate: "CURRENT_DATE",
+                exp.CurrentTime: "CURRENT_TIME"}[type(value)]
+        precision = value.this.sql() if value.this is not None else ""
+        return f"{name}({precision})" if precision else name
+    if isinstance(value, exp.Anonymous | exp.Func) and not value.expressions and value.sql_name().lower() in _CURRENT \
+            and not value.args.get("this"):
+        return _CURRENT[value.sql_name().lower()]
+    if isinstance(value, exp.Literal) and value.is_string:
+        text = value.this
+        if text.lower() in ("now", "today"):  # PostgreSQL reads these when the row is written
+            return "CURRENT_DATE" if family == "date" else "CURRENT_TIMESTAMP"
+        if family in ("integer", "decimal", "float") and re.fullmatch(r"-?\d+(\.\d+)?", text):
+            return text
+        if family == "boolean" and dialect == "mysql" and text in ("0", "1"):
+            return text
+    if isinstance(value, exp.Boolean) and dialect == "mysql":
+        return "1" if value.this else "0"
+    return value.sql(dialect=dialect)
+
+
+_WHY = {
+    "CREATE": "not part of the schema model",
+    "CREATE FUNCTION": "a function: code, not schema",
+    "CREATE PROCEDURE": "a procedure: code, not schema",
+    "CREATE TRIGGER": "a trigger: code, not schema",
+    "CREATE SEQUENCE": "a sequence: serial and identity columns carry theirs",
+    "INSERT": "data, not schema", "COPY": "data, not schema", "UPDATE": "data, not schema",
+    "DELETE": "data, not schema", "SET": "a session setting", "SELECT": "a query (pg_dump's set_config…)",
+    "GRANT": "a privilege", "REVOKE": "a privilege", "ALTER TABLE (other)": "a table change the model does not hold "
+    "(owner, storage, replica identity…)",
+    "COMMENT": "a comment on an object the model does not hold",
+}
+
+
+def _drop_column(table: Table, name: str) -> None:
+    column = table.column(name)
+    if column is None:
+        return
+    del table.columns[column.name]
+    lower = column.name.lower()
+    table.indexes = [i for i in table.indexes if lower not in (c.lower() for c in i.columns)]
+    table.uniques = [u for u in table.uniques if lower not in (c.lower() for c in u.columns)]
+    table.foreign_keys = [f for f in table.foreign_keys if lower not in (c.lower() for c in f.columns)]
+    table.checks = [c for c in table.checks if (c.column or "").lower() != lower]
+
+
+def _drop_named(table: Table, name: str) -> None:
+    """ALTER TABLE … DROP CONSTRAINT / INDEX name."""
+    lower = name.lower()
+    table.foreign_keys = [f for f in table.foreign_keys if (f.name or "").lower() != lower]
+    table.uniques = [u for u in table.uniques if (u.name or "").lower() != lower]
+    table.checks = [c for c in table.checks if (c.name or "").lower() != lower]
+    table.indexes = [i for i in table.indexes if (i.name or "").lower() != lower]
+    if (table.primary_key_name or "").lower() == lower:
+        table.primary_key, table.primary_key_name = (), None
+
+
+def _rename_column(table: Table, old: str, new: str, *, columns_done: bool = False) -> None:
+    if not columns_done:
+        column = table.column(old)
+        if column is None:
+            return
+        table.columns = {(new if n == column.name else n): c for n, c in table.columns.items()}
+        column.name = new
+    swap = lambda cols: tuple(new if c.lower() == old.lower() else c for c in cols)  # noqa: E731
+    table.primary_key = swap(table.primary_key)
+    for fk in table.foreign_keys:
+        fk.columns = swap(fk.columns)
+    for unique in table.uniques:
+        unique.columns = swap(unique.columns)
+    for index in table.indexes:
+        index.columns = tuple(c if index.is_expression(i) else swap((c,))[0] for i, c in enumerate(index.columns))
+
+
+def _depth_at(tokens: list[Any], index: int) -> int:
+    depth = 0
+    for token in tokens[:index]:
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth -= 1
+    return depth
+
+
+_ELEMENT_STARTS = {"CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "KEY", "INDEX", "FULLTEXT", "SPATIAL",
+                   "LIKE", "PERIOD"}
+
+
+def _readable(st: Statement, dialect: str) -> Statement:
+    """The statement's tokens, adjusted where sqlglot misreads valid DDL (a new Statement; the text is kept):
+
+    - a column named by a non-reserved keyword (PostgreSQL's `exclude`, `cube`, …) or typed by one (`cube`):
+      the word is a name;
+    - PostgreSQL's `bit varying(n)`: its alias `varbit(n)`;
+    - MySQL's `PRIMARY KEY USING BTREE (a, b)` / `KEY k USING HASH (a)`: the method moves after the columns.
+    """
+    import copy
+
+    from sqlglot.parser import Parser
+    from sqlglot.tokens import TokenType
+
+    from .names import is_reserved
+
+    tokens = list(st.tokens)
+    words = [t.text.upper() for t in tokens]
+    if not ("TABLE" in words[:6] or words[:1] == ["ALTER"]):
+        return st
+    changed = False
+    out: list[Any] = []
+    depth = 0
+    element_start = False
+    column_list = None  # the index of the '(' that opens CREATE TABLE's column list
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        word = words[i]
+        if token.text == "(":
+            depth += 1
+            if column_list is None and depth == 1 and words[0] == "CREATE" and "TABLE" in words[:i]:
+                column_list = i
+                element_start = True
+        elif token.text == ")":
+            depth -= 1
+        elif token.text == "," and depth == 1 and column_list is not None:
+            element_start = True
+            out.append(token)
+            i += 1
+            continue
+        if dialect == "postgres" and word == "BIT" and i + 1 < len(tokens) and words[i + 1] == "VARYING":
+            merged = copy.copy(token)
+            merged.token_type, merged.text = TokenType.VAR, "varbit"
+            out.append(merged)
+            changed, i = True, i + 2
+            continue
+        if dialect == "mysql" and word == "USING" and i + 2 < len(tokens) and words[i + 1] in ("BTREE", "HASH")                 and tokens[i + 2].text == "(" and any(w.endswith("KEY") or w == "INDEX" for w in words[max(0, i - 3):i]):
+            close = _closing(tokens, i + 2)
+            out.extend(tokens[i + 2:close + 1])
+            out.extend(tokens[i:i + 2])  # `(cols) USING BTREE`: where sqlglot reads the method
+            changed, i = True, close + 1
+            continue
+        if element_start and depth == 1 and token.text not in ("(", ","):
+            element_start = False
+            constraint = word.split()[0] in _ELEMENT_STARTS or (word == "EXCLUDE" and i + 1 < len(tokens)
+                                                     and words[i + 1] in ("USING", "("))
+            if not constraint and (token.token_type != TokenType.IDENTIFIER and token.text.upper() in _SQLGLOT_WORDS
+                                   or token.token_type not in (TokenType.VAR, TokenType.IDENTIFIER)) and \
+                    not is_reserved(token.text, dialect):
+                token = _as_name(token, dialect)
+                changed = True
+            if not constraint and i + 1 < len(tokens):
+                kind = tokens[i + 1]
+                if kind.token_type not in Parser.TYPE_TOKENS and kind.token_type not in (TokenType.VAR,
+                                                                                           TokenType.IDENTIFIER) \
+                        and kind.text not in ("(", ",", ")", ".") and not is_reserved(kind.text, dialect) \
+                        and words[i + 1] not in ("NOT", "NULL", "DEFAULT", "PRIMARY", "UNIQUE", "REFERENCES",
+                                                 "CHECK", "GENERATED", "CONSTRAINT", "COLLATE", "AS"):
+                    out.append(token)
+                    out.append(_as_name(kind, dialect))
+                    changed, i = True, i + 2
+                    continue
+        out.append(token)
+        i += 1
+    if not changed:
+        return st
+    return Statement(st.sql, st.line, st.column, out, st.region, st.line_offset)
+
+
+# words sqlglot reads as clauses even where they are names (EXCLUDE starts an exclusion constraint)
+_SQLGLOT_WORDS = {"EXCLUDE", "PERIOD", "WATERMARK"}
+
+
+def _as_name(token: Any, dialect: str) -> Any:
+    """A keyword token as a quoted name, spelled as the unquoted word means it (lower case in PostgreSQL)."""
+    import copy
+
+    from sqlglot.tokens import TokenType
+
+    name = copy.copy(token)
+    name.token_type = TokenType.IDENTIFIER
+    name.text = token.text.lower() if dialect == "postgres" else token.text
+    return name
+
+
+def _closing(tokens: list[Any], open_index: int) -> int:
+    depth = 0
+    for j in range(open_index, len(tokens)):
+        if tokens[j].text == "(":
+            depth += 1
+        elif tokens[j].text == ")":
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(tokens) - 1
 
 
 def strip_literal_casts(value: Any) -> Any:

@@ -23,7 +23,6 @@ from .model import (
     Schema,
     Table,
     UniqueConstraint,
-    View,
 )
 
 _DIALECTS = {"postgresql": "postgres", "sqlite": "sqlite", "mysql": "mysql", "mariadb": "mysql"}
@@ -84,12 +83,16 @@ def read_only_engine(url: str):
                       hint="Use sqlite:///file.db, postgresql://… or mysql://… (mariadb://…).")
 
 
-def from_url(url: str, *, namespace: str | None = None) -> Schema:
-    """Reflect a live database into a Schema; nothing is written to it."""
+def from_url(url: str, *, namespace: str | None = None, namespaces: list[str] | None = None) -> Schema:
+    """Reflect a live database into a Schema; nothing is written to it.
+
+    namespaces (PostgreSQL schemas): which to read; default all of the user's (not the system's,
+    not an extension's, not the workbench's own lab namespaces). `namespace` is one of them.
+    """
     engine = read_only_engine(url)
     try:
         with engine.connect() as conn:
-            return from_connection(conn, namespace=namespace)
+            return from_connection(conn, namespaces=namespaces or ([namespace] if namespace else None))
     except SchemaError:
         raise
     except Exception as exc:
@@ -104,87 +107,192 @@ def from_url(url: str, *, namespace: str | None = None) -> Schema:
         engine.dispose()
 
 
-def _if_supported(reflect: Any, default: Any, **kw: Any) -> Any:
-    """An inspector call that some SQLAlchemy dialects do not offer (materialized views, CHECK constraints,
-    table comments): the dialect signals it with NotImplementedError, and the schema simply has none."""
-    try:
-        return reflect(**kw)
-    except NotImplementedError:
-        return default
+def from_connection(conn: Any, *, namespace: str | None = None, namespaces: list[str] | None = None) -> Schema:
+    """Reflect through an open SQLAlchemy connection.
 
-
-def from_connection(conn: Any, *, namespace: str | None = None) -> Schema:
-    """Reflect through an open SQLAlchemy connection (the lab uses this on its own databases)."""
-    from sqlalchemy import inspect
+    The database is read the way its own dump tool reads it — the catalog rendered as DDL
+    (PostgreSQL: pg_get_constraintdef, pg_get_indexdef, format_type…; MariaDB/MySQL: SHOW CREATE
+    TABLE; SQLite: the SQL it keeps) — and that DDL goes through the same parser as a file. A file
+    and the database it was loaded into are therefore read by one path, and compare equal.
+    """
+    from .parse import parse_ddl
 
     dialect = _DIALECTS.get(conn.dialect.name, "postgres")
-    if dialect == "sqlite":
-        return _from_sqlite_master(conn)
-    inspector = inspect(conn)
-    ns = namespace
-    default_ns = T.DEFAULT_NAMESPACE.get(dialect)
-    names = inspector.get_table_names(schema=ns)
-    view_names = inspector.get_view_names(schema=ns)
-    view_names += _if_supported(inspector.get_materialized_view_names, [], schema=ns)
-    multi = {"schema": ns, "filter_names": names} if names else None
-    if multi is None:
-        return Schema([], dialect=dialect)
-    columns = inspector.get_multi_columns(**multi)
-    pks = inspector.get_multi_pk_constraint(**multi)
-    fks = inspector.get_multi_foreign_keys(**multi)
-    uniques = inspector.get_multi_unique_constraints(**multi)
-    indexes = inspector.get_multi_indexes(**multi)
-    checks = _if_supported(inspector.get_multi_check_constraints, {}, **multi)
-    comments = _if_supported(inspector.get_multi_table_comment, {}, **multi)
-    key_ns = None if ns in (None, default_ns) else ns
-    type_dialect = conn.dialect
-    tables = []
-    for name in names:
-        k = (ns, name)
-        table = Table(name=name, namespace=key_ns)
-        for col in columns.get(k, []):
-            table.columns[col["name"]] = _column(col, dialect, type_dialect)
-        pk = pks.get(k) or {}
-        table.primary_key = tuple(pk.get("constrained_columns") or ())
-        table.primary_key_name = pk.get("name") if dialect != "mysql" else None
-        for fk in fks.get(k, []):
-            ref_ns = fk.get("referred_schema")
-            ref_ns = None if ref_ns in (None, default_ns) else ref_ns
-            ref = f"{ref_ns}.{fk['referred_table']}" if ref_ns else fk["referred_table"]
-            options = fk.get("options") or {}
-            table.foreign_keys.append(ForeignKey(
-                columns=tuple(fk["constrained_columns"]), ref_table=ref, ref_columns=tuple(fk["referred_columns"]),
-                name=fk.get("name"), on_delete=(options.get("ondelete") or "").upper() or None,
-                on_update=(options.get("onupdate") or "").upper() or None))
-        unique_names = set()
-        for u in uniques.get(k, []):
-            table.uniques.append(UniqueConstraint(tuple(u["column_names"]), u.get("name")))
-            unique_names.add(u.get("name"))
-        for ix in indexes.get(k, []):
-            if ix.get("duplicates_constraint") or ix.get("name") in unique_names and ix.get("unique"):
-                continue
-            table.indexes.append(_index(ix, dialect))
-        for ck in checks.get(k, []):
-            table.checks.append(CheckConstraint(_canonical_expression(ck["sqltext"], dialect), ck.get("name")))
-        comment = (comments.get(k) or {}).get("text")
-        table.comment = comment or None
-        for column_name in table.primary_key:
-            if (column := table.column(column_name)) is not None:
-                column.nullable = False
-        tables.append(table)
-    views = []
-    for name in view_names:
-        try:
-            cols = tuple(c["name"] for c in inspector.get_columns(name, schema=ns))
-        except Exception:  # noqa: BLE001 - a view whose columns cannot be read keeps its name
-            cols = ()
-        views.append(View(name=name, namespace=key_ns, columns=cols))
-    enums = []
-    if dialect == "postgres":
-        for e in inspector.get_enums(schema=ns or "public"):
-            enum_ns = e.get("schema")
-            enums.append(Enum(e["name"], tuple(e["labels"]), None if enum_ns in (None, "public") else enum_ns))
-    return Schema(tables, dialect=dialect, views=views, enums=enums)
+    wanted = namespaces or ([namespace] if namespace else None)
+    ddl = {"postgres": postgres_ddl, "mysql": mysql_ddl, "sqlite": sqlite_ddl}[dialect](conn, wanted)
+    schema = parse_ddl(ddl, dialect)
+    schema.warnings = [w for w in schema.warnings if not w.startswith("skipped")]
+    schema.skipped.clear()
+    schema.statements_skipped = []
+    return schema
+
+
+def _rows(conn: Any, sql: str, **params: Any) -> list[Any]:
+    from sqlalchemy import text
+
+    return list(conn.execute(text(sql), params))
+
+
+def _pq(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _pg_name(namespace: str, name: str) -> str:
+    return f"{_pq(namespace)}.{_pq(name)}"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+_PG_USER_NAMESPACES = """
+    SELECT n.nspname FROM pg_namespace n
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+      AND n.nspname NOT LIKE 'wb\\_lab\\_%'
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid
+                      AND d.deptype = 'e')
+    ORDER BY n.nspname"""
+_NOT_EXTENSION = ("NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{catalog}'::regclass AND d.objid = {oid} "
+                  "AND d.deptype = 'e')")
+
+
+def postgres_ddl(conn: Any, namespaces: list[str] | None = None) -> str:
+    """The DDL of a PostgreSQL database's user namespaces, from the catalog (as pg_dump writes it)."""
+    spaces = namespaces or [r[0] for r in _rows(conn, _PG_USER_NAMESPACES)]
+    if not spaces:
+        return ""
+    out: list[str] = [f"CREATE SCHEMA {_pq(n)};" for n in spaces if n != "public"]
+    out += [f"CREATE EXTENSION IF NOT EXISTS {_pq(r[0])};" for r in _rows(
+        conn, "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY extname")]
+    for ns, name, labels in _rows(conn, f"""
+            SELECT n.nspname, t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)
+            FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
+            WHERE n.nspname = ANY(:ns) AND {_NOT_EXTENSION.format(catalog="pg_type", oid="t.oid")}
+            GROUP BY n.nspname, t.typname ORDER BY n.nspname, t.typname""", ns=spaces):
+        out.append(f"CREATE TYPE {_pg_name(ns, name)} AS ENUM ({', '.join(_literal(v) for v in labels)});")
+    for ns, name, base, not_null, default, checks in _rows(conn, f"""
+            SELECT n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault,
+                   (SELECT string_agg('CONSTRAINT ' || quote_ident(c.conname) || ' ' || pg_get_constraintdef(c.oid),
+                                      ' ' ORDER BY c.conname) FROM pg_constraint c WHERE c.contypid = t.oid)
+            FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+            WHERE t.typtype = 'd' AND n.nspname = ANY(:ns) AND {_NOT_EXTENSION.format(catalog="pg_type", oid="t.oid")}
+            ORDER BY n.nspname, t.typname""", ns=spaces):
+        parts = [f"CREATE DOMAIN {_pg_name(ns, name)} AS {base}"]
+        if default is not None:
+            parts.append(f"DEFAULT {default}")
+        if not_null:
+            parts.append("NOT NULL")
+        if checks:
+            parts.append(checks)
+        out.append(" ".join(parts) + ";")
+    tables = _rows(conn, f"""
+        SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition, pg_get_expr(c.relpartbound, c.oid),
+               CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, c.relpersistence,
+               (SELECT string_agg(quote_ident(pn.nspname) || '.' || quote_ident(p.relname), ', ' ORDER BY i.inhseqno)
+                FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+                WHERE i.inhrelid = c.oid)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(:ns)
+          AND {_NOT_EXTENSION.format(catalog="pg_class", oid="c.oid")}
+        ORDER BY c.relispartition, n.nspname, c.relname""", ns=spaces)
+    oids = [r[0] for r in tables]
+    columns: dict[int, list[Any]] = {}
+    for row in _rows(conn, """
+            SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                   pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, a.attislocal
+            FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+            WHERE a.attrelid = ANY(:oids) AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attrelid, a.attnum""", oids=oids):
+        columns.setdefault(row[0], []).append(row)
+    comments: list[str] = []
+    for oid, ns, name, _kind, is_partition, bound, partkey, persistence, parents in tables:
+        target = _pg_name(ns, name)
+        temp = "UNLOGGED " if persistence == "u" else ""
+        if is_partition:
+            out.append(f"CREATE {temp}TABLE {target} PARTITION OF {parents} {bound}"
+                       + (f" PARTITION BY {partkey}" if partkey else "") + ";")
+            continue
+        lines = []
+        for _rel, col, typ, not_null, default, identity, generated, local in columns.get(oid, []):
+            if parents and not local:
+                continue  # inherited: the parent's column
+            line = f"    {_pq(col)} {typ}"
+            if generated == "s":
+                line += f" GENERATED ALWAYS AS ({default}) STORED"
+            elif default is not None:
+                line += f" DEFAULT {default}"
+            if identity:
+                line += f" GENERATED {'ALWAYS' if identity == 'a' else 'BY DEFAULT'} AS IDENTITY"
+            if not_null:
+                line += " NOT NULL"
+            lines.append(line)
+        body = ",\n".join(lines)
+        out.append(f"CREATE {temp}TABLE {target} (\n{body}\n)" + (f" INHERITS ({parents})" if parents else "")
+                   + (f" PARTITION BY {partkey}" if partkey else "") + ";")
+    for ns, name, conname, condef in _rows(conn, """
+            SELECT n.nspname, c.relname, k.conname, pg_get_constraintdef(k.oid)
+            FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE k.conrelid = ANY(:oids) AND k.contype IN ('p', 'u', 'f', 'c', 'x') AND k.conparentid = 0
+              AND (k.conislocal OR k.contype <> 'c')
+            ORDER BY CASE k.contype WHEN 'p' THEN 0 WHEN 'u' THEN 1 WHEN 'c' THEN 2 WHEN 'x' THEN 3 ELSE 4 END,
+                     n.nspname, c.relname, k.conname""", oids=oids):
+        out.append(f"ALTER TABLE ONLY {_pg_name(ns, name)} ADD CONSTRAINT {_pq(conname)} {condef};")
+    for (definition,) in _rows(conn, """
+            SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+            WHERE i.indrelid = ANY(:oids)
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))
+              AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
+            ORDER BY ic.relname""", oids=oids):
+        out.append(definition + ";")
+    for ns, name, kind, definition in _rows(conn, f"""
+            SELECT n.nspname, c.relname, c.relkind, pg_get_viewdef(c.oid, true)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY(:ns)
+              AND {_NOT_EXTENSION.format(catalog="pg_class", oid="c.oid")}
+            ORDER BY n.nspname, c.relname""", ns=spaces):
+        materialized = "MATERIALIZED " if kind == "m" else ""
+        out.append(f"CREATE {materialized}VIEW {_pg_name(ns, name)} AS\n{definition.rstrip().rstrip(';')};")
+    for ns, name, attname, text in _rows(conn, """
+            SELECT n.nspname, c.relname, a.attname, d.description
+            FROM pg_description d JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0
+            WHERE c.oid = ANY(:oids) ORDER BY n.nspname, c.relname, d.objsubid""", oids=oids):
+        if attname:
+            comments.append(f"COMMENT ON COLUMN {_pg_name(ns, name)}.{_pq(attname)} IS {_literal(text)};")
+        else:
+            comments.append(f"COMMENT ON TABLE {_pg_name(ns, name)} IS {_literal(text)};")
+    return "\n".join(out + comments) + "\n"
+
+
+def mysql_ddl(conn: Any, namespaces: list[str] | None = None) -> str:
+    """The DDL of a MySQL/MariaDB database, as the server shows it (SHOW CREATE TABLE / VIEW)."""
+    from sqlalchemy import text
+
+    out = []
+    rows = _rows(conn, "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = DATABASE() "
+                       "ORDER BY table_type, table_name")
+    for name, kind in rows:
+        quoted = "`" + name.replace("`", "``") + "`"
+        if kind == "VIEW":
+            row = conn.execute(text(f"SHOW CREATE VIEW {quoted}")).fetchone()
+        else:
+            row = conn.execute(text(f"SHOW CREATE TABLE {quoted}")).fetchone()
+        out.append(row[1] + ";")
+    return "\n\n".join(out) + "\n"
+
+
+def sqlite_ddl(conn: Any, namespaces: list[str] | None = None) -> str:
+    """SQLite keeps every object's DDL as written (shadow tables of virtual tables left out)."""
+    from sqlalchemy import text
+
+    shadow = {r[1] for r in conn.execute(text("PRAGMA table_list")) if r[2] == "shadow"}
+    rows = conn.execute(text("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+                             "AND name NOT LIKE 'sqlite_%' ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 "
+                             "ELSE 2 END, rowid")).fetchall()
+    statements = [r.sql for r in rows if r.type in ("table", "index", "view") and r.name not in shadow
+                  and r.tbl_name not in shadow]
+    return ";\n".join(statements) + ";" if statements else ""
 
 
 def _column(col: dict, dialect: str, type_dialect: Any) -> Column:
@@ -218,43 +326,6 @@ def _column(col: dict, dialect: str, type_dialect: Any) -> Column:
         column.default = None
     column.comment = col.get("comment") or None
     return column
-
-
-def _from_sqlite_master(conn: Any) -> Schema:
-    """SQLite keeps every object's DDL as written: parse it (exact types, checks, expression indexes)."""
-    from sqlalchemy import text
-
-    from .parse import parse_ddl
-
-    shadow = {r[1] for r in conn.execute(text("PRAGMA table_list")) if r[2] == "shadow"}
-    rows = conn.execute(text("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
-                             "AND name NOT LIKE 'sqlite_%' ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 "
-                             "ELSE 2 END, rowid")).fetchall()
-    statements = [r.sql for r in rows if r.type in ("table", "index", "view") and r.name not in shadow
-                  and r.tbl_name not in shadow]
-    schema = parse_ddl(";\n".join(statements) + ";" if statements else "", "sqlite")
-    schema.warnings = [w for w in schema.warnings if not w.startswith("skipped")]
-    return schema
-
-
-def _index(ix: dict, dialect: str) -> Index:
-    parts, flags = [], []
-    expressions = ix.get("expressions") or []
-    for n, column in enumerate(ix.get("column_names") or []):
-        if column is None:
-            parts.append(_canonical_expression(expressions[n], dialect) if n < len(expressions) else "?")
-            flags.append(True)
-        else:
-            parts.append(column)
-            flags.append(False)
-    options = ix.get("dialect_options") or {}
-    where = options.get("postgresql_where") or options.get("sqlite_where")
-    using = options.get("postgresql_using")
-    prefix = options.get("mysql_prefix") or options.get("mariadb_prefix")
-    method = (prefix or using or "").lower() or None
-    return Index(name=ix.get("name"), columns=tuple(parts), unique=bool(ix.get("unique")),
-                 where=_canonical_expression(str(where), dialect) if where is not None else None,
-                 method=None if method == "btree" else method, expressions=tuple(flags) if any(flags) else ())
 
 
 @lru_cache(maxsize=8192)

@@ -164,3 +164,27 @@ def execute_script(dbapi_connection: Any, text: str, dialect: str) -> int:
     finally:
         cursor.close()
     return count
+
+
+def load_script(dbapi_connection: Any, text: str, dialect: str) -> list[str]:
+    """Run a script statement by statement on an autocommit connection, going on after a failure;
+    returns the errors ("line N: message"). For applying a schema file to an empty database."""
+    errors = []
+    cursor = dbapi_connection.cursor()
+    try:
+        for statement in split_statements(text, dialect):
+            try:
+                cursor.execute(statement.sql)
+                if dialect == "sqlite":
+                    dbapi_connection.commit()
+            except Exception as exc:  # noqa: BLE001 - reported with its line, the rest still runs
+                message = str(getattr(exc, "orig", exc)).strip().splitlines()
+                errors.append(f"line {statement.line}: {message[0][:200] if message else type(exc).__name__}")
+                if dialect == "postgres":
+                    try:
+                        dbapi_connection.rollback()
+                    except Exception:  # noqa: BLE001 - autocommit: nothing to roll back
+                        pass
+    finally:
+        cursor.close()
+    return errors

@@ -94,6 +94,12 @@ def canonical(text: str, dialect: str) -> str:
         return dt.sql() if dt is not None and dt.this.name != "USERDEFINED" else clean.upper()
     if dt is None or dt.this.name == "USERDEFINED":
         return clean
+    if dialect == "mysql" and dt.this.name == "BOOLEAN":
+        return "TINYINT(1)"  # what MySQL and MariaDB make of BOOLEAN, and show
+    if dialect == "mysql" and dt.this.name in _INT_SIZES and len(dt.expressions) == 1 and not (
+            dt.this.name == "TINYINT" and dt.expressions[0].name == "1"):
+        dt = dt.copy()
+        dt.set("expressions", [])  # a display width (INT(11)) is not part of the type; MySQL 8 drops it too
     return dt.sql(dialect=dialect)
 
 

@@ -1,0 +1,119 @@
+"""One spelling for a SQL expression, however it was written: a file's, or the database's own.
+
+CHECK constraints, index expressions and predicates, and computed columns are kept in this form,
+so a schema read from a file and the same schema read back from the database it was loaded
+into compare equal: `'x'::public.status` and `'x'::status` (the default namespace), `(a > 0)` and
+`a > 0`, a backquoted `` `a` `` and a plain `a` are one expression each.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from . import types as T
+
+_PLAIN = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def canonical_node(node: Any, dialect: str) -> Any:
+    """The canonical form of a sqlglot expression (a copy)."""
+    from sqlglot import exp
+
+    default_ns = (T.DEFAULT_NAMESPACE.get(dialect) or "").lower()
+
+    def visit(n: Any) -> Any:
+        if isinstance(n, exp.DataType) and n.this == exp.DataType.Type.USERDEFINED:
+            kind = n.args.get("kind")
+            if isinstance(kind, exp.Dot) and isinstance(kind.this, exp.Identifier) \
+                    and kind.this.name.lower() == default_ns:
+                n = n.copy()
+                n.set("kind", kind.expression)
+        elif isinstance(n, exp.Table) and n.args.get("db") is not None and n.args["db"].name.lower() == default_ns:
+            n = n.copy()
+            n.set("db", None)
+        elif isinstance(n, exp.Identifier) and n.args.get("quoted") and _PLAIN.match(n.name) and \
+                not _reserved(n.name, dialect):
+            n = exp.Identifier(this=n.name, quoted=False)
+        return n
+
+    node = node.copy().transform(visit)
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
+@lru_cache(maxsize=16384)
+def canonical_expression(sql: str, dialect: str) -> str:
+    """The canonical text of an expression (as written when it cannot be read)."""
+    import sqlglot
+
+    T._silence()
+    try:
+        node = sqlglot.parse_one(sql, read=dialect)
+    except Exception:  # noqa: BLE001 - an expression sqlglot cannot read is compared as written
+        return " ".join(str(sql).split())
+    return canonical_node(node, dialect).sql(dialect=dialect)
+
+
+@lru_cache(maxsize=4096)
+def _reserved(word: str, dialect: str) -> bool:
+    from .names import is_reserved
+
+    return is_reserved(word, dialect)
+
+
+_TEXT_TYPES = {"TEXT", "VARCHAR", "CHAR", "BPCHAR", "NAME", "NCHAR", "NVARCHAR"}
+
+
+@lru_cache(maxsize=16384)
+def comparison_key(sql: str | None, dialect: str) -> str | None:
+    """What two expressions must share to mean the same, as the databases rewrite them.
+
+    Only for comparing (the model keeps expressions as read): parentheses go, casts to text and casts
+    of literals go (PostgreSQL adds `::text` where a file had none), `x = ANY (ARRAY[a, b])` is
+    `x IN (a, b)`, `x BETWEEN a AND b` is `x >= a AND x <= b`, unquoted names compare as the
+    database folds them.
+    """
+    if sql is None:
+        return None
+    import sqlglot
+    from sqlglot import exp
+
+    T._silence()
+    try:
+        node = canonical_node(sqlglot.parse_one(str(sql), read=dialect), dialect)
+    except Exception:  # noqa: BLE001 - compared as written
+        return " ".join(str(sql).lower().split())
+
+    def visit(n: Any) -> Any:
+        while isinstance(n, exp.Paren):
+            n = n.this
+        if isinstance(n, exp.Cast):
+            target = n.args.get("to")
+            inner = n.this
+            while isinstance(inner, exp.Paren):
+                inner = inner.this
+            is_text = isinstance(target, exp.DataType) and getattr(target.this, "name", target.this) in _TEXT_TYPES
+            if isinstance(inner, exp.Literal) and inner.is_string and isinstance(target, exp.DataType) and \
+                    target.is_type(*exp.DataType.NUMERIC_TYPES) and re.fullmatch(r"-?\d+(\.\d+)?", inner.this):
+                return exp.Literal.number(inner.this)  # '-40'::integer is the number -40
+            if is_text or isinstance(inner, exp.Literal | exp.Null | exp.Neg):
+                return inner
+        if isinstance(n, exp.EQ) and isinstance(n.expression, exp.Any):
+            values = n.expression.this
+            while isinstance(values, exp.Paren):
+                values = values.this
+            if isinstance(values, exp.Array):
+                return exp.In(this=n.this, expressions=list(values.expressions))
+        if isinstance(n, exp.Between):
+            return exp.and_(exp.GTE(this=n.this, expression=n.args["low"]),
+                            exp.LTE(this=n.this, expression=n.args["high"]))
+        if isinstance(n, exp.Identifier) and (not n.args.get("quoted") or dialect != "postgres"):
+            return exp.Identifier(this=n.name.lower(), quoted=False)
+        return n
+
+    for _ in range(3):  # rewrites can expose more (a cast inside parentheses inside a cast)
+        node = node.transform(visit)
+    return node.sql(dialect="postgres")
