@@ -43,8 +43,29 @@ if [ "${1:-}" = "--check-dot" ]; then
   need_dot
   exit 0
 fi
-if [ "${1:-}" = "--browser" ]; then
+need_pg_extensions() {
+  # the corpus tests load real dumps that use PostGIS, pg_partman and hypopg; install them for the
+  # PostgreSQL the machine runs (Debian packages; nothing downloaded at run time)
+  command -v pg_config >/dev/null 2>&1 || [ -d /etc/postgresql ] || return 0
+  local ver
+  ver="$(ls /etc/postgresql 2>/dev/null | sort -n | tail -n1)"
+  [ -n "$ver" ] || return 0
+  local missing=()
+  for pkg in "postgresql-$ver-postgis-3" "postgresql-$ver-partman" "postgresql-$ver-hypopg"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if as_root && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing PostgreSQL extensions for the corpus tests (${missing[*]})…"
+    apt_install "${missing[@]}" || echo "setup: could not install ${missing[*]}; dumps that need them load without them" >&2
+  else
+    echo "setup: the corpus tests want: sudo apt-get install -y ${missing[*]}" >&2
+  fi
+}
+
+if [ "${1:-}" = "--browser" ]; then  # what the tests need beyond the package: a browser, PostgreSQL extensions
   need_chromium
+  need_pg_extensions
   exit 0
 fi
 

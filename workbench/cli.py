@@ -35,14 +35,14 @@ def _ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load_schema(source: str, dialect: str | None):
+def _load_schema(source: str, dialect: str | None, namespaces: list[str] | None = None):
     from .schema import Schema
 
-    return Schema.from_source(source, dialect)
+    return Schema.from_source(source, dialect, namespaces=namespaces)
 
 
 def _er(args: argparse.Namespace) -> int:
-    schema = _load_schema(args.source, args.dialect)
+    schema = _load_schema(args.source, args.dialect, args.namespace)
     diagram = schema.er(focus=args.focus, depth=args.depth, keys_only=args.keys_only, cluster=args.cluster,
                         overview=True if args.overview else None)
     out = diagram.save(args.output)
@@ -59,15 +59,15 @@ def _lint(args: argparse.Namespace) -> int:
         if not args.source:
             print("error: give a DDL file or URL, or --arch SPEC.yaml", file=sys.stderr)
             return EXIT_ERROR
-        schema = _load_schema(args.source, args.dialect)
+        schema = _load_schema(args.source, args.dialect, args.namespace)
         findings = schema.lint(expected_rows=args.expected_rows)
     print(findings.to_json() if args.format == "json" else findings.text())
     return EXIT_FINDINGS if findings.errors else EXIT_OK
 
 
 def _diff(args: argparse.Namespace) -> int:
-    old = _load_schema(args.old, args.dialect)
-    new = _load_schema(args.new, args.dialect)
+    old = _load_schema(args.old, args.dialect, args.namespace)
+    new = _load_schema(args.new, args.dialect, args.namespace)
     change = old.diff(new)
     if args.format == "text":
         print(change.text())
@@ -182,12 +182,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keys-only", action="store_true", help="only key columns")
     p.add_argument("--cluster", choices=["namespace", "prefix"], help="group tables")
     p.add_argument("--overview", action="store_true", help="table names only (automatic above 150 tables)")
+    p.add_argument("--namespace", action="append", metavar="NAME", help="for a PostgreSQL URL: read this schema "
+                   "(repeatable; default: every schema of the database's users)")
 
     p = command("lint", _lint, "review a schema (or with --arch an architecture spec); exit 1 when there are errors")
     p.add_argument("source", nargs="?", help="a .sql file or a database URL")
     p.add_argument("--arch", metavar="SPEC.yaml", help="lint an architecture spec instead")
     p.add_argument("--dialect", help="postgres, sqlite or mysql (default: guessed from the file)")
     p.add_argument("--expected-rows", type=float, help="expected rows per table, for the key-size rule")
+    p.add_argument("--namespace", action="append", metavar="NAME", help="for a PostgreSQL URL: read this schema "
+                   "(repeatable; default: every schema of the database's users)")
     p.add_argument("--format", choices=["text", "json"], default="text")
 
     p = command("diff", _diff, "changes and migration SQL between two schema versions")
@@ -195,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("new", help="the new .sql file or URL")
     p.add_argument("--dialect", help="dialect of both files (default: guessed)")
     p.add_argument("--to", help="write the migration for this dialect (default: the new file's)")
+    p.add_argument("--namespace", action="append", metavar="NAME", help="for a PostgreSQL URL: read this schema "
+                   "(repeatable; default: every schema of the database's users)")
     p.add_argument("--format", choices=["sql", "text", "json"], default="sql")
 
     p = command("arch", _arch, "draw an architecture spec (YAML) as a self-contained SVG or a PNG")

@@ -476,11 +476,19 @@ class Lab:
 
 
 def flatten(schema: Schema) -> Schema:
-    """The schema with every table in one namespace (a lab holds a design in one place)."""
-    if not any(t.namespace for t in schema.tables.values()):
-        return schema
+    """The schema with every table in one namespace (a lab holds a design in one place); views read the
+    tables by their names there."""
     from copy import deepcopy
 
+    from ..schema.expressions import rename_tables
+
+    if not any(t.namespace for t in schema.tables.values()):
+        if not schema.views:
+            return schema
+        copy = deepcopy(schema)  # views may still name the default namespace (`public.actor`)
+        for view in copy.views.values():
+            view.definition = rename_tables(view.definition, copy.dialect, {})
+        return copy
     copy = deepcopy(schema)
     names: dict[str, str] = {}
     for table in copy.tables.values():
@@ -494,7 +502,14 @@ def flatten(schema: Schema) -> Schema:
         for fk in table.foreign_keys:
             fk.ref_table = names.get(fk.ref_table, fk.ref_table)
         tables.append(table)
-    return Schema(tables, dialect=copy.dialect, enums=list(copy.enums.values()), domains=list(copy.domains.values()))
+    views = []
+    for view in copy.views.values():
+        view.definition = rename_tables(view.definition, copy.dialect, names)
+        view.namespace = None
+        if view.name not in names.values():
+            views.append(view)
+    return Schema(tables, dialect=copy.dialect, views=views, enums=list(copy.enums.values()),
+                  domains=list(copy.domains.values()))
 
 
 

@@ -20,9 +20,9 @@ from typing import Any
 
 from . import types as T
 from .emit import _Emitter
-from .expressions import comparison_key
+from .expressions import comparison_key, output_columns, tables_read, view_order
 from .model import AUTO_INCREMENT, IDENTITY_BY_DEFAULT, SERIAL, Column, ForeignKey, Index, Schema, Table
-from .names import qualified, quote
+from .names import qualified, quote, server_name
 from .parse import fk_action
 
 DESTRUCTIVE, MAY_FAIL, INCOMPATIBLE, SAFE = "destructive", "may fail on existing data", "backward-incompatible", "safe"
@@ -254,7 +254,7 @@ def _named_changes(old: Schema, new: Schema) -> list[Change]:
     """Views, enums and domains: added, dropped, or changed (compared by definition)."""
     out: list[Change] = []
     for kind, old_items, new_items, ident in (
-            ("view", old.views, new.views, _view_id),
+            ("view", old.views, new.views, None),
             ("enum", old.enums, new.enums, lambda e, d: tuple(e.values)),
             ("domain", old.domains, new.domains, lambda x, d: (T.canonical(x.type, d).upper(), _key(x.check, d)))):
         olds = {k.lower(): v for k, v in old_items.items()}
@@ -262,7 +262,8 @@ def _named_changes(old: Schema, new: Schema) -> list[Change]:
         for key, item in news.items():
             if key not in olds:
                 out.append(Change(f"add_{kind}", item.key, None, f"new {kind}", SAFE, new=item))
-            elif ident(olds[key], old.dialect) != ident(item, new.dialect):
+            elif not _same_view(olds[key], item, old.dialect, new.dialect) if ident is None else \
+                    ident(olds[key], old.dialect) != ident(item, new.dialect):
                 risk = MAY_FAIL if kind != "view" else SAFE
                 if kind == "enum" and set(olds[key].values) - set(item.values):
                     risk = DESTRUCTIVE  # values in use would be orphaned
@@ -276,33 +277,15 @@ def _named_changes(old: Schema, new: Schema) -> list[Change]:
 
 
 def _view_id(view: Any, dialect: str):
-    """A view as the diff compares it: materialized or not, and the tables it reads. (Databases rewrite a view's
-    text beyond recognition — qualified columns, added casts and aliases — so the text itself is not compared.)"""
-    return (view.materialized, tables_read(view.definition, dialect))
+    """A view as the diff compares it: materialized or not, the tables it reads and the columns it returns.
+    (Databases rewrite a view's text beyond recognition — qualified columns, added casts and aliases, `*`
+    spelled out — so the text itself is not compared, nor the columns of a `SELECT *`.)"""
+    return (view.materialized, tables_read(view.definition, dialect), output_columns(view.definition, dialect) or ())
 
 
-def tables_read(definition: str | None, dialect: str) -> tuple[str, ...]:
-    """The tables (and views) a query reads, by name, lower case, without the default namespace."""
-    if not definition:
-        return ()
-    import sqlglot
-    from sqlglot import exp
-
-    T._silence()
-    try:
-        node = sqlglot.parse_one(definition, read=dialect)
-    except Exception:  # noqa: BLE001 - an unreadable query is compared by its text
-        return (" ".join(definition.lower().split()),)
-    default = (T.DEFAULT_NAMESPACE.get(dialect) or "").lower()
-    ctes = {c.alias_or_name.lower() for c in node.find_all(exp.CTE)}
-    names = set()
-    for table in node.find_all(exp.Table):
-        name = table.name.lower()
-        if not name or name in ctes:
-            continue
-        db = (table.db or "").lower()
-        names.add(f"{db}.{name}" if db and db != default else name)
-    return tuple(sorted(names))
+def _same_view(a: Any, b: Any, a_dialect: str, b_dialect: str) -> bool:
+    x, y = _view_id(a, a_dialect), _view_id(b, b_dialect)
+    return x[:2] == y[:2] and (not x[2] or not y[2] or x[2] == y[2])
 
 
 def _fk_id(fk: ForeignKey):
@@ -386,6 +369,8 @@ class _Migration:
                                       "drop_index") or (c.kind == "add_column" and not _sqlite_addable(c.new))
                        for c in changes):
                     rebuild.add(table)
+        views_down, views_up = self.dependent_views(rebuild)
+        out.extend(views_down)
         for change in self.d.changes:  # drops of dependent objects first
             if change.kind == "drop_fk" and change.table not in rebuild and self.dialect != "sqlite":
                 out.append(self.drop_fk(change))
@@ -410,13 +395,70 @@ class _Migration:
             if change.kind == "add_table" and self.dialect != "sqlite":
                 for fk in change.new.foreign_keys:
                     out.append(f"ALTER TABLE {self.t(change.table)} ADD {self.emit.foreign_key(fk, change.new)};")
-        for change in self.d.changes:
-            if change.kind == "drop_table":
-                cascade = " CASCADE" if self.dialect == "postgres" else ""
-                out.append(f"DROP TABLE {self.t(change.table)}{cascade};")
+        out.extend(self.drop_tables())
+        out.extend(views_up)
         if self.dialect == "mysql":
             before, after = self.mysql_fk_detours()
             out = before + out + after
+        return out
+
+    def dependent_views(self, rebuild: set[str]) -> tuple[list[str], list[str]]:
+        """Views to drop before the tables change and to create after: views dropped or changed, and every view
+        that reads (directly or through other views) a table that is dropped, rebuilt or has a column dropped or
+        retyped — the databases refuse those changes under a view, or leave the view broken. Nothing is dropped
+        with CASCADE: each dependent is named, dropped first, and created again from the new schema."""
+        changed = {c.table.lower() for c in self.d.changes if c.kind in ("drop_table", "drop_column")
+                   or c.kind == "alter_column" and c.detail.startswith("type ")} | {t.lower() for t in rebuild}
+        old_views = {k.lower(): v for k, v in self.d.old.views.items()}
+        new_views = {k.lower(): v for k, v in self.d.new.views.items()}
+        reads = {k: set(tables_read(v.definition, self.d.old.dialect)) for k, v in old_views.items()}
+        gone = {c.table.lower() for c in self.d.changes if c.kind in ("drop_view", "alter_view")}
+        dropped = set(gone)
+        grew = True
+        while grew:  # views over views: follow the readers until nothing new is reached
+            grew = False
+            for key, tables in reads.items():
+                if key not in dropped and tables & (changed | dropped):
+                    dropped.add(key)
+                    grew = True
+        order = view_order(old_views, reads)
+        down = []
+        for key in reversed(order):  # readers before what they read
+            if key in dropped:
+                view = old_views[key]
+                kind = "MATERIALIZED VIEW" if view.materialized and self.dialect == "postgres" else "VIEW"
+                why = "" if key in gone else "  -- reads a table this migration changes; created again below"
+                down.append(f"DROP {kind} {self.t(view.key)};{why}")
+        created = {k for k in new_views if k not in old_views} | (dropped & set(new_views))
+        new_reads = {k: set(tables_read(v.definition, self.d.new.dialect)) for k, v in new_views.items()}
+        up = []
+        for key in view_order(new_views, new_reads):
+            if key in created:
+                up.append(self.emit.view(new_views[key]))
+        return down, [u for u in up if u]
+
+    def drop_tables(self) -> list[str]:
+        """DROP TABLE without CASCADE: a table goes after every dropped table that references it. PostgreSQL
+        drops them all in one statement (keys among them go with them); elsewhere, where dropped tables reference
+        each other in a cycle, the key checks are off for those drops only (the tables go together anyway)."""
+        dropped = {c.table.lower(): c.old for c in self.d.changes if c.kind == "drop_table"}
+        if not dropped:
+            return []
+        if self.dialect == "postgres":
+            return [f"DROP TABLE {', '.join(self.t(t.key) for t in dropped.values())};"]
+        refs = {k: {fk.ref_table.lower() for fk in t.foreign_keys} & (set(dropped) - {k}) for k, t in dropped.items()}
+        order, left = [], set(dropped)
+        while left:
+            ready = sorted(k for k in left if not any(k in refs[o] for o in left))
+            if not ready:
+                break
+            order += ready
+            left -= set(ready)
+        out = [f"DROP TABLE {self.t(dropped[k].key)};" for k in order]
+        if left:  # a cycle of references among the rest
+            off, on = ("SET FOREIGN_KEY_CHECKS = 0;", "SET FOREIGN_KEY_CHECKS = 1;") if self.dialect == "mysql" \
+                else ("PRAGMA foreign_keys = OFF;", "PRAGMA foreign_keys = ON;")
+            out += [off, *(f"DROP TABLE {self.t(dropped[k].key)};" for k in sorted(left)), on]
         return out
 
     def mysql_fk_detours(self) -> tuple[list[str], list[str]]:
@@ -463,19 +505,21 @@ class _Migration:
             named = f"CONSTRAINT {self.q(c.new.name)} " if c.new.name else ""
             return [f"ALTER TABLE {t} ADD {named}UNIQUE ({', '.join(self.q(x) for x in c.new.columns)});"]
         if c.kind == "drop_unique":
-            if c.old.name:
+            name = c.old.name or self._unnamed(c, "key")
+            if name:
                 keyword = "INDEX" if self.dialect == "mysql" else "CONSTRAINT"
-                return [f"ALTER TABLE {t} DROP {keyword} {self.q(c.old.name)};"]
+                return [f"ALTER TABLE {t} DROP {keyword} {self.q(name)};"]
             return [f"-- drop the unique constraint on ({', '.join(c.old.columns)}) of {c.table}: it has no name here"]
         if c.kind == "add_check":
             named = f"CONSTRAINT {self.q(c.new.name)} " if c.new.name else ""
-            expression = self.emit.carried(c.new.expression, f"{c.table}: CHECK ({c.new.expression})")
+            expression = self.emit.carried(c.new.expression, f"{c.table}: CHECK ({c.new.expression})", True)
             if expression is None:
                 return [f"-- {c.text()} (not expressible in {self.dialect})"]
             return [f"ALTER TABLE {t} ADD {named}CHECK ({expression});"]
         if c.kind == "drop_check":
-            if c.old.name:
-                return [f"ALTER TABLE {t} DROP {'CHECK' if self.dialect == 'mysql' else 'CONSTRAINT'} {self.q(c.old.name)};"]
+            name = c.old.name or self._unnamed(c, "check")
+            if name:
+                return [f"ALTER TABLE {t} DROP {'CHECK' if self.dialect == 'mysql' else 'CONSTRAINT'} {self.q(name)};"]
             return [f"-- drop the check ({c.old.expression}) of {c.table}: it has no name here"]
         if c.kind == "add_index":
             fake = Table(name=table.name, namespace=table.namespace, columns=table.columns, indexes=[c.new])
@@ -518,10 +562,26 @@ class _Migration:
 
     def drop_fk(self, c: Change) -> str:
         fk = c.old
-        if fk.name:
+        old_table = self.d.old.find_table(c.table)
+        unnamed = [f for f in (old_table.foreign_keys if old_table else []) if not f.name]
+        name = fk.name or server_name(old_table.name if old_table else c.table, fk.columns, "fkey", self.dialect,
+                                      unnamed.index(fk) + 1 if fk in unnamed else 1)
+        if name:
             keyword = "FOREIGN KEY" if self.dialect == "mysql" else "CONSTRAINT"
-            return f"ALTER TABLE {self.t(c.table)} DROP {keyword} {self.q(fk.name)};"
+            return f"ALTER TABLE {self.t(c.table)} DROP {keyword} {self.q(name)};"
         return f"-- drop the foreign key ({', '.join(fk.columns)}) of {c.table}: it has no name here"
+
+    def _unnamed(self, c: Change, label: str) -> str | None:
+        """The server's name for an unnamed unique key or column check of the old table."""
+        old_table = self.d.old.find_table(c.table)
+        table = old_table.name if old_table else c.table.rsplit(".", 1)[-1]
+        if label == "key":
+            return c.old.columns[0] if self.dialect == "mysql" else server_name(table, c.old.columns, "key",
+                                                                                 self.dialect)
+        column = getattr(c.old, "column", None)
+        if self.dialect == "postgres":
+            return server_name(table, (column,) if column else (), "check", self.dialect)
+        return column if self.dialect == "mysql" and column else None
 
     def drop_index(self, c: Change) -> str:
         ix = c.old

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from . import types as T
+from .expressions import tables_read, view_order
 from .model import AUTO_INCREMENT, IDENTITY_ALWAYS, IDENTITY_BY_DEFAULT, SERIAL, Column, Index, Schema, Table
 from .names import MAX_LENGTH, qualified, quote
 
@@ -75,8 +76,10 @@ class _Emitter:
             for extension in self.schema.extensions:
                 out.append(f"CREATE EXTENSION IF NOT EXISTS {quote(extension, 'postgres')};")
         if self.dst == "postgres":
-            for namespace in sorted({t.namespace for t in self.schema.tables.values() if t.namespace} |
-                                    {e.namespace for e in self.schema.enums.values() if e.namespace}):
+            own = [*self.schema.tables.values(), *self.schema.enums.values()]
+            if not self.cross:  # views and domains are emitted only in their own dialect
+                own += [*self.schema.views.values(), *self.schema.domains.values()]
+            for namespace in sorted({o.namespace for o in own if o.namespace}):
                 out.append(f"CREATE SCHEMA IF NOT EXISTS {self.q(namespace)};")
             for enum in self.schema.enums.values():
                 values = ", ".join(_string(v) for v in enum.values)
@@ -100,17 +103,21 @@ class _Emitter:
                     continue
                 for fk in table.foreign_keys:
                     out.append(f"ALTER TABLE {self.table_name(table.key)} ADD {self.foreign_key(fk, table)};")
-        for view in self.schema.views.values():
-            if not view.definition:
-                continue
-            kind = "MATERIALIZED VIEW" if view.materialized and self.dst == "postgres" else "VIEW"
-            if self.cross:
-                source = "\n".join("-- " + line for line in view.definition.splitlines())
-                out.append(f"-- view {view.key} is written for {self.src}; translate it by hand:\n"
-                           f"-- CREATE VIEW {view.key} AS\n{source}")
-            else:
-                out.append(f"CREATE {kind} {self.table_name(view.key)} AS {view.definition};")
+        views = {k.lower(): v for k, v in self.schema.views.items()}
+        reads = {k: set(tables_read(v.definition, self.src)) for k, v in views.items()}
+        out.extend(text for text in (self.view(views[k]) for k in view_order(views, reads)) if text)
         return out
+
+    def view(self, view) -> str | None:
+        """CREATE [MATERIALIZED] VIEW, or a comment with the source where it is written for another dialect."""
+        if not view.definition:
+            return None
+        kind = "MATERIALIZED VIEW" if view.materialized and self.dst == "postgres" else "VIEW"
+        if self.cross:
+            source = "\n".join("-- " + line for line in view.definition.splitlines())
+            return f"-- view {view.key} is written for {self.src}; translate it by hand:\n" \
+                   f"-- CREATE VIEW {view.key} AS\n{source}"
+        return f"CREATE {kind} {self.table_name(view.key)} AS {view.definition};"
 
     # -- tables ----------------------------------------------------------------------------------
     def create_table(self, table: Table) -> str:
@@ -134,7 +141,7 @@ class _Emitter:
             lines.append(f"{named}UNIQUE ({', '.join(self.q(c) for c in unique.columns)})")
         for check in table.checks:
             if check.column is None or (check.name and self.dst == "mysql"):  # MariaDB: named checks on the table
-                expression = self.carried(check.expression, f"{table.key}: CHECK ({check.expression})")
+                expression = self.carried(check.expression, f"{table.key}: CHECK ({check.expression})", True)
                 if expression is not None:
                     named = f"CONSTRAINT {self.q(check.name)} " if check.name else ""
                     lines.append(f"{named}CHECK ({expression})")
@@ -202,8 +209,11 @@ class _Emitter:
                 self.notes.append(f"{table.key}.{column.name}: {text} → {referenced}, the type of the column it "
                                   "references (MySQL requires equal types)")
                 text = referenced
-        if self.dst == "mysql" and self.src != "mysql" and info.family in ("text", "binary") and column.name in keyed:
-            text = "VARCHAR(255)" if info.family == "text" else "VARBINARY(255)"
+        if self.dst == "mysql" and self.src != "mysql" and column.name in keyed and \
+                (info.family in ("text", "binary") or re.fullmatch(r"(?i)(tiny|medium|long)?(text|blob)", text)):
+            # InnoDB keys need a length: a keyed text (or a type MySQL keeps as TEXT, like tsvector) is VARCHAR(255)
+            binary = info.family == "binary" or "BLOB" in text.upper()
+            text = "VARBINARY(255)" if binary else "VARCHAR(255)"
         if self.dst == "postgres" and column.generated == SERIAL:
             text = _SERIAL_TYPES.get(text.upper(), text)
         return text
@@ -225,7 +235,7 @@ class _Emitter:
             parts.append("PRIMARY KEY AUTOINCREMENT")
             return " ".join(parts)
         computed = self.carried(column.computed, f"{table.key}.{column.name}: GENERATED ALWAYS AS "
-                                f"({column.computed})") if column.computed else None
+                                f"({column.computed})", True) if column.computed else None
         if computed:
             parts.append(f"GENERATED ALWAYS AS ({computed}) STORED")
         elif column.generated:
@@ -248,7 +258,8 @@ class _Emitter:
                 parts.append(f"DEFAULT {default}")
         for check in table.checks:
             if check.column == column.name and not (check.name and self.dst == "mysql"):
-                expression = self.carried(check.expression, f"{table.key}.{column.name}: CHECK ({check.expression})")
+                expression = self.carried(check.expression, f"{table.key}.{column.name}: CHECK ({check.expression})",
+                                           True)
                 if expression is not None:
                     named = f"CONSTRAINT {self.q(check.name)} " if check.name else ""
                     parts.append(f"{named}CHECK ({expression})")
@@ -262,11 +273,11 @@ class _Emitter:
             parts.append(f"COMMENT {_string(column.comment)}")
         return " ".join(parts)
 
-    def carried(self, sql: str, what: str) -> str | None:
+    def carried(self, sql: str, what: str, deterministic: bool = False) -> str | None:
         """`sql` for the target dialect, or None (with a note) when it cannot be carried over."""
         if not self.cross:
             return sql
-        text = T.portable_expression(sql, self.src, self.dst)
+        text = T.portable_expression(sql, self.src, self.dst, deterministic)
         if text is None:
             self.notes.append(f"left out, {self.src}-specific: {what}")
         return text
@@ -321,6 +332,8 @@ class _Emitter:
     def indexes(self, table: Table) -> list[str]:
         out = []
         for index in table.indexes:
+            if index.implicit and (table.partition_of or self.dst == self.src):
+                continue  # the server makes it (a partition's copy of its parent's index, InnoDB's FK index)
             if index.method in ("fulltext", "spatial") and self.dst != "mysql":
                 self.notes.append(f"left out: {index.method.upper()} index {index.name} on {table.key} "
                                   f"({', '.join(index.columns)}) is MySQL-specific")
@@ -353,7 +366,13 @@ class _Emitter:
                     expr = T.portable_expression(part, self.src, self.dst) if self.cross else part
                     parts.append(f"({expr})" if self.dst != "postgres" or not _is_call(expr) else expr)
                 else:
-                    parts.append(self.q(part))
+                    length = index.lengths[n] if index.lengths else None
+                    parts.append(self.q(part) + (f"({length})" if length and self.dst == "mysql" else ""))
+                if index.descending and index.descending[n]:
+                    parts[-1] += " DESC"
+            if self.cross and any(index.lengths or ()) and self.dst != "mysql":
+                self.notes.append(f"index {index.name} on {table.key}: MySQL prefix lengths left out "
+                                  f"({self.dst} indexes whole values)")
             kind = "UNIQUE INDEX" if index.unique else "INDEX"
             if self.dst == "mysql" and index.method in ("fulltext", "spatial"):
                 kind = f"{index.method.upper()} INDEX"

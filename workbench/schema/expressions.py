@@ -73,7 +73,8 @@ def comparison_key(sql: str | None, dialect: str) -> str | None:
 
     Only for comparing (the model keeps expressions as read): parentheses go, casts to text and casts
     of literals go (PostgreSQL adds `::text` where a file had none), `x = ANY (ARRAY[a, b])` is
-    `x IN (a, b)`, `x BETWEEN a AND b` is `x >= a AND x <= b`, unquoted names compare as the
+    `x IN (a, b)`, `x BETWEEN a AND b` is `x >= a AND x <= b`, `INTERVAL '1 DAY'` is
+    `'1 day'::interval`, now() is CURRENT_TIMESTAMP, unquoted names compare as the
     database folds them.
     """
     if sql is None:
@@ -107,6 +108,12 @@ def comparison_key(sql: str | None, dialect: str) -> str | None:
                 values = values.this
             if isinstance(values, exp.Array):
                 return exp.In(this=n.this, expressions=list(values.expressions))
+        if isinstance(n, exp.Interval) and isinstance(n.this, exp.Literal):
+            unit = n.args.get("unit")
+            text = f"{n.this.name} {unit.name if unit is not None else ''}"
+            return exp.Literal.string(" ".join(text.lower().split()))  # INTERVAL '18 YEARS' is '18 years'
+        if isinstance(n, exp.CurrentTimestamp) or isinstance(n, exp.Anonymous) and n.name.lower() == "now":
+            return exp.CurrentTimestamp()  # PostgreSQL's now() is CURRENT_TIMESTAMP
         if isinstance(n, exp.Between):
             return exp.and_(exp.GTE(this=n.this, expression=n.args["low"]),
                             exp.LTE(this=n.this, expression=n.args["high"]))
@@ -117,3 +124,108 @@ def comparison_key(sql: str | None, dialect: str) -> str | None:
     for _ in range(3):  # rewrites can expose more (a cast inside parentheses inside a cast)
         node = node.transform(visit)
     return node.sql(dialect="postgres")
+
+
+@lru_cache(maxsize=4096)
+def tables_read(definition: str | None, dialect: str) -> tuple[str, ...]:
+    """The tables (and views) a query reads, by name, lower case, without the default namespace."""
+    if not definition:
+        return ()
+    import sqlglot
+    from sqlglot import exp
+
+    T._silence()
+    try:
+        node = sqlglot.parse_one(definition, read=dialect)
+    except Exception:  # noqa: BLE001 - an unreadable query is compared by its text
+        return (" ".join(definition.lower().split()),)
+    default = (T.DEFAULT_NAMESPACE.get(dialect) or "").lower()
+    ctes = {c.alias_or_name.lower() for c in node.find_all(exp.CTE)}
+    names = set()
+    for table in node.find_all(exp.Table):
+        name = table.name.lower()
+        db = (table.db or "").lower()
+        if not name or name in ctes and not db:
+            continue
+        names.add(f"{db}.{name}" if db and db != default else name)
+    return tuple(sorted(names))
+
+
+def view_order(views: dict[str, Any], reads: dict[str, set[str]]) -> list[str]:
+    """View keys with every view after the views it reads."""
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(key: str) -> None:
+        if state.get(key):
+            return
+        state[key] = 1
+        for name in sorted(reads.get(key, ())):
+            if name in views and name != key:
+                visit(name)
+        state[key] = 2
+        order.append(key)
+
+    for key in views:
+        visit(key)
+    return order
+
+
+@lru_cache(maxsize=4096)
+def output_columns(definition: str | None, dialect: str) -> tuple[str, ...] | None:
+    """The names of the columns a query returns, lower case; None when the text alone cannot say (a `*`, an
+    expression without an alias that the database names itself, a query sqlglot cannot read)."""
+    if not definition:
+        return None
+    import sqlglot
+    from sqlglot import exp
+
+    T._silence()
+    try:
+        node = sqlglot.parse_one(definition, read=dialect)
+    except Exception:  # noqa: BLE001 - unknown
+        return None
+    while isinstance(node, exp.SetOperation):
+        node = node.this  # a UNION's columns are its first branch's
+    selects = getattr(node, "selects", None)
+    if not selects:
+        return None
+    names = []
+    for item in selects:
+        if isinstance(item, exp.Star) or isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
+            return None
+        if not isinstance(item, exp.Alias | exp.Column):
+            return None
+        names.append(item.alias_or_name.lower())
+    return tuple(names)
+
+
+def rename_tables(definition: str | None, dialect: str, names: dict[str, str]) -> str | None:
+    """A query with its tables renamed (`names`: table key → new unqualified name) and the default namespace
+    dropped from the others, e.g. for a lab that holds every table in one namespace. As written when
+    sqlglot cannot read it."""
+    if not definition:
+        return definition
+    import sqlglot
+    from sqlglot import exp
+
+    T._silence()
+    try:
+        node = sqlglot.parse_one(definition, read=dialect)
+    except Exception:  # noqa: BLE001 - kept as written
+        return definition
+    default = (T.DEFAULT_NAMESPACE.get(dialect) or "").lower()
+    lowered = {k.lower(): v for k, v in names.items()}
+
+    def visit(n: Any) -> None:
+        if n.name:
+            db = (n.db or "").lower()
+            key = f"{db}.{n.name.lower()}" if db and db != default else n.name.lower()
+            if key in lowered or (db == default and db):
+                n.set("this", exp.to_identifier(lowered.get(key, n.name)))
+                n.set("db", None)
+
+    for table in list(node.find_all(exp.Table)):  # in place: the tree is this function's own
+        visit(table)
+    return canonical_node(node, dialect).sql(dialect=dialect)  # and `::public.kind` is `::kind`
+

@@ -188,6 +188,7 @@ class Schema:
         self.warnings: list[str] = list(warnings or [])
         self.skipped: Counter = skipped or Counter()
         self.statements_skipped: list[tuple[int, str, str]] = []  # (line, what, why) for each statement left out
+        self.statements_modelled: list[tuple[int, str]] = []  # (line, first words) of each statement read into it
         self.name = name
 
     # -- construction --------------------------------------------------------------------------
@@ -212,30 +213,41 @@ class Schema:
         return from_metadata(metadata, dialect_name(dialect))
 
     @classmethod
-    def from_url(cls, url: str, *, namespace: str | None = None) -> Schema:
-        """Reflect a live database, read-only (SQLite `mode=ro`, read-only transactions elsewhere)."""
+    def from_url(cls, url: str, *, namespace: str | None = None, namespaces: list[str] | None = None) -> Schema:
+        """Reflect a live database, read-only (SQLite `mode=ro`, read-only transactions elsewhere); for PostgreSQL,
+        every namespace of the database's users unless `namespace(s)` says which."""
         from .reflect import from_url
 
-        return from_url(url, namespace=namespace)
+        return from_url(url, namespace=namespace, namespaces=namespaces)
 
     @classmethod
-    def from_source(cls, source: str, dialect: str | None = None) -> Schema:
-        """A DDL file (dialect guessed from its name and text unless given) or a database URL."""
+    def from_source(cls, source: str, dialect: str | None = None, *, namespaces: list[str] | None = None) -> Schema:
+        """A DDL file (dialect guessed from its name and text unless given) or a database URL (`namespaces`:
+        which PostgreSQL schemas to read; default all of the users')."""
         from pathlib import Path
 
         from ..errors import SchemaError
 
         if "://" in source:
-            return cls.from_url(source)
+            from .reflect import from_url
+
+            return from_url(source, namespaces=namespaces)
         path = Path(source)
         if not path.is_file():
             raise SchemaError(f"No file {source!r}.", hint="Give a .sql file or a database URL (postgresql://…).")
         text = path.read_text(encoding="utf-8", errors="replace")
-        if dialect is None:
-            from . import guess_dialect
+        if dialect is not None:
+            return cls.from_ddl(text, dialect, name=path.stem)
+        from ..errors import WorkbenchError
+        from . import guess_dialect
 
-            dialect = guess_dialect(text, path.name)
-        return cls.from_ddl(text, dialect, name=path.stem)
+        dialect = guess_dialect(text, path.name)
+        try:
+            return cls.from_ddl(text, dialect, name=path.stem)
+        except WorkbenchError as exc:  # say what the file was taken for: the guess may be the mistake
+            exc.message = f"{exc.message} (read {path.name} as {dialect}, guessed from its {'name' if dialect in path.name.lower() else 'text'})"
+            exc.hint = ((exc.hint or "") + f" If it is not {dialect}, give the dialect: --dialect postgres|mysql|sqlite.").strip()
+            raise
 
     @classmethod
     def from_dict(cls, data: dict) -> Schema:
@@ -331,8 +343,9 @@ class Schema:
 
     def base_type(self, type_text: str) -> str:
         """The type behind a domain (the text itself when it is not a domain)."""
-        domain = self.domains.get(type_text) or next(
-            (d for d in self.domains.values() if d.name == type_text.rsplit(".", 1)[-1]), None)
+        bare = type_text.replace('"', "")  # a quoted "Phone" names the domain Phone
+        domain = self.domains.get(bare) or next(
+            (d for d in self.domains.values() if d.name == bare.rsplit(".", 1)[-1]), None)
         return domain.type if domain is not None else type_text
 
     def namespaces(self) -> list[str]:

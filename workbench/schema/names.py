@@ -64,3 +64,24 @@ def qualified(key: str, dialect: str, *, namespaces: bool = True) -> str:
         namespace, name = key.split(".", 1)
         return f"{quote(namespace, dialect)}.{quote(name, dialect)}"
     return quote(key.split(".", 1)[-1] if "." in key else key, dialect)
+
+
+def server_name(table: str, columns: tuple[str, ...] | list[str], label: str, dialect: str,
+                position: int = 1) -> str | None:
+    """The name a server gives a constraint declared without one, so a migration can drop it:
+    PostgreSQL's `<table>_<columns>_<label>` (label fkey, key, check, pkey; cut to 63 bytes the way
+    PostgreSQL's makeObjectName cuts, the longer part first), MySQL/MariaDB's `<table>_ibfk_<n>` for the
+    n-th unnamed foreign key. SQLite does not name them (None)."""
+    if dialect == "mysql":
+        return f"{table}_ibfk_{position}" if label == "fkey" else None
+    if dialect != "postgres":
+        return None
+    name1, name2 = table, "_".join(columns)
+    overhead = len(label) + 1 + (1 if name2 else 0)
+    n1, n2 = len(name1), len(name2)
+    while n1 + n2 > MAX_LENGTH["postgres"] - overhead:
+        if n1 > n2:
+            n1 -= 1
+        else:
+            n2 -= 1
+    return "_".join(p for p in (name1[:n1], name2[:n2], label) if p)

@@ -34,7 +34,7 @@ from .model import (
     UniqueConstraint,
     View,
 )
-from .statements import Statement, split_statements, start_column
+from .statements import Statement, code_only, split_statements, start_column
 
 _STARTERS = {
     "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "ALTER", "DROP", "COMMENT", "GRANT", "REVOKE", "SET", "RESET",
@@ -63,6 +63,9 @@ _ADD_IDENTITY = re.compile(r"ALTER\s+TABLE\s+(?:ONLY\s+)?(\S+)\s+ALTER\s+(?:COLU
 _TABLE_PREFIX = {"OR", "REPLACE", "GLOBAL", "LOCAL", "TEMP", "TEMPORARY", "UNLOGGED"}
 
 
+_CREATES_TABLE = re.compile(r"\bCREATE\s+(?:(?:GLOBAL|LOCAL|TEMP|TEMPORARY|UNLOGGED|OR|REPLACE)\s+)*TABLE\b", re.I)
+
+
 def _silence() -> None:
     logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
 
@@ -71,9 +74,13 @@ def parse_ddl(text: str, dialect: str) -> Schema:
     """Parse DDL text of a dialect into a Schema (see module docstring)."""
     _silence()
     builder = _Builder(dialect)
+    modelled: list[tuple[int, str]] = []
     for statement in split_statements(text, dialect):
+        before = len(builder.skipped_statements)
         try:
             builder.add(statement)
+            if len(builder.skipped_statements) == before and statement.words(1):
+                modelled.append((statement.line, " ".join(statement.words(3))))
         except WorkbenchError:
             raise
         except Exception as exc:  # a parser failure is a statement the workbench cannot read: say where
@@ -82,12 +89,21 @@ def parse_ddl(text: str, dialect: str) -> Schema:
                                  hint="Simplify or remove the statement; the rest of the file is fine up to here.") \
                 from None
     try:
-        return builder.finish()
+        schema = builder.finish()
     except WorkbenchError:
         raise
     except Exception as exc:
         raise SchemaError(f"The statements were read, but the schema could not be assembled ({type(exc).__name__}: "
                           f"{str(exc)[:200]}).") from None
+    schema.statements_modelled = modelled
+    if not schema.tables and _CREATES_TABLE.search(code_only(text)):
+        # text that plainly defines tables, read as none: an error, never an empty schema
+        first = next(((line, what, why) for line, what, why in schema.statements_skipped), None)
+        where = f" The first statement left out is at line {first[0]} ({first[1]}: {first[2]})." if first else ""
+        raise SchemaError(f"The text has CREATE TABLE statements, but no table could be read from it as {dialect}."
+                          + where, hint="Check the dialect (--dialect postgres|mysql|sqlite) and statement "
+                          "delimiters: a MySQL `DELIMITER //` needs its `DELIMITER ;` after the routine.")
+    return schema
 
 
 class _Builder:
@@ -421,17 +437,22 @@ class _Builder:
             table.foreign_keys.append(self._reference(c.args["reference"], columns, name))
         elif isinstance(c, exp.UniqueColumnConstraint):
             schema = c.this
-            cols = tuple(self._name(e.this if isinstance(e, exp.Column | exp.Ordered) else e)
-                         for e in (schema.expressions if schema is not None else []))
+            parts, flags, lengths, desc = self._index_parts(schema.expressions if schema is not None else [])
             own = self._name(schema.this) if schema is not None and schema.this is not None else None
-            table.uniques.append(UniqueConstraint(cols, name or own))
+            if any(lengths) or any(flags) or any(desc):  # MySQL `UNIQUE KEY u (name(10))`: a unique index
+                table.indexes.append(Index(name or own, parts, True, expressions=flags if any(flags) else (),
+                                           lengths=lengths if any(lengths) else (),
+                                           descending=desc if any(desc) else ()))
+            else:
+                table.uniques.append(UniqueConstraint(parts, name or own))
         elif isinstance(c, exp.CheckColumnConstraint):
             table.checks.append(CheckConstraint(self._sql(c.this), name))
         elif isinstance(c, exp.IndexColumnConstraint):  # MySQL: KEY idx (cols) inside CREATE TABLE
-            parts = [self._name(e.this) if isinstance(e, exp.Column) else self._sql(e) for e in c.expressions]
+            parts, flags, lengths, desc = self._index_parts(c.expressions)
             kind = (c.args.get("kind") or "").upper() if isinstance(c.args.get("kind"), str) else ""
-            index = Index(name=self._name(c.this) if c.this else None, columns=tuple(parts),
-                          method=kind.lower() or None)
+            index = Index(name=self._name(c.this) if c.this else None, columns=parts, method=kind.lower() or None,
+                          expressions=flags if any(flags) else (), lengths=lengths if any(lengths) else (),
+                          descending=desc if any(desc) else ())
             table.indexes.append(index)
         else:
             self.warnings.append(f"{table.key}: ignored constraint {_short(self._sql(c))}")
@@ -563,22 +584,8 @@ class _Builder:
             return
         node = expr.this
         params = node.args.get("params")
-        parts, flags = [], []
-        for col in (params.args.get("columns") if params is not None else None) or []:
-            inner = col.this if isinstance(col, exp.Ordered) else col
-            while isinstance(inner, exp.Paren):
-                inner = inner.this
-            if isinstance(inner, exp.Opclass):  # `address inet_ops`: the operand and its operator class
-                operand = inner.this.unnest() if isinstance(inner.this, exp.Paren) else inner.this
-                text = self._name(operand.this) if isinstance(operand, exp.Column) else f"({self._sql(operand)})"
-                parts.append(f"{text} {inner.expression.name}")
-                flags.append(True)
-            elif isinstance(inner, exp.Column):
-                parts.append(self._name(inner.this))
-                flags.append(False)
-            else:
-                parts.append(self._sql(inner))
-                flags.append(True)
+        parts, flags, lengths, desc = self._index_parts((params.args.get("columns") if params is not None else None)
+                                                        or [])
         where = params.args.get("where") if params is not None else None
         using = params.args.get("using") if params is not None else None
         index = Index(name=self._name(node.this) if node.this else None, columns=tuple(parts),
@@ -586,13 +593,48 @@ class _Builder:
                       where=self._sql(where.this.unnest() if isinstance(where.this, exp.Paren) else where.this)
                       if where is not None else None,
                       method=(using.name.lower() if using is not None else None),
-                      expressions=tuple(flags) if any(flags) else ())
+                      expressions=flags if any(flags) else (), lengths=lengths if any(lengths) else (),
+                      descending=desc if any(desc) else ())
         if special:
             index.method = special
         if index.method == "btree":
             index.method = None  # the default everywhere: leave it out so dialects compare equal
         key = self._key(node.args["table"])
         self._attach(key, st, lambda table: table.indexes.append(index))
+
+    def _index_parts(self, items) -> tuple[tuple[str, ...], tuple[bool, ...], tuple[int | None, ...], tuple[bool, ...]]:
+        """An index's parts: names or expressions (`operand opclass` for PostgreSQL operator classes), which are
+        expressions, MySQL prefix lengths (`name(20)`), and which are DESC."""
+        from sqlglot import exp
+
+        parts, flags, lengths, desc = [], [], [], []
+        for col in items:
+            descending = isinstance(col, exp.Ordered) and bool(col.args.get("desc"))
+            inner = col.this if isinstance(col, exp.Ordered) else col
+            while isinstance(inner, exp.Paren):
+                inner = inner.this
+            length = None
+            if isinstance(inner, exp.ColumnPrefix) or (
+                    self.dialect == "mysql" and isinstance(inner, exp.Anonymous) and len(inner.expressions) == 1
+                    and isinstance(inner.expressions[0], exp.Literal) and not inner.expressions[0].is_string):
+                # MySQL `name(20)`: the column's first 20 characters (CREATE INDEX reads it as a call)
+                number = inner.expression if isinstance(inner, exp.ColumnPrefix) else inner.expressions[0]
+                length = int(number.this)
+                inner = exp.column(inner.this.copy() if isinstance(inner.this, exp.Identifier) else inner.this)
+            if isinstance(inner, exp.Opclass):  # `address inet_ops`: the operand and its operator class
+                operand = inner.this.unnest() if isinstance(inner.this, exp.Paren) else inner.this
+                text = self._name(operand.this) if isinstance(operand, exp.Column) else f"({self._sql(operand)})"
+                parts.append(f"{text} {inner.expression.name}")
+                flags.append(True)
+            elif isinstance(inner, exp.Column | exp.Identifier):
+                parts.append(self._name(inner.this if isinstance(inner, exp.Column) else inner))
+                flags.append(False)
+            else:
+                parts.append(self._sql(inner))
+                flags.append(True)
+            lengths.append(length)
+            desc.append(descending)
+        return tuple(parts), tuple(flags), tuple(lengths), tuple(desc)
 
     def _attach(self, key: str, st: Statement, apply) -> None:
         table = self.tables.get(key) or self._lookup(key)
@@ -629,6 +671,11 @@ class _Builder:
             return
         key = self._key(expr.this)
         used = False
+        if (self.tables.get(key) or self._lookup(key)) is None and any(
+                isinstance(a, exp.Drop | exp.RenameColumn | exp.AlterRename | exp.ModifyColumn)
+                for a in expr.args.get("actions") or []):
+            # pg_dump --clean drops constraints of tables that do not exist yet: the database does nothing
+            return self._skip(st, "ALTER TABLE (other)", f"{key} does not exist at this point: nothing to change")
         for action in expr.args.get("actions") or []:
             if isinstance(action, exp.AddConstraint):
                 for constraint in action.expressions:
@@ -819,7 +866,9 @@ class _Builder:
             elif expr.expression is not None and hasattr(expr.expression, "selects"):
                 columns = tuple(p.alias_or_name for p in expr.expression.selects if p.alias_or_name != "*")
             body = self._own_names(expr.expression) if expr.expression is not None else None
-            view = View(name, namespace, columns, self._sql(body) if body is not None else None, materialized)
+            # comments are not the view's meaning (and not kept where they stand by a round trip)
+            view = View(name, namespace, columns, body.sql(dialect=self.dialect, comments=False)
+                        if body is not None else None, materialized)
         else:
             match = re.search(r"VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?([`\"\w.]+)(?:\s*\(([^)]*)\))?\s+AS\s+(.*)$", st.sql,
                               re.IGNORECASE | re.DOTALL)
@@ -850,6 +899,8 @@ class _Builder:
         self._resolve_column_names()
         self._dedupe()
         self._implicit_indexes()
+        self._partition_indexes()
+        self._mariadb_json()
         if self.skipped:
             total = sum(self.skipped.values())
             kinds = ", ".join(f"{k} ×{n}" for k, n in sorted(self.skipped.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -891,6 +942,33 @@ class _Builder:
                 unique.columns = tuple(real(c) for c in unique.columns)
             for index in table.indexes:
                 index.columns = tuple(c if index.is_expression(i) else real(c) for i, c in enumerate(index.columns))
+
+    def _mariadb_json(self) -> None:
+        """MariaDB's JSON is LONGTEXT with `CHECK (json_valid(col))`, and SHOW CREATE TABLE says so: it is JSON."""
+        if self.dialect != "mysql":
+            return
+        for table in self.tables.values():
+            for check in list(table.checks):
+                match = re.fullmatch(r"(?i)json_valid\(\s*`?(\w+)`?\s*\)", check.expression.strip())
+                column = table.column(match.group(1)) if match and check.name in (None, match.group(1)) else None
+                if column is not None and column.type.upper() == "LONGTEXT":
+                    column.type = "JSON"
+                    table.checks.remove(check)
+
+    def _partition_indexes(self) -> None:
+        """An index on a partitioned table is made on each of its partitions too (PostgreSQL does it)."""
+        if self.dialect != "postgres":
+            return
+        for table in self.tables.values():
+            parent = self.tables.get(table.partition_of) if table.partition_of else None
+            if parent is None:
+                continue
+            own = {(tuple(c.lower() for c in i.columns), i.unique, i.where, i.method) for i in table.indexes}
+            for index in parent.indexes:
+                if (tuple(c.lower() for c in index.columns), index.unique, index.where, index.method) not in own:
+                    table.indexes.append(Index(None, index.columns, index.unique, index.where, index.method,
+                                               index.expressions, index.opclasses, index.lengths, index.descending,
+                                               implicit=True))
 
     def _implicit_indexes(self) -> None:
         """InnoDB indexes every foreign key: where no index starts with its columns, MySQL/MariaDB make one
@@ -1248,6 +1326,7 @@ def _select_body(select_sql: str, dialect: str, rewrite=None) -> tuple[str, tupl
     """A view body in canonical form and its column names (as written when sqlglot cannot read it)."""
     import sqlglot
 
+    select_sql = re.sub(r"\s+WITH\s+(NO\s+)?DATA\s*;?\s*$", "", select_sql, flags=re.IGNORECASE)  # materialized views
     try:
         parsed = sqlglot.parse_one(select_sql, read=dialect)
     except Exception:  # noqa: BLE001 - a view body we cannot read is kept as written
@@ -1256,7 +1335,7 @@ def _select_body(select_sql: str, dialect: str, rewrite=None) -> tuple[str, tupl
         parsed = rewrite(parsed)
     selects = getattr(parsed, "selects", None) or []
     columns = tuple(p.alias_or_name for p in selects if p.alias_or_name and p.alias_or_name != "*")
-    return parsed.sql(dialect=dialect), columns
+    return parsed.sql(dialect=dialect, comments=False), columns  # comments are not the view's meaning
 
 
 def _describe(err: dict, fallback: str) -> str:

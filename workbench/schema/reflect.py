@@ -241,7 +241,6 @@ def postgres_ddl(conn: Any, namespaces: list[str] | None = None) -> str:
             SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
             WHERE i.indrelid = ANY(:oids)
               AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))
-              AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
             ORDER BY ic.relname""", oids=oids):
         out.append(definition + ";")
     for ns, name, kind, definition in _rows(conn, f"""

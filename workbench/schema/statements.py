@@ -36,6 +36,14 @@ class Statement:
         return re.findall(r"[A-Za-z_][A-Za-z0-9_$]*|\S", self.sql[:400])[:n]
 
 
+_COMMENTS_AND_STRINGS = re.compile(r"--[^\n]*|#[^\n]*|/\*.*?\*/|'(?:[^'\\]|''|\\.)*'|\$\$.*?\$\$", re.S)
+
+
+def code_only(text: str) -> str:
+    """`text` with comments blanked and string literals emptied: what the SQL itself says."""
+    return _COMMENTS_AND_STRINGS.sub(lambda m: " " if m.group(0)[0] in "-/#" else "''", text)
+
+
 def split_statements(text: str, dialect: str) -> list[Statement]:
     """Statements of `text`, in order. Raises DDLSyntaxError for text that cannot be tokenised."""
     from sqlglot.dialects.dialect import Dialect
@@ -175,8 +183,8 @@ def load_script(dbapi_connection: Any, text: str, dialect: str) -> list[str]:
         for statement in split_statements(text, dialect):
             try:
                 cursor.execute(statement.sql)
-                if dialect == "sqlite":
-                    dbapi_connection.commit()
+                if dialect == "sqlite" and getattr(dbapi_connection, "isolation_level", None) is not None:
+                    dbapi_connection.commit()  # pysqlite opened a transaction of its own (not in autocommit)
             except Exception as exc:  # noqa: BLE001 - reported with its line, the rest still runs
                 message = str(getattr(exc, "orig", exc)).strip().splitlines()
                 errors.append(f"line {statement.line}: {message[0][:200] if message else type(exc).__name__}")

@@ -245,9 +245,15 @@ _PORTABLE_FUNCTIONS = {"Lower", "Upper", "Length", "Coalesce", "Abs", "Round", "
                        "Case", "If", "Max", "Min", "Mod"}
 
 
+_VOLATILE = ("CurrentTimestamp", "CurrentDate", "CurrentTime", "CurrentDatetime", "Rand", "Uuid")
+
+
 @lru_cache(maxsize=8192)
-def portable_expression(sql: str, source: str, target: str) -> str | None:
-    """`sql` as `target` writes it, or None when it uses something `target` may not have."""
+def portable_expression(sql: str, source: str, target: str, deterministic: bool = False) -> str | None:
+    """`sql` as `target` writes it, or None when it uses something `target` may not have.
+
+    `deterministic`: for a CHECK or a computed column, where MySQL/MariaDB refuse the clock and
+    random numbers (PostgreSQL and SQLite accept them)."""
     if source == target:
         return sql
     import sqlglot
@@ -273,6 +279,10 @@ def portable_expression(sql: str, source: str, target: str) -> str | None:
             return None
         if isinstance(node, exp.Column) and node.name.upper() == "VALUE" and source == "postgres":
             return None  # a domain CHECK's VALUE
+        if isinstance(node, exp.Interval) and target == "sqlite":
+            return None  # SQLite has no interval type: date arithmetic is date() modifiers there
+        if deterministic and target == "mysql" and type(node).__name__ in _VOLATILE:
+            return None
     try:
         # into PostgreSQL, quote names: a column written `Lock` elsewhere is "Lock" there, not lock
         return tree.sql(dialect=target, unsupported_level=sqlglot.ErrorLevel.RAISE,
