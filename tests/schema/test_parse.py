@@ -126,7 +126,8 @@ def test_dump_noise_is_skipped_and_counted():
     assert t.primary_key == ("id",) and t.primary_key_name == "t_pkey"
     assert t.columns["id"].generated == SERIAL and t.columns["id"].default is None
     assert s.skipped["CREATE FUNCTION"] == 1 and s.skipped["CREATE TRIGGER"] == 1 and s.skipped["GRANT"] == 1
-    assert s.warnings[0].startswith("skipped 9 statements the model does not use")
+    assert s.warnings[0].startswith("skipped 10 statements the model does not use")  # \\restrict too
+    assert s.skipped["psql \\restrict"] == 1
 
 
 def test_pg_dump_identity_columns():

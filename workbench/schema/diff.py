@@ -379,6 +379,8 @@ class _Migration:
         for change in self.d.changes:
             if change.kind == "add_table":
                 out.append(self.emit.create_table(change.new))
+                out.extend(self.emit.deferred)
+                self.emit.deferred.clear()
                 out.extend(self.emit.indexes(change.new))
         for table in sorted(rebuild):
             out.extend(self.rebuild(table))

@@ -49,15 +49,38 @@ class _Emitter:
         self.src = schema.dialect
         self.dst = dialect
         self.cross = self.src != self.dst
+        self.deferred: list[str] = []  # statements that must follow the CREATE TABLE just written
         self.index_names: set[str] = set()
         self.notes: list[str] = []  # what could not be carried into the target dialect
+        self._flat: dict[str, str] | None = None
+        self.as_text: set[str] = set()  # MySQL: VARCHAR columns written as TEXT to fit the row size limit
 
     def q(self, name: str) -> str:
         return quote(name, self.dst)
 
     def table_name(self, key: str) -> str:
         # namespaces are PostgreSQL schemas or MySQL databases: only meaningful within their own dialect
+        flat = self.flat_names.get(key.lower())
+        if flat is not None:
+            return self.q(flat)
         return qualified(key, self.dst, namespaces=not self.cross or self.dst == "postgres")
+
+    @property
+    def flat_names(self) -> dict[str, str]:
+        """Where namespaces are dropped (another dialect than the source, other than PostgreSQL), tables whose
+        names would collide (`a.rec`, `b.rec`) are named with their namespace (`a_rec`, `b_rec`)."""
+        if self._flat is None:
+            self._flat = {}
+            if self.cross and self.dst != "postgres":
+                by_name: dict[str, list[str]] = {}
+                for key, table in self.schema.tables.items():
+                    by_name.setdefault(table.name.lower(), []).append(key)
+                for keys in by_name.values():
+                    if len(keys) > 1:
+                        for key in keys:
+                            table = self.schema.tables[key]
+                            self._flat[key.lower()] = f"{table.namespace}_{table.name}" if table.namespace else table.name
+        return self._flat
 
     def unique_name(self, name: str | None, table: Table) -> str | None:
         """PostgreSQL and SQLite name unique constraints and indexes per schema, MySQL per table."""
@@ -93,7 +116,9 @@ class _Emitter:
             self.notes = []
             create = self.create_table(table)
             indexes = self.indexes(table)
-            out.append("".join(f"-- {' '.join(note.split())}\n" for note in self.notes) + create)
+            out.append("".join(f"-- {' '.join(note.split())}\n" for note in dict.fromkeys(self.notes)) + create)
+            out.extend(self.deferred)
+            self.deferred.clear()
             out.extend(indexes)
             if self.dst == "postgres":
                 out.extend(self.comments(table))
@@ -130,6 +155,11 @@ class _Emitter:
             return f"CREATE VIRTUAL TABLE {name} USING {table.using}({', '.join(self.q(c) for c in table.columns)});"
         keyed = self._keyed_columns(table)
         inline_pk = self._inline_primary_key(table)
+        if self.flat_names.get(table.key.lower()) not in (None, table.name):
+            self.notes.append(f"{table.key} is {self.flat_names[table.key.lower()]} here: {self.dst} has no "
+                              "namespaces, and another table has the same name")
+        if self.dst == "mysql":
+            self._fit_row(table, keyed)
         lines = [self.column(table, c, keyed, inline_pk) for c in table.columns.values()]
         if table.primary_key and not inline_pk:
             cols = ", ".join(self.q(c) for c in table.primary_key)
@@ -138,7 +168,12 @@ class _Emitter:
         for unique in table.uniques:
             unique_name = self.unique_name(unique.name, table) if self.cross else unique.name
             named = f"CONSTRAINT {self.q(unique_name)} " if unique_name else ""
-            lines.append(f"{named}UNIQUE ({', '.join(self.q(c) for c in unique.columns)})")
+            clause = f"{named}UNIQUE ({', '.join(self.q(c) for c in unique.columns)})"
+            if self.dst == "postgres" and [c.lower() for c in unique.columns] == [c.lower() for c in table.primary_key]:
+                # inside CREATE TABLE PostgreSQL folds it into the primary key: add it afterwards to keep it
+                self.deferred.append(f"ALTER TABLE {name} ADD {clause};")
+                continue
+            lines.append(clause)
         for check in table.checks:
             if check.column is None or (check.name and self.dst == "mysql"):  # MariaDB: named checks on the table
                 expression = self.carried(check.expression, f"{table.key}: CHECK ({check.expression})", True)
@@ -160,7 +195,8 @@ class _Emitter:
             tail = f" INHERITS ({', '.join(self.table_name(k) for k in table.inherits)})"
         if self.dst == "mysql" and table.comment:
             tail = f" COMMENT={_string(table.comment)}"
-        return f"CREATE TABLE {name} (\n  {body}\n){tail};"
+        kind = "TEMPORARY TABLE" if table.temporary else "TABLE"
+        return f"CREATE {kind} {name} (\n  {body}\n){tail};"
 
     def _inline_primary_key(self, table: Table) -> bool:
         # SQLite's AUTOINCREMENT exists only on an inline INTEGER PRIMARY KEY
@@ -169,6 +205,26 @@ class _Emitter:
         column = table.column(table.primary_key[0])
         return column is not None and column.generated is not None and \
             T.info(column.type, self.src).family == "integer"
+
+    def _fit_row(self, table: Table, keyed: set[str]) -> None:
+        """InnoDB rows hold at most 65,535 bytes of VARCHAR (4 bytes a character in utf8mb4); TEXT is stored
+        apart. Where a table's VARCHARs add up to more, the widest unkeyed ones become TEXT, with a note."""
+        sizes: dict[str, int] = {}
+        total = 0
+        for column in table.columns.values():
+            text = self.column_type(table, column, keyed)
+            match = re.fullmatch(r"(?i)(?:VAR)?CHAR\((\d+)\)", text.strip())
+            size = int(match.group(1)) * 4 + 2 if match else 12
+            total += size
+            if match and column.name not in keyed:
+                sizes[column.name] = size
+        for name in sorted(sizes, key=lambda n: -sizes[n]):
+            if total <= 65_000:
+                break
+            self.as_text.add(f"{table.key}.{name}".lower())
+            total -= sizes[name] - 12
+            self.notes.append(f"{table.key}.{name}: TEXT, not VARCHAR: the table's VARCHARs exceed MySQL's "
+                              "65,535-byte row")
 
     def _keyed_columns(self, table: Table) -> set[str]:
         keyed = set(table.primary_key)
@@ -214,6 +270,14 @@ class _Emitter:
             # InnoDB keys need a length: a keyed text (or a type MySQL keeps as TEXT, like tsvector) is VARCHAR(255)
             binary = info.family == "binary" or "BLOB" in text.upper()
             text = "VARBINARY(255)" if binary else "VARCHAR(255)"
+        if self.dst == "mysql":
+            long = re.fullmatch(r"(?i)VARCHAR\((\d+)\)", text.strip())
+            if f"{table.key}.{column.name}".lower() in self.as_text:
+                text = "TEXT"
+            elif long and int(long.group(1)) > 16_383:  # utf8mb4: 65,535 bytes are 16,383 characters
+                text = "MEDIUMTEXT" if int(long.group(1)) * 4 > 65_535 else "TEXT"
+                self.notes.append(f"{table.key}.{column.name}: {text}, not VARCHAR({long.group(1)}): beyond "
+                                  "MySQL's longest VARCHAR (16,383 characters in utf8mb4)")
         if self.dst == "postgres" and column.generated == SERIAL:
             text = _SERIAL_TYPES.get(text.upper(), text)
         return text
@@ -364,7 +428,7 @@ class _Emitter:
                         parts.append(f"({portable})" if operand.startswith("(") else self.q(operand))
                 elif index.is_expression(n):
                     expr = T.portable_expression(part, self.src, self.dst) if self.cross else part
-                    parts.append(f"({expr})" if self.dst != "postgres" or not _is_call(expr) else expr)
+                    parts.append(f"({expr})")  # `(a || b)`: an expression part needs its parentheses
                 else:
                     length = index.lengths[n] if index.lengths else None
                     parts.append(self.q(part) + (f"({length})" if length and self.dst == "mysql" else ""))
@@ -399,7 +463,3 @@ class _Emitter:
 
 def _string(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
-
-
-def _is_call(sql: str) -> bool:
-    return bool(re.match(r"^[A-Za-z_][\w.]*\(.*\)$", sql.strip(), re.DOTALL))

@@ -114,6 +114,8 @@ def comparison_key(sql: str | None, dialect: str) -> str | None:
             return exp.Literal.string(" ".join(text.lower().split()))  # INTERVAL '18 YEARS' is '18 years'
         if isinstance(n, exp.CurrentTimestamp) or isinstance(n, exp.Anonymous) and n.name.lower() == "now":
             return exp.CurrentTimestamp()  # PostgreSQL's now() is CURRENT_TIMESTAMP
+        if isinstance(n, exp.Extract) and isinstance(n.this, exp.Literal):
+            return exp.Extract(this=exp.var(n.this.name.upper()), expression=n.expression)  # date_part('year', x)
         if isinstance(n, exp.Between):
             return exp.and_(exp.GTE(this=n.this, expression=n.args["low"]),
                             exp.LTE(this=n.this, expression=n.args["high"]))

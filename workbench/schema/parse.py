@@ -88,6 +88,12 @@ def parse_ddl(text: str, dialect: str) -> Schema:
                                  line=statement.line, column=statement.column, statement=statement.sql,
                                  hint="Simplify or remove the statement; the rest of the file is fine up to here.") \
                 from None
+    from .statements import meta_commands
+
+    for line, command in meta_commands(text):
+        builder.skipped[f"psql {command}"] += 1
+        builder.skipped_statements.append((line, f"psql {command}", "a psql meta-command, not SQL: run the file "
+                                           "with psql for it to take effect"))
     try:
         schema = builder.finish()
     except WorkbenchError:
@@ -200,6 +206,8 @@ class _Builder:
 
         if st.tokens and st.tokens[0].text.upper() in ("CREATE", "ALTER"):
             st = _readable(st, self.dialect)
+        if self.dialect == "postgres" and any(t.text.upper() == "DATE_PART" for t in st.tokens):
+            st = _kept_date_part(st)
         try:
             if st.tokens:
                 parser = self.sqlglot.parser(error_level=_raise())
@@ -237,8 +245,8 @@ class _Builder:
         name, namespace = self._table_key(table)
         return f"{namespace}.{name}" if namespace else name
 
-    def _sql(self, node: Any) -> str:
-        return node.sql(dialect=self.dialect)
+    def _sql(self, node: Any, **options: Any) -> str:
+        return _own_functions(node.sql(dialect=self.dialect, **options))
 
     def _type(self, kind: Any) -> str:
         if kind is None:
@@ -328,6 +336,16 @@ class _Builder:
         return None
 
     def _add_table(self, table: Table, st: Statement) -> None:
+        words = st.words(5)
+        if "TEMP" in words or "TEMPORARY" in words[:4]:
+            table.temporary = True
+        if self.dialect == "postgres" and table.primary_key:
+            # PostgreSQL keeps one constraint where CREATE TABLE declares a UNIQUE on exactly the primary key's
+            # columns: the primary key, named as it was, else as the unique was
+            pk = tuple(c.lower() for c in table.primary_key)
+            for u in [u for u in table.uniques if tuple(c.lower() for c in u.columns) == pk]:
+                table.uniques.remove(u)
+                table.primary_key_name = table.primary_key_name or u.name
         if table.key in self.tables:
             self.warnings.append(f"line {st.line}: table {table.key} is defined again; the later definition is kept")
         self.tables[table.key] = table
@@ -817,20 +835,21 @@ class _Builder:
         self.enums[enum.key] = enum
 
     def _own_names(self, query: Any) -> Any:
-        """A query with the file's own database qualifier (`USE sakila` … `sakila.actor`) removed."""
+        """A query with the file's own database qualifier (`USE sakila` … `sakila.actor`) removed; inside
+        `CREATE SCHEMA s …`, unqualified tables of s named with it (PostgreSQL looks in s first there)."""
         from sqlglot import exp
 
-        if not self.current_db:
+        if not self.current_db and not self.creating_in:
             return query
-
-        def strip(node):
-            if isinstance(node, exp.Table) and node.args.get("db") is not None \
-                    and node.args["db"].name.lower() == self.current_db.lower():
-                node = node.copy()
+        ctes = {c.alias_or_name.lower() for c in query.find_all(exp.CTE)}
+        for node in list(query.find_all(exp.Table)):
+            db = node.args.get("db")
+            if self.current_db and db is not None and db.name.lower() == self.current_db.lower():
                 node.set("db", None)
-            return node
-
-        return query.transform(strip)
+            elif self.creating_in and db is None and node.name and node.name.lower() not in ctes and \
+                    f"{self.creating_in}.{node.name}".lower() in {k.lower() for k in self.tables}:
+                node.set("db", exp.to_identifier(self.creating_in))
+        return query
 
     def _create_domain(self, st: Statement) -> None:
         """`CREATE DOMAIN year AS integer CONSTRAINT c CHECK (VALUE >= 1901)`: kept as a named base type."""
@@ -867,8 +886,8 @@ class _Builder:
                 columns = tuple(p.alias_or_name for p in expr.expression.selects if p.alias_or_name != "*")
             body = self._own_names(expr.expression) if expr.expression is not None else None
             # comments are not the view's meaning (and not kept where they stand by a round trip)
-            view = View(name, namespace, columns, body.sql(dialect=self.dialect, comments=False)
-                        if body is not None else None, materialized)
+            view = View(name, namespace, columns, self._sql(body, comments=False) if body is not None else None,
+                        materialized)
         else:
             match = re.search(r"VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?([`\"\w.]+)(?:\s*\(([^)]*)\))?\s+AS\s+(.*)$", st.sql,
                               re.IGNORECASE | re.DOTALL)
@@ -1159,6 +1178,27 @@ _ELEMENT_STARTS = {"CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "KEY",
                    "LIKE", "PERIOD"}
 
 
+_DATE_PART = "wb_date_part"
+
+
+def _kept_date_part(st: Statement) -> Statement:
+    """PostgreSQL's date_part(…) as a call of its own: sqlglot reads it as EXTRACT, which returns numeric where
+    date_part returns double precision (an index on one does not serve queries on the other)."""
+    import copy
+
+    tokens = []
+    for i, token in enumerate(st.tokens):
+        if token.text.upper() == "DATE_PART" and i + 1 < len(st.tokens) and st.tokens[i + 1].text == "(":
+            token = copy.copy(token)
+            token.text = _DATE_PART
+        tokens.append(token)
+    return Statement(st.sql, st.line, st.column, tokens, st.region, st.line_offset)
+
+
+def _own_functions(sql: str) -> str:
+    return re.sub(rf"(?i)\b{_DATE_PART}\(", "date_part(", sql) if _DATE_PART in sql.lower() else sql
+
+
 def _readable(st: Statement, dialect: str) -> Statement:
     """The statement's tokens, adjusted where sqlglot misreads valid DDL (a new Statement; the text is kept):
 
@@ -1189,8 +1229,9 @@ def _readable(st: Statement, dialect: str) -> Statement:
         word = words[i]
         if token.text == "(":
             depth += 1
-            if column_list is None and depth == 1 and words[0] == "CREATE" and "TABLE" in words[:i]:
-                column_list = i
+            if column_list is None and depth == 1 and words[0] == "CREATE" and "TABLE" in words[:i] and not (
+                    {"PARTITION", "OF", "VALUES", "AS", "LIKE"} & set(words[words.index("TABLE"):i])):
+                column_list = i  # the column list itself, not a partition bound's or a query's parentheses
                 element_start = True
         elif token.text == ")":
             depth -= 1
@@ -1211,7 +1252,7 @@ def _readable(st: Statement, dialect: str) -> Statement:
             out.extend(tokens[i:i + 2])  # `(cols) USING BTREE`: where sqlglot reads the method
             changed, i = True, close + 1
             continue
-        if element_start and depth == 1 and token.text not in ("(", ","):
+        if element_start and depth == 1 and token.text not in ("(", ",") and token.token_type != TokenType.STRING:
             element_start = False
             constraint = word.split()[0] in _ELEMENT_STARTS or (word == "EXCLUDE" and i + 1 < len(tokens)
                                                      and words[i + 1] in ("USING", "("))

@@ -36,7 +36,7 @@ class Statement:
         return re.findall(r"[A-Za-z_][A-Za-z0-9_$]*|\S", self.sql[:400])[:n]
 
 
-_COMMENTS_AND_STRINGS = re.compile(r"--[^\n]*|#[^\n]*|/\*.*?\*/|'(?:[^'\\]|''|\\.)*'|\$\$.*?\$\$", re.S)
+_COMMENTS_AND_STRINGS = re.compile(r"--[^\n]*|#[^\n]*|/\*.*?\*/|'(?:[^'\\]|''|\\.)*'|\$(\w*)\$.*?\$\1\$", re.S)
 
 
 def code_only(text: str) -> str:
@@ -59,12 +59,37 @@ def split_statements(text: str, dialect: str) -> list[Statement]:
     return statements
 
 
-def _blank_meta_commands(text: str) -> str:
-    # psql meta-commands (a backslash at the start of a line) are not SQL; blank them but keep
-    # the line so line numbers stay right
+_COPY_FROM_STDIN = re.compile(r"^\s*COPY\b.*\bFROM\s+STDIN\b.*;\s*$", re.IGNORECASE)
+
+
+def meta_commands(text: str) -> list[tuple[int, str]]:
+    """psql meta-commands (`\\connect`, `\\set`, `\\copy`, …): (line, the command) each; they are not SQL."""
+    return [(line, command) for line, command, _ in _psql_lines(text) if command]
+
+
+def _psql_lines(text: str):
+    """(line number, meta-command or None, blank?) for each line that is not SQL: meta-commands, and the
+    data of `COPY … FROM stdin;` up to its `\\.` (pg_dump's plain format)."""
     if "\\" not in text:
+        return
+    in_copy = False
+    for number, line in enumerate(text.split("\n"), start=1):
+        if in_copy:
+            if line.strip() == "\\.":
+                in_copy = False
+            yield number, None, True
+        elif _COPY_FROM_STDIN.match(line):
+            in_copy = True
+        elif re.match(r"^[ \t]*\\[a-zA-Z]", line):
+            yield number, line.strip().split()[0], True
+
+
+def _blank_meta_commands(text: str) -> str:
+    # blank what is not SQL but keep the lines, so line numbers stay right
+    blank = {number for number, _, _ in _psql_lines(text)}
+    if not blank:
         return text
-    return re.sub(r"(?m)^[ \t]*\\[a-zA-Z].*$", "", text)
+    return "\n".join("" if n in blank else line for n, line in enumerate(text.split("\n"), start=1))
 
 
 def _regions(text: str, dialect: str):
