@@ -67,8 +67,9 @@ def test_planted_problem_yields_exactly_its_rule(rule):
     findings = schema.lint()
     assert [f.rule for f in findings] == [rule], findings.text()
     f = findings[0]
-    # without a stated scale the key-size rule only advises (a table name that suggests unbounded growth)
-    severity = "info" if rule == "WB007" else RULES[rule][1]
+    # severity follows the consequence: without a stated scale the key-size rule only advises, a narrower
+    # key column is a warning (an ERROR is for keys of another kind), one nullable business key is advice
+    severity = {"WB007": "info", "WB003": "warning", "WB010": "info"}.get(rule, RULES[rule][1])
     assert f.name == RULES[rule][0] and f.severity == severity and f.message and f.table
 
 
@@ -119,3 +120,20 @@ def test_output_forms():
 
 def test_ignore_rules():
     assert Schema.from_ddl(PLANTED["WB008"], "postgres").lint(ignore={"WB008"}) == []
+
+
+@pytest.mark.parametrize("ddl, severity", [
+    ("CREATE TABLE a (id bigint PRIMARY KEY); CREATE TABLE b (id bigint PRIMARY KEY, a_id text NOT NULL "
+     "REFERENCES a(id)); CREATE INDEX b_a ON b (a_id);", "error"),                   # another kind: an error
+    ("CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id bigint PRIMARY KEY, a_id bigint NOT NULL "
+     "REFERENCES a(id)); CREATE INDEX b_a ON b (a_id);", None),                      # wider: harmless
+])
+def test_fk_type_severity_follows_consequence(ddl, severity):
+    findings = Schema.from_ddl(ddl, "postgres").lint()
+    assert [f.severity for f in findings if f.rule == "WB003"] == ([severity] if severity else [])
+
+
+def test_nullable_unique_keys_of_several_columns_warn():
+    findings = Schema.from_ddl("CREATE TABLE t (id bigint PRIMARY KEY, a bigint NOT NULL, b bigint, UNIQUE (a, b)); "
+                               "CREATE TABLE u (id bigint PRIMARY KEY, refresh_token text UNIQUE);", "postgres").lint()
+    assert [(f.rule, f.severity, f.table) for f in findings] == [("WB010", "warning", "t")]

@@ -237,7 +237,7 @@ def _unique_keys(old: Table, new: Table, old_dialect: str, new_dialect: str):
     """Uniques and indexes to compare: a UNIQUE constraint on one side and a plain unique index on the other, on
     the same columns, are the same unique key (MySQL keeps every UNIQUE as an index)."""
     def plain(i: Index) -> bool:
-        return i.unique and not i.where and not any(i.expressions) and not any(i.lengths or ())
+        return i.unique and not i.where and not any(i.expressions) and not any(i.lengths or ()) and not i.include
 
     old_u = {_lower(u.columns) for u in old.uniques}
     new_u = {_lower(u.columns) for u in new.uniques}
@@ -298,7 +298,7 @@ def _index_id(ix: Index, dialect: str):
     n = len(ix.columns)
     return (parts, ix.unique, _key(ix.where, dialect), (ix.method or "btree").lower(),
             tuple(ix.opclasses or (None,) * n), tuple(ix.lengths or (None,) * n),
-            tuple(ix.descending or (False,) * n))
+            tuple(ix.descending or (False,) * n), tuple(c.lower() for c in ix.include))
 
 
 def _keyed(table: str, old: list, new: list, ident, label: str, add_risk_default: str, describe, add_risk=None,

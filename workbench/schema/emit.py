@@ -112,6 +112,8 @@ class _Emitter:
                     check = f" CHECK ({domain.check})" if domain.check else ""
                     out.append(f"CREATE DOMAIN {self.table_name(domain.key)} AS {domain.type}{check};")
         tables = [t for t in self.schema.tables.values() if self.dst == "postgres" or not t.partition_of]
+        partitioned = {t.partition_of for t in tables if t.partition_of}
+        later: list[str] = []
         for table in tables:
             self.notes = []
             create = self.create_table(table)
@@ -119,14 +121,19 @@ class _Emitter:
             out.append("".join(f"-- {' '.join(note.split())}\n" for note in dict.fromkeys(self.notes)) + create)
             out.extend(self.deferred)
             self.deferred.clear()
-            out.extend(indexes)
+            # a partitioned table's indexes come after its partitions' own: PostgreSQL then attaches those (names
+            # kept) instead of making copies that would collide with them
+            (later if table.key in partitioned else out).extend(indexes)
             if self.dst == "postgres":
                 out.extend(self.comments(table))
+        out.extend(later)
         if self.dst != "sqlite":
             for table in tables:
-                if table.partition_of:
-                    continue
+                parent = self.schema.tables.get(table.partition_of) if table.partition_of else None
+                inherited = {(tuple(fk.columns), fk.ref_table) for fk in parent.foreign_keys} if parent else set()
                 for fk in table.foreign_keys:
+                    if (tuple(fk.columns), fk.ref_table) in inherited:
+                        continue  # the partition has its parent's keys from PostgreSQL itself
                     out.append(f"ALTER TABLE {self.table_name(table.key)} ADD {self.foreign_key(fk, table)};")
         views = {k.lower(): v for k, v in self.schema.views.items()}
         reads = {k: set(tables_read(v.definition, self.src)) for k, v in views.items()}
@@ -446,8 +453,14 @@ class _Emitter:
             if index.where:
                 where = f" WHERE {T.portable_expression(index.where, self.src, self.dst) if self.cross else index.where}"
             on = self.table_name(table.key)
+            include = ""
+            if index.include and self.dst == "postgres":
+                include = f" INCLUDE ({', '.join(self.q(c) for c in index.include)})"
+            elif index.include:
+                self.notes.append(f"index {index.name} on {table.key}: INCLUDE ({', '.join(index.include)}) left out "
+                                  f"({self.dst} has no covering columns)")
             out.append(f"CREATE {kind} {self.q(self.index_name(table, index))} ON {on}{using} "
-                       f"({', '.join(parts)}){where};")
+                       f"({', '.join(parts)}){include}{where};")
         return out
 
     def comments(self, table: Table) -> list[str]:

@@ -40,11 +40,25 @@ RULES: dict[str, tuple[str, str]] = {
     "WB015": ("inconsistent-column-type", WARNING),
     "WB016": ("fk-to-non-unique-columns", ERROR),
 }
-_MONEY = re.compile(r"(^|_)(price|amount|cost|total|subtotal|balance|fee|fees|salary|wage|revenue|paid|charge|"
-                    r"tax|discount|refund|payment|credit|debit|budget|income|expense|money|usd|eur)(_|$)", re.I)
-_HIGH_VOLUME = re.compile(r"(event|log|click|message|metric|audit|notification|session|view|impression|"
+_MONEY_WORDS = {"price", "amount", "cost", "total", "subtotal", "balance", "fee", "fees", "salary", "wage", "revenue",
+                "paid", "charge", "tax", "refund", "payment", "credit", "debit", "budget", "income", "expense",
+                "money", "usd", "eur", "cents", "prices", "costs", "amounts", "totals"}
+_MONEY_UNITS = {"cents", "usd", "eur", "amount", "value"}
+
+
+def _is_money(name: str) -> bool:
+    """A name whose last word is money (unit_price, tax, amount_cents); not one that only mentions it
+    (tax_rate, price_duration, discount: a rate, a time, a fraction)."""
+    words = [w for w in re.split(r"_|(?<=[a-z])(?=[A-Z])", name) if w]
+    words = [w.lower() for w in words]
+    if not words:
+        return False
+    return words[-1] in _MONEY_WORDS or (len(words) > 1 and words[-1] in _MONEY_UNITS and words[-2] in _MONEY_WORDS)
+_HIGH_VOLUME = re.compile(r"(^|_)(event|log|click|message|metric|audit|notification|session|view|impression|"
                           r"hit|visit|activity|activities|trace|span|measurement|reading|tick)s?$", re.I)
 _INT32 = 2_147_483_647
+_DIALECT_NAMES = {"postgres": "PostgreSQL", "mysql": "MySQL/MariaDB", "sqlite": "SQLite"}
+_BUSINESS_KEY = re.compile(r"^(code|email|slug|name|username|user_name|login|sku|isbn|handle|\w+_code)$", re.I)
 _IDENTIFYING = re.compile(r"(_id|_code|_key|_ref|email|phone|uuid|slug|currency|country|sku|iban|isbn)$", re.I)
 
 
@@ -117,7 +131,13 @@ class _Linter:
         return quote(name, self.dialect)
 
     def info(self, column: Column) -> T.TypeInfo:
-        return T.info(column.type, self.schema.dialect)
+        info = T.info(column.type, self.schema.dialect)
+        if self.schema.dialect == "sqlite" and info.family in ("integer", "string"):
+            # SQLite stores any integer in up to 8 bytes and does not enforce VARCHAR(n): declared widths mean nothing
+            from dataclasses import replace
+
+            info = replace(info, size=8 if info.family == "integer" else None)
+        return info
 
     def alter_type(self, table: Table, column: str, new_type: str) -> str:
         if self.dialect == "postgres":
@@ -132,10 +152,10 @@ class _Linter:
     def missing_primary_key(self):
         for table in self.tables:
             if not table.primary_key:
-                unique_not_null = [u for u in table.uniques if all(
+                keys = [u for u in table.uniques] + [i for i in table.indexes if i.unique and not i.where
+                                                     and not any(i.expressions)]
+                unique_not_null = [u for u in keys if all(
                     (c := table.column(n)) is not None and not c.nullable for n in u.columns)]
-                hint = f" ({', '.join(unique_not_null[0].columns)} is unique and NOT NULL: promote it)" \
-                    if unique_not_null else ""
                 if unique_not_null and self.dialect != "sqlite":
                     cols = ", ".join(self.q(c) for c in unique_not_null[0].columns)
                     fix = f"ALTER TABLE {self.t(table)} ADD PRIMARY KEY ({cols});"
@@ -145,8 +165,13 @@ class _Linter:
                     fix = f"ALTER TABLE {self.t(table)} ADD COLUMN id BIGINT AUTO_INCREMENT PRIMARY KEY FIRST;"
                 else:
                     fix = f"-- SQLite: rebuild {table.name} with id INTEGER PRIMARY KEY"
-                yield self.f("WB001", table, None, "no primary key: rows cannot be addressed, replicated or updated "
-                             f"reliably{hint}", fix)
+                if unique_not_null:  # rows can be found by it: the key is only not declared as such
+                    yield self.f("WB001", table, None, f"no primary key, though ({', '.join(unique_not_null[0].columns)})"
+                                 " is unique and NOT NULL: declare it the primary key (replication, ORMs and tools "
+                                 "look for one)", fix, severity=INFO)
+                else:
+                    yield self.f("WB001", table, None, "no primary key and no unique NOT NULL columns: rows cannot be "
+                                 "addressed, replicated or updated reliably", fix)
 
     def _covered(self, table: Table, columns: tuple[str, ...]) -> bool:
         wanted = [c.lower() for c in columns]
@@ -183,7 +208,23 @@ class _Linter:
             return (ia.precision, ia.scale) == (ib.precision, ib.scale)
         return True
 
+    def _narrower(self, child: Column, parent: Column) -> bool | None:
+        """Whether the child column cannot hold every value of the parent's (None: the families differ)."""
+        ic, ip = self.info(child), self.info(parent)
+        if ic.family != ip.family:
+            return None if {ic.family, ip.family} - {"string", "text"} else False
+        if ic.family == "integer":
+            return (ic.size or 8) < (ip.size or 8)
+        if ic.family == "string":
+            return ic.size is not None and (ip.size is None or ic.size < ip.size)
+        if ic.family == "decimal":
+            return (ic.precision or 99) < (ip.precision or 99) or (ic.scale or 0) < (ip.scale or 0)
+        return False
+
     def fk_type_mismatch(self):
+        """A foreign key whose column is of another kind than the key it references (an ERROR: the databases
+        refuse or compare by casting), or narrower (a WARNING: parent rows past its range cannot be referenced).
+        A wider child is harmless: every value it may hold must exist in the parent anyway."""
         for table in self.tables:
             for fk in table.foreign_keys:
                 parent = self.schema.tables.get(fk.ref_table)
@@ -193,12 +234,18 @@ class _Linter:
                     c, r = table.column(col), parent.column(ref)
                     if c is None or r is None or not c.type or not r.type:
                         continue
-                    if not self._types_match(c, r):
-                        target = T.transpile_type(r.type, self.schema.dialect, self.dialect)
-                        yield self.f("WB003", table, col,
-                                     f"type {c.type} differs from {parent.key}.{ref} ({r.type}): joins cast, "
-                                     "indexes may not be used, and values can overflow",
+                    narrower = self._narrower(c, r)
+                    if narrower is False:
+                        continue
+                    target = T.transpile_type(r.type, self.schema.dialect, self.dialect)
+                    if narrower is None:
+                        yield self.f("WB003", table, col, f"type {c.type} is of another kind than {parent.key}.{ref} "
+                                     f"({r.type}): every join casts, and most databases refuse the key",
                                      self.alter_type(table, col, target))
+                    else:
+                        yield self.f("WB003", table, col, f"type {c.type} is narrower than {parent.key}.{ref} "
+                                     f"({r.type}): {parent.key} rows beyond its range cannot be referenced",
+                                     self.alter_type(table, col, target), severity=WARNING)
 
     def fk_to_non_unique(self):
         for table in self.tables:
@@ -215,8 +262,8 @@ class _Linter:
                                  f"ALTER TABLE {self.t(parent)} ADD UNIQUE ({', '.join(self.q(c) for c in fk.ref_columns)});")
 
     def _mandatory(self, table: Table, fk: ForeignKey) -> bool:
-        if fk.on_delete == "CASCADE":
-            return True  # the child is deleted with the parent: it belongs to it
+        # the child's name says it is a part of its parent (invoice_lines of invoices). ON DELETE CASCADE alone
+        # does not: an optional owner that takes its rows along is common
         parent = fk.ref_table.rsplit(".", 1)[-1].lower()
         stem = _singular(parent)
         child = table.name.lower()
@@ -228,8 +275,7 @@ class _Linter:
             for fk in table.foreign_keys:
                 cols = [table.column(c) for c in fk.columns]
                 if any(c is not None and c.nullable for c in cols) and self._mandatory(table, fk):
-                    why = "ON DELETE CASCADE says the row belongs to its parent" if fk.on_delete == "CASCADE" else \
-                        f"{table.key} rows are parts of a {fk.ref_table}"
+                    why = f"{table.key} rows are parts of a {fk.ref_table}"
                     fixes = " ".join(self._set_not_null(table, c.name) for c in cols if c is not None and c.nullable)
                     yield self.f("WB004", table, ", ".join(fk.columns),
                                  f"nullable, but the relationship looks mandatory ({why}): orphans can be inserted",
@@ -247,7 +293,7 @@ class _Linter:
     def money_as_float(self):
         for table in self.tables:
             for column in table.columns.values():
-                if _MONEY.search(column.name) and self.info(column).family == "float":
+                if _is_money(column.name) and self.info(column).family == "float":
                     yield self.f("WB005", table, column.name,
                                  f"money-like column stored as {column.type}: binary floating point cannot hold "
                                  "0.10 exactly, so sums drift", self.alter_type(table, column.name, "NUMERIC(12, 2)"))
@@ -309,14 +355,19 @@ class _Linter:
             keys = [("the primary key", table.primary_key, True, None)] if table.primary_key else []
             keys += [(f"unique constraint {u.name}" if u.name else "a unique constraint", u.columns, True, None)
                      for u in table.uniques]
-            plain = [i for i in table.indexes if not i.where and not any(i.expressions) and i.method in (None, "btree")]
+            # plain b-tree indexes; a covering one (INCLUDE) serves scans a shorter key cannot, so it is never
+            # the redundant one, but it does make a plain index on its leading columns redundant
+            plain = [i for i in table.indexes if not i.where and not any(i.expressions) and i.method in (None, "btree")
+                     and not any(i.lengths or ())]
             for pos, index in enumerate(plain):
+                if index.include:
+                    continue
                 cols = lower(index.columns)
                 others = keys + [(f"index {o.name}", o.columns, o.unique, p) for p, o in enumerate(plain) if p != pos]
                 for label, shown, other_unique, other_pos in others:
                     other = lower(shown)
                     same = other == cols
-                    if same and other_pos is not None and other_pos > pos:
+                    if same and other_pos is not None and other_pos > pos and not plain[other_pos].include:
                         continue  # a pair of duplicates is reported once, on the later index
                     if same and index.unique and not other_unique:
                         continue  # the unique one carries a constraint the other does not
@@ -333,12 +384,32 @@ class _Linter:
                         break
 
     def nullable_unique(self):
+        """A unique key of several columns with a nullable one: rows that differ only by NULL are duplicates the
+        key lets through. One nullable column alone is an optional unique value (a token, an external id), which
+        is usual; only a business key every row should have (code, email, slug, …) is reported then."""
         for table in self.tables:
             keys = [(u.name, u.columns) for u in table.uniques] + [
                 (i.name, i.columns) for i in table.indexes if i.unique and not i.where and not any(i.expressions)]
+            # a partial unique index `… WHERE col IS NULL` on the other columns closes the gap the NULLs leave
+            closed = {(tuple(c.lower() for c in i.columns), m.group(1).lower()) for i in table.indexes
+                      if i.unique and i.where and (m := re.fullmatch(r'\(?\s*"?(\w+)"?\s+IS\s+NULL\s*\)?', i.where, re.I))}
+            reported: set[tuple[str, ...]] = set()
+            strict = [tuple(c.lower() for c in k) for _, k in keys + [(None, table.primary_key)] if k and all(
+                (col := table.column(c)) is not None and not col.nullable for c in k)]
             for name, cols in keys:
+                if any(set(k) < {c.lower() for c in cols} for k in strict):
+                    continue  # fewer of its columns, all NOT NULL, are unique already: no duplicates can slip through
+                if tuple(c.lower() for c in cols) in reported:
+                    continue  # a UNIQUE constraint and a unique index on the same columns: said once
+                reported.add(tuple(c.lower() for c in cols))
                 nullable = [c for c in cols if (col := table.column(c)) is not None and col.nullable]
-                if nullable:
+                if len(cols) == 1 and nullable and _BUSINESS_KEY.search(cols[0]):
+                    yield self.f("WB010", table, cols[0], f"unique {cols[0]} is nullable: rows can go without one, "
+                                 "and then nothing identifies them by it", self._set_not_null(table, cols[0]),
+                                 severity=INFO)
+                    continue
+                nullable = [c for c in nullable if (tuple(x.lower() for x in cols if x != c), c.lower()) not in closed]
+                if nullable and len(cols) > 1:
                     fix = " ".join(self._set_not_null(table, c) for c in nullable)
                     if self.dialect == "postgres" and len(cols) > 1:
                         fix += " -- or, PostgreSQL 15+: UNIQUE NULLS NOT DISTINCT"
@@ -348,26 +419,33 @@ class _Linter:
                                  "duplicates slip through", fix)
 
     def implied_fk(self):
-        names: dict[str, Table] = {}
+        """`customer_id` with no foreign key, where exactly one table `customer(s)` has a one-column key `id` or
+        `customer_id` of the same kind (in the same namespace when there is one there)."""
+        names: dict[str, list[Table]] = {}
         for table in self.tables:
-            names.setdefault(table.name.lower(), table)
+            names.setdefault(table.name.lower(), []).append(table)
         for table in self.tables:
             declared = {c.lower() for fk in table.foreign_keys for c in fk.columns}
+            partitions = [t for t in self.schema.tables.values() if t.partition_of == table.key]
+            if partitions:  # keys declared on every partition hold for the partitioned table
+                declared |= set.intersection(*({c.lower() for fk in p.foreign_keys for c in fk.columns}
+                                               for p in partitions))
             for column in table.columns.values():
                 lower = column.name.lower()
                 if not lower.endswith("_id") or lower in declared or (lower,) == tuple(
                         c.lower() for c in table.primary_key):
                     continue
                 stem = lower[:-3]
-                target = None
-                for candidate in (stem, stem + "s", stem + "es", stem[:-1] + "ies" if stem.endswith("y") else None):
-                    if candidate and candidate in names and names[candidate] is not table:
-                        target = names[candidate]
-                        break
-                if target is None or len(target.primary_key) != 1:
-                    continue
+                found = [t for candidate in {stem, stem + "s", stem + "es", stem[:-1] + "ies" if stem.endswith("y")
+                                             else None} if candidate for t in names.get(candidate, ()) if t is not table]
+                local = [t for t in found if t.namespace == table.namespace]
+                found = local or found
+                if len(found) != 1 or len(found[0].primary_key) != 1 or found[0].key in table.inherits:
+                    continue  # none, or which one is meant is a guess
+                target = found[0]
                 pk = target.primary_key[0]
-                if pk.lower() not in ("id", lower):
+                key_column = target.column(pk)
+                if pk.lower() not in ("id", lower) or key_column is None or self._narrower(column, key_column) is None:
                     continue
                 yield self.f("WB011", table, column.name,
                              f"looks like a reference to {target.key}.{pk} but no foreign key is declared: nothing "
@@ -396,12 +474,12 @@ class _Linter:
         for table in self.tables:
             names = [(table.name, None)] + [(c, c) for c in table.columns]
             for name, column in names:
-                if is_reserved(name):
+                if is_reserved(name, self.schema.dialect):  # where its queries run; elsewhere emit quotes it
                     new = f"{name}_value" if column else f"{name}s"
                     fix = (f"ALTER TABLE {self.t(table)} RENAME COLUMN {self.q(name)} TO {self.q(new)};" if column
                            else f"ALTER TABLE {self.t(table)} RENAME TO {self.q(new)};")
-                    yield self.f("WB013", table, column, f"{name!r} is a reserved word in PostgreSQL, MySQL or "
-                                 "SQLite: every query must quote it", fix)
+                    yield self.f("WB013", table, column, f"{name!r} is a reserved word in "
+                                 f"{_DIALECT_NAMES[self.schema.dialect]}: every query must quote it", fix)
                 if len(name) > limit or (self.dialect != "mysql" and len(name) > 64):
                     short = name[: limit - 4] + "_x"
                     fix = (f"ALTER TABLE {self.t(table)} RENAME COLUMN {self.q(name)} TO {self.q(short)};" if column
@@ -415,30 +493,41 @@ class _Linter:
                                  f"the limit is {limit}", None)
 
     def inconsistent_types(self):
+        """One key of the design stored at different widths across tables: an id column whose name says which
+        table it keys (`shift_id`, `shiftid` with a table `shift`, or a primary key's own name), or an
+        identifying string (email, country_code, …). Values copied or joined between them cast or do not fit.
+        Columns that only share a name are left alone: different kinds (INT and TEXT) mean different things
+        there, TEXT and VARCHAR are one kind, and a difference a foreign key shows is WB003's."""
+        linked = {(t.key, c.lower()) for t in self.tables for fk in t.foreign_keys for c in fk.columns} | {
+            (fk.ref_table, c.lower()) for t in self.tables for fk in t.foreign_keys for c in fk.ref_columns}
+        tables = {t.name.lower() for t in self.tables}
+        own_keys = {c.lower() for t in self.tables if len(t.primary_key) == 1 for c in t.primary_key}
         seen: dict[str, dict[str, list[str]]] = {}
         for table in self.tables:
             for column in table.columns.values():
-                if column.name.lower() in ("id",) or not column.type:
-                    continue
+                lower = column.name.lower()
                 ti = self.info(column)
-                label = ti.family + (f"({ti.size})" if ti.family in ("string", "integer") and ti.size else "")
-                if ti.family == "decimal":
-                    label += f"({ti.precision},{ti.scale})"
-                seen.setdefault(column.name.lower(), {}).setdefault(label, []).append(f"{table.key}:{column.type}")
+                family = "string" if ti.family == "text" else ti.family
+                stem = re.sub(r"_?id$", "", lower)
+                keyed_id = lower != "id" and lower.endswith("id") and family == "integer" and (
+                    lower in own_keys or {stem, stem + "s", stem + "es"} & tables)
+                named = family == "string" and _IDENTIFYING.search(lower) and not lower.endswith("_id")
+                if not (keyed_id or named):
+                    continue
+                label = f"{family}({ti.size})" if ti.size else family
+                seen.setdefault(lower, {}).setdefault(label, []).append(f"{table.key}:{column.type}")
         for name, variants in sorted(seen.items()):
             if len(variants) < 2:
                 continue
-            families = {label.split("(")[0] for label in variants}
-            if len(families) == 1 and "string" in families and not _IDENTIFYING.search(name):
-                continue  # names, titles, descriptions: lengths legitimately differ
-            tables = [entry for entries in variants.values() for entry in entries]
-            majority = max(variants.items(), key=lambda kv: len(kv[1]))
+            majority = max(variants.items(), key=lambda kv: (len(kv[1]), kv[0]))
             odd = [e for label, entries in variants.items() if label != majority[0] for e in entries]
+            if all((e.split(":")[0], name) in linked for e in odd):
+                continue  # the foreign key rule says it, with the key it breaks
             first = self.schema.tables[odd[0].split(":")[0]]
-            types = sorted({e.split(":", 1)[1] for e in tables})
-            yield self.f("WB015", first, name, f"{name} has {len(variants)} different types across tables "
-                         f"({', '.join(types)}; odd ones: {', '.join(e.split(':')[0] for e in odd)}): joins and "
-                         f"copies between them cast or truncate",
+            types = sorted({e.split(":", 1)[1] for entries in variants.values() for e in entries})
+            yield self.f("WB015", first, name, f"{name} is stored at {len(variants)} widths across tables "
+                         f"({', '.join(types)}; odd ones: {', '.join(e.split(':')[0] for e in odd)}): values copied "
+                         "or joined between them are cast, or do not fit",
                          self.alter_type(first, name, majority[1][0].split(":", 1)[1]))
 
 

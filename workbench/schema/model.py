@@ -74,6 +74,7 @@ class Index:
     lengths: tuple[int | None, ...] = ()    # per part: a MySQL prefix length (name(20)), or None
     descending: tuple[bool, ...] = ()       # per part: True for DESC
     implicit: bool = False                  # made by the server (MySQL's index of a foreign key)
+    include: tuple[str, ...] = ()           # PostgreSQL INCLUDE (…): columns carried in the index, not keyed
 
     def is_expression(self, i: int) -> bool:
         return bool(self.expressions) and self.expressions[i]
@@ -167,7 +168,7 @@ class Domain:
         return f"{self.namespace}.{self.name}" if self.namespace else self.name
 
 
-_INDEX_TUPLES = ("columns", "expressions", "opclasses", "lengths", "descending")
+_INDEX_TUPLES = ("columns", "expressions", "opclasses", "lengths", "descending", "include")
 
 
 class Schema:

@@ -58,6 +58,8 @@ _CREATE_KINDS = {
 }
 _KNOWN_CLAUSES = re.compile(r"^(VIRTUAL|STORED|COMPRESSION\s+\w+|STORAGE\s+\w+|INVISIBLE|VISIBLE|"
                             r"COLUMN_FORMAT\s+\w+|ENGINE_ATTRIBUTE\s*=?\s*'[^']*'|SRID\s+\d+)$", re.IGNORECASE)
+_ATTACH_PARTITION = re.compile(r"ALTER\s+TABLE\s+(?:ONLY\s+)?(\S+)\s+ATTACH\s+PARTITION\s+(\S+)\s+"
+                               r"(FOR\s+VALUES\s+.*|DEFAULT)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
 _ADD_IDENTITY = re.compile(r"ALTER\s+TABLE\s+(?:ONLY\s+)?(\S+)\s+ALTER\s+(?:COLUMN\s+)?(\"[^\"]+\"|\w+)\s+ADD\s+"
                            r"GENERATED\s+(ALWAYS|BY\s+DEFAULT)\s+AS\s+IDENTITY", re.IGNORECASE)
 _TABLE_PREFIX = {"OR", "REPLACE", "GLOBAL", "LOCAL", "TEMP", "TEMPORARY", "UNLOGGED"}
@@ -605,6 +607,8 @@ class _Builder:
         parts, flags, lengths, desc = self._index_parts((params.args.get("columns") if params is not None else None)
                                                         or [])
         where = params.args.get("where") if params is not None else None
+        include = tuple(self._name(c.this if isinstance(c, exp.Column) else c)
+                        for c in ((params.args.get("include") if params is not None else None) or []))
         using = params.args.get("using") if params is not None else None
         index = Index(name=self._name(node.this) if node.this else None, columns=tuple(parts),
                       unique=bool(expr.args.get("unique")),
@@ -612,7 +616,7 @@ class _Builder:
                       if where is not None else None,
                       method=(using.name.lower() if using is not None else None),
                       expressions=flags if any(flags) else (), lengths=lengths if any(lengths) else (),
-                      descending=desc if any(desc) else ())
+                      descending=desc if any(desc) else (), include=include)
         if special:
             index.method = special
         if index.method == "btree":
@@ -684,6 +688,17 @@ class _Builder:
                         column.nullable = False
 
                 self._attach(self._key(table_node), st, set_identity)
+                return
+            attach = _ATTACH_PARTITION.search(st.sql) if self.dialect == "postgres" else None
+            if attach:  # pg_dump: ALTER TABLE ONLY parent ATTACH PARTITION child FOR VALUES …
+                parent = self._key(exp.to_table(attach.group(1), dialect=self.dialect))
+                bound = " ".join(attach.group(3).split())
+                bound = "DEFAULT" if bound.upper() == "DEFAULT" else re.sub(r"(?i)^FOR\s+VALUES\s+", "", bound)
+
+                def set_partition(t, p=parent, b=bound):
+                    t.partition_of, t.partition_bound = p, b
+
+                self._attach(self._key(exp.to_table(attach.group(2), dialect=self.dialect)), st, set_partition)
                 return
             self._skip(st, "ALTER TABLE (other)")
             return
@@ -982,9 +997,12 @@ class _Builder:
             parent = self.tables.get(table.partition_of) if table.partition_of else None
             if parent is None:
                 continue
-            own = {(tuple(c.lower() for c in i.columns), i.unique, i.where, i.method) for i in table.indexes}
+            def signature(i):
+                return tuple(c.lower() for c in i.columns), i.unique, i.where, i.method
+
+            own = {signature(i) for i in table.indexes}
             for index in parent.indexes:
-                if (tuple(c.lower() for c in index.columns), index.unique, index.where, index.method) not in own:
+                if signature(index) not in own:
                     table.indexes.append(Index(None, index.columns, index.unique, index.where, index.method,
                                                index.expressions, index.opclasses, index.lengths, index.descending,
                                                implicit=True))
