@@ -35,14 +35,15 @@ def _ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load_schema(source: str, dialect: str | None, namespaces: list[str] | None = None):
+def _load_schema(source: str, dialect: str | None, namespaces: list[str] | None = None, structure: bool = False):
     from .schema import Schema
 
-    return Schema.from_source(source, dialect, namespaces=namespaces)
+    return Schema.from_source(source, dialect, namespaces=namespaces, structure=structure)
 
 
 def _er(args: argparse.Namespace) -> int:
-    schema = _load_schema(args.source, args.dialect, args.namespace)
+    # a diagram needs tables, columns and keys: a database is read for those only
+    schema = _load_schema(args.source, args.dialect, args.namespace, structure=True)
     diagram = schema.er(focus=args.focus, depth=args.depth, keys_only=args.keys_only, cluster=args.cluster,
                         overview=True if args.overview else None)
     out = diagram.save(args.output)

@@ -307,3 +307,21 @@ def test_migration_drops_and_recreates_dependent_views_in_order(pg_url):
     run_script(pg_url, old.to_ddl(), "postgres")
     assert loads(pg_url, sql, "postgres") == []
     assert new.diff(live(pg_url)).changes == []
+
+
+def test_structure_reflection_is_the_full_one_without_the_details(pg_url):
+    """`workbench er URL` reads tables, columns and keys only: the same ones the full reflection reads."""
+    from ..conftest import CORPUS, corpus_file
+
+    path = corpus_file("openstreetmap_website_structure_postgresql.sql")
+    assert path.parent == CORPUS
+    assert loads(pg_url, path.read_text(encoding="utf-8"), "postgres") == []
+    full, light = Schema.from_url(pg_url), Schema.from_url(pg_url, structure=True)
+    assert sorted(full.tables) == sorted(light.tables)
+    for key, table in full.tables.items():
+        other = light.tables[key]
+        assert [(c.name, c.type, c.nullable) for c in table.columns.values()] == \
+            [(c.name, c.type, c.nullable) for c in other.columns.values()]
+        assert table.primary_key == other.primary_key
+        assert table.foreign_keys == other.foreign_keys
+    assert light.views == {} and all(not t.indexes for t in light.tables.values())

@@ -53,6 +53,7 @@ class _Emitter:
         self.index_names: set[str] = set()
         self.notes: list[str] = []  # what could not be carried into the target dialect
         self._flat: dict[str, str] | None = None
+        self._referenced: dict[str, set[str]] | None = None
         self.as_text: set[str] = set()  # MySQL: VARCHAR columns written as TEXT to fit the row size limit
 
     def q(self, name: str) -> str:
@@ -241,10 +242,17 @@ class _Emitter:
             keyed.update(c for n, c in enumerate(i.columns) if not i.is_expression(n))
         for fk in table.foreign_keys:
             keyed.update(fk.columns)
-        for _table, fk in self.schema.foreign_keys():
-            if fk.ref_table == table.key:
-                keyed.update(fk.ref_columns)
+        keyed.update(self.referenced.get(table.key, ()))
         return keyed
+
+    @property
+    def referenced(self) -> dict[str, set[str]]:
+        """Table key → its columns other tables' foreign keys reference (computed once: emit stays linear)."""
+        if self._referenced is None:
+            self._referenced = {}
+            for _table, fk in self.schema.foreign_keys():
+                self._referenced.setdefault(fk.ref_table, set()).update(fk.ref_columns)
+        return self._referenced
 
     def _enum_of(self, column: Column):
         if self.src != "postgres":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..findings import ERROR, INFO, WARNING
@@ -46,10 +47,14 @@ _MONEY_WORDS = {"price", "amount", "cost", "total", "subtotal", "balance", "fee"
 _MONEY_UNITS = {"cents", "usd", "eur", "amount", "value"}
 
 
+_WORD_SPLIT = re.compile(r"_|(?<=[a-z])(?=[A-Z])")
+
+
+@lru_cache(maxsize=16384)
 def _is_money(name: str) -> bool:
     """A name whose last word is money (unit_price, tax, amount_cents); not one that only mentions it
     (tax_rate, price_duration, discount: a rate, a time, a fraction)."""
-    words = [w for w in re.split(r"_|(?<=[a-z])(?=[A-Z])", name) if w]
+    words = [w for w in _WORD_SPLIT.split(name) if w]
     words = [w.lower() for w in words]
     if not words:
         return False
@@ -424,9 +429,13 @@ class _Linter:
         names: dict[str, list[Table]] = {}
         for table in self.tables:
             names.setdefault(table.name.lower(), []).append(table)
+        partitions_of: dict[str, list[Table]] = {}
+        for t in self.schema.tables.values():
+            if t.partition_of:
+                partitions_of.setdefault(t.partition_of, []).append(t)
         for table in self.tables:
             declared = {c.lower() for fk in table.foreign_keys for c in fk.columns}
-            partitions = [t for t in self.schema.tables.values() if t.partition_of == table.key]
+            partitions = partitions_of.get(table.key, [])
             if partitions:  # keys declared on every partition hold for the partitioned table
                 declared |= set.intersection(*({c.lower() for fk in p.foreign_keys for c in fk.columns}
                                                for p in partitions))

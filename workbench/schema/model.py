@@ -214,15 +214,18 @@ class Schema:
         return from_metadata(metadata, dialect_name(dialect))
 
     @classmethod
-    def from_url(cls, url: str, *, namespace: str | None = None, namespaces: list[str] | None = None) -> Schema:
+    def from_url(cls, url: str, *, namespace: str | None = None, namespaces: list[str] | None = None,
+                 structure: bool = False) -> Schema:
         """Reflect a live database, read-only (SQLite `mode=ro`, read-only transactions elsewhere); for PostgreSQL,
-        every namespace of the database's users unless `namespace(s)` says which."""
+        every namespace of the database's users unless `namespace(s)` says which. `structure`: tables, columns and
+        keys only (for diagrams; PostgreSQL reads less)."""
         from .reflect import from_url
 
-        return from_url(url, namespace=namespace, namespaces=namespaces)
+        return from_url(url, namespace=namespace, namespaces=namespaces, structure=structure)
 
     @classmethod
-    def from_source(cls, source: str, dialect: str | None = None, *, namespaces: list[str] | None = None) -> Schema:
+    def from_source(cls, source: str, dialect: str | None = None, *, namespaces: list[str] | None = None,
+                    structure: bool = False) -> Schema:
         """A DDL file (dialect guessed from its name and text unless given) or a database URL (`namespaces`:
         which PostgreSQL schemas to read; default all of the users')."""
         from pathlib import Path
@@ -232,7 +235,7 @@ class Schema:
         if "://" in source:
             from .reflect import from_url
 
-            return from_url(source, namespaces=namespaces)
+            return from_url(source, namespaces=namespaces, structure=structure)
         path = Path(source)
         if not path.is_file():
             raise SchemaError(f"No file {source!r}.", hint="Give a .sql file or a database URL (postgresql://…).")

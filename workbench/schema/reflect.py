@@ -83,7 +83,8 @@ def read_only_engine(url: str):
                       hint="Use sqlite:///file.db, postgresql://… or mysql://… (mariadb://…).")
 
 
-def from_url(url: str, *, namespace: str | None = None, namespaces: list[str] | None = None) -> Schema:
+def from_url(url: str, *, namespace: str | None = None, namespaces: list[str] | None = None,
+             structure: bool = False) -> Schema:
     """Reflect a live database into a Schema; nothing is written to it.
 
     namespaces (PostgreSQL schemas): which to read; default all of the user's (not the system's,
@@ -92,7 +93,8 @@ def from_url(url: str, *, namespace: str | None = None, namespaces: list[str] | 
     engine = read_only_engine(url)
     try:
         with engine.connect() as conn:
-            return from_connection(conn, namespaces=namespaces or ([namespace] if namespace else None))
+            return from_connection(conn, namespaces=namespaces or ([namespace] if namespace else None),
+                                   structure=structure)
     except SchemaError:
         raise
     except Exception as exc:
@@ -107,8 +109,11 @@ def from_url(url: str, *, namespace: str | None = None, namespaces: list[str] | 
         engine.dispose()
 
 
-def from_connection(conn: Any, *, namespace: str | None = None, namespaces: list[str] | None = None) -> Schema:
+def from_connection(conn: Any, *, namespace: str | None = None, namespaces: list[str] | None = None,
+                    structure: bool = False) -> Schema:
     """Reflect through an open SQLAlchemy connection.
+
+    `structure`: tables, columns and keys only (PostgreSQL), for diagrams of large databases.
 
     The database is read the way its own dump tool reads it — the catalog rendered as DDL
     (PostgreSQL: pg_get_constraintdef, pg_get_indexdef, format_type…; MariaDB/MySQL: SHOW CREATE
@@ -119,7 +124,10 @@ def from_connection(conn: Any, *, namespace: str | None = None, namespaces: list
 
     dialect = _DIALECTS.get(conn.dialect.name, "postgres")
     wanted = namespaces or ([namespace] if namespace else None)
-    ddl = {"postgres": postgres_ddl, "mysql": mysql_ddl, "sqlite": sqlite_ddl}[dialect](conn, wanted)
+    if dialect == "postgres":
+        ddl = postgres_ddl(conn, wanted, structure)
+    else:
+        ddl = {"mysql": mysql_ddl, "sqlite": sqlite_ddl}[dialect](conn, wanted)
     schema = parse_ddl(ddl, dialect)
     schema.warnings = [w for w in schema.warnings if not w.startswith("skipped")]
     schema.skipped.clear()
@@ -156,8 +164,10 @@ _NOT_EXTENSION = ("NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{cat
                   "AND d.deptype = 'e')")
 
 
-def postgres_ddl(conn: Any, namespaces: list[str] | None = None) -> str:
-    """The DDL of a PostgreSQL database's user namespaces, from the catalog (as pg_dump writes it)."""
+def postgres_ddl(conn: Any, namespaces: list[str] | None = None, structure: bool = False) -> str:
+    """The DDL of a PostgreSQL database's user namespaces, from the catalog (as pg_dump writes it).
+    `structure`: tables, columns and keys only (no defaults, checks, indexes, views or comments), for a
+    diagram: a fraction of the text to read."""
     spaces = namespaces or [r[0] for r in _rows(conn, _PG_USER_NAMESPACES)]
     if not spaces:
         return ""
@@ -217,7 +227,9 @@ def postgres_ddl(conn: Any, namespaces: list[str] | None = None) -> str:
             if parents and not local:
                 continue  # inherited: the parent's column
             line = f"    {_pq(col)} {typ}"
-            if generated == "s":
+            if structure:
+                default = None
+            if generated == "s" and not structure:
                 line += f" GENERATED ALWAYS AS ({default}) STORED"
             elif default is not None:
                 line += f" DEFAULT {default}"
@@ -232,11 +244,14 @@ def postgres_ddl(conn: Any, namespaces: list[str] | None = None) -> str:
     for ns, name, conname, condef in _rows(conn, """
             SELECT n.nspname, c.relname, k.conname, pg_get_constraintdef(k.oid)
             FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE k.conrelid = ANY(:oids) AND k.contype IN ('p', 'u', 'f', 'c', 'x') AND k.conparentid = 0
+            WHERE k.conrelid = ANY(:oids) AND k.contype = ANY(:kinds) AND k.conparentid = 0
               AND (k.conislocal OR k.contype <> 'c')
             ORDER BY CASE k.contype WHEN 'p' THEN 0 WHEN 'u' THEN 1 WHEN 'c' THEN 2 WHEN 'x' THEN 3 ELSE 4 END,
-                     n.nspname, c.relname, k.conname""", oids=oids):
+                     n.nspname, c.relname, k.conname""", oids=oids, kinds=["p", "u", "f"] if structure else
+                                                           ["p", "u", "f", "c", "x"]):
         out.append(f"ALTER TABLE ONLY {_pg_name(ns, name)} ADD CONSTRAINT {_pq(conname)} {condef};")
+    if structure:
+        return "\n".join(out) + "\n"
     for (definition,) in _rows(conn, """
             SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
             WHERE i.indrelid = ANY(:oids)
