@@ -1,5 +1,5 @@
 """Schema fidelity against real databases: the checks behind the corpus tests and
-benchmarks/schema_fidelity.py.
+benchmarks/bench_schema_fidelity.py.
 
     from workbench.testing.fidelity import check_file
     report = check_file(Path("dump.sql"))          # dialect from the name, else guessed

@@ -7,7 +7,7 @@ round trip (our DDL loaded into a fresh database: errors, and changes against th
 DDL for the two other dialects (errors when loaded). Timings: parse, reflect, diff, against sqlglot's
 own parse of the same text.
 
-    .venv/bin/python benchmarks/schema_fidelity.py [FILE …] [--details]
+    .venv/bin/python benchmarks/bench_schema_fidelity.py [FILE …] [--details]
 """
 
 from __future__ import annotations
