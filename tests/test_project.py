@@ -81,6 +81,7 @@ TWINS = {
     "%er": "workbench.schema.model.Schema.er",
     "%%arch": "workbench.design.aggregate.Design.add_architecture",
     "%%lab": "workbench.design.aggregate.Design.run_sql",
+    "%%load": "workbench.design.aggregate.Design.run_load",
     "%lab reset": "workbench.design.aggregate.Design.reset_lab",
     "%lab gc": "workbench.lab.gc.gc",
     "workbench lab": "workbench.lab.gc.gc",

@@ -82,3 +82,26 @@ def test_lab_magic(start_kernel, sqlite_url, isolated):
     assert "UsageError" in texts(again.run("%%lab --repeat 0\nSELECT 1"))
     failed = again.run("%%lab\nSELECT * FROM nowhere")
     assert failed["error"]["ename"] == "SQLError" and "no such table: nowhere" in failed["error"]["evalue"]
+
+
+def test_run_load_through_the_agent_on_postgres(api_env):
+    from ..conftest import _server_up, need
+
+    need(_server_up("postgres"), "PostgreSQL is not reachable")
+    api_env.enqueue(
+        Reply.tool_call("propose_schema", {"ddl": DDL, "dialect": "postgres"}),
+        Reply.tool_call("run_load", {
+            "transactions": [{"name": "pay", "sql": ["UPDATE orders SET status = 'paid' WHERE id = :order",
+                                                     "SELECT total FROM orders WHERE id = :order"], "weight": 2},
+                             {"name": "read", "sql": "SELECT count(*) FROM orders WHERE customer_id = :customer"}],
+            "params": {"order": {"from": "orders.id", "skew": 1.1}, "customer": {"from": "customers.id"}},
+            "clients": 4, "duration": 1, "database": "postgres", "name": "checkout"}),
+        Reply.text("Loaded."))
+    Architect("shop").ask("load it")
+    result = results(api_env)[1][0]
+    assert result.get("is_error") is not True, result
+    assert result["content"].startswith("Load 'checkout' v1 stored.\n4 clients,")
+    assert "pay:" in result["content"] and "read:" in result["content"] and "lock waits" in result["content"]
+    design = Design("shop")
+    [record] = design.loads()
+    assert record.result.committed > 0 and record.input["clients"] == 4

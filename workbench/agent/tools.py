@@ -155,6 +155,15 @@ def run_experiment(ctx: ToolContext, workload: list, variants: list | None = Non
     return record.for_model()
 
 
+def run_load(ctx: ToolContext, transactions: list, params: dict | None = None, clients: int = 8,
+             duration: float = 10, database: str = "sandbox", name: str | None = None) -> str:
+    """Concurrent clients on the design's lab; show the result and chart; store the run."""
+    record = ctx.design.run_load({"transactions": transactions, "params": params or {}}, clients=clients,
+                                 duration=duration, database=database, name=name, turn_id=ctx.turn_id)
+    ctx.show(record)
+    return record.for_model()
+
+
 _DATABASE = {"type": "string", "enum": ["sandbox", "postgres", "mysql"],
              "description": "sandbox (SQLite, default), postgres or mysql: a lab with the design's schema and data"}
 LAB_TOOLS = [
@@ -179,6 +188,24 @@ LAB_TOOLS = [
              "repeat": {"type": "integer", "minimum": 1, "maximum": 1000},
              "database": _DATABASE, "name": {"type": "string"}},
           "required": ["workload"], "additionalProperties": False}, run_experiment, DESIGN),
+    Tool("run_load",
+         "Run concurrent clients against the design's lab (its schema and seeded data) for a few seconds: a weighted "
+         "mix of transactions, each one or more statements run together. Returns throughput, latency "
+         "p50/p95/p99/max per transaction, errors by class (unique violation, deadlock, serialization failure, "
+         "lock timeout) and lock waits. Use it for contention questions: a seat sold twice, a hot row.",
+         {"type": "object", "properties": {
+             "transactions": {"type": "array", "minItems": 1, "items": {
+                 "type": "object", "properties": {
+                     "name": {"type": "string"},
+                     "sql": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+                     "weight": {"type": "number", "exclusiveMinimum": 0}},
+                 "required": ["name", "sql"]}},
+             "params": {"type": "object", "description": ":name → {range: [lo, hi]} | {values: [...]} | "
+                                                        "{from: 'table.column'}, optional skew (Zipf, e.g. 1.2)"},
+             "clients": {"type": "integer", "minimum": 1, "maximum": 64},
+             "duration": {"type": "number", "exclusiveMinimum": 0, "maximum": 60, "description": "seconds"},
+             "database": _DATABASE, "name": {"type": "string"}},
+          "required": ["transactions"], "additionalProperties": False}, run_load, DESIGN),
 ]
 
 

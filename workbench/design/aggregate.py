@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import settings
 from ..errors import DesignError, SchemaError
-from .kinds import API, ARCHITECTURE, DECISION, EXPERIMENT, LISTED, QUERY, SCHEMA
+from .kinds import API, ARCHITECTURE, DECISION, EXPERIMENT, LISTED, LOAD, QUERY, SCHEMA
 from .store import Store
 from .usage import Usage
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ..lab.workload import QueryResult
     from ..schema.model import Schema
     from ..schema.report import SchemaReport
-    from .labs import DesignLabs, ExperimentRecord
+    from .labs import DesignLabs, ExperimentRecord, LoadRecord
     from .turns import TurnLog
 
 __all__ = ["Design", "open_design", "list_designs", "designs_table", "design_exists",
@@ -380,6 +380,35 @@ class Design:
         return [ExperimentRecord(row["name"], row["version"], row["body"].get("input", {}),
                                  Comparison.from_dict(row["body"]), row.get("summary"))
                 for row in self.versions(EXPERIMENT)]
+
+    def run_load(self, traffic: Any, *, clients: int = 8, duration: float | None = None, count: int | None = None,
+                 ramp_up: float = 0.0, database: str = "sandbox", name: str | None = None, progress: Any = None,
+                 turn_id: int | None = None) -> LoadRecord:
+        """Concurrent clients on the design's lab (its schema and seeded data; the load's writes stay in the lab):
+        throughput, latency percentiles, errors by class, lock waits. Stored as a new version of load `name`."""
+        from ..errors import LabError
+        from ..lab.traffic import traffic_from
+        from .labs import LoadRecord
+
+        if self.latest(SCHEMA) is None:
+            raise LabError("The design has no schema yet: propose one with propose_schema before a load test.")
+        traffic = traffic_from(traffic)
+        result = self.lab(database).run_load(traffic, clients=clients, duration=duration, count=count,
+                                             ramp_up=ramp_up, progress=progress)
+        label = name or "-".join(t.name for t in traffic.transactions)[:64]
+        inputs = {"traffic": traffic.to_dict(), "clients": clients, "duration": duration, "count": count,
+                  "ramp_up": ramp_up, "database": database}
+        version = self.add_version(LOAD, label, {"input": inputs, **result.to_dict()},
+                                   summary=result.summary().splitlines()[0], turn_id=turn_id)
+        return LoadRecord(label, version, inputs, result)
+
+    def loads(self) -> list[LoadRecord]:
+        """Stored load runs, oldest first."""
+        from ..lab.traffic import LoadResult
+        from .labs import LoadRecord
+
+        return [LoadRecord(row["name"], row["version"], row["body"].get("input", {}), LoadResult.from_dict(row["body"]))
+                for row in self.versions(LOAD)]
 
     # -- readiness -----------------------------------------------------------------------------
     def agent_prompt(self) -> tuple[str, str]:

@@ -9,7 +9,8 @@ ARCHITECTURE = "architecture"
 API = "api"
 DECISION = "decision"
 EXPERIMENT = "experiment"
+LOAD = "load"
 QUERY = "query"
 
 # in the order a design document and the design-state summary list them
-LISTED = (SCHEMA, ARCHITECTURE, API, DECISION, EXPERIMENT)
+LISTED = (SCHEMA, ARCHITECTURE, API, DECISION, EXPERIMENT, LOAD)

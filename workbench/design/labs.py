@@ -41,6 +41,25 @@ class ExperimentRecord:
         return f"<Experiment {self.name} v{self.version}: {self.comparison.summary().splitlines()[0]}>"
 
 
+@dataclass
+class LoadRecord:
+    """A stored load run: its name and version, the inputs it ran with, and the result to show."""
+
+    name: str
+    version: int
+    input: dict
+    result: Any
+
+    def for_model(self) -> str:
+        return f"Load {self.name!r} v{self.version} stored.\n" + self.result.summary()
+
+    def _repr_html_(self) -> str:
+        return self.result._repr_html_()
+
+    def __repr__(self) -> str:
+        return f"<Load {self.name} v{self.version}: {self.result.summary().splitlines()[0]}>"
+
+
 class DesignLabs:
     """Lab databases by (design, database), kept open for the session."""
 

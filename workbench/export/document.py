@@ -138,6 +138,7 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
     _api(b, design)
     _decisions(b, design)
     _experiments(b, design)
+    _loads(b, design)
 
     b.heading(2, "Readiness")
     b.add(Note(f"The {scorecard.source or 'agent'} definition's Delivery Standards, checked against this "
@@ -311,6 +312,26 @@ def _decisions(b: _DocumentBuilder, design: Any) -> None:
     for d in records:
         b.heading(3, f"{d.key}: {d.title}")
         b.add(Prose(d.markdown("####").split("\n", 1)[1]))
+
+
+def _loads(b: _DocumentBuilder, design: Any) -> None:
+    loads = design.loads()
+    if not loads:
+        return  # load tests are optional: no empty section
+    b.heading(2, "Load tests")
+    for record in loads:
+        r = record.result
+        b.heading(3, f"{record.name} (v{record.version})")
+        b.add(Note(r.summary().splitlines()[0]))
+        b.add(Grid(["transaction", "committed", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors"],
+                   [[t["name"], f"{t['committed']:,}"] + ["—" if t[k] is None else f"{t[k]:.1f}"
+                                                          for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms")]
+                    + [", ".join(f"{k} {v}" for k, v in t["errors"].items()) or "—"] for t in r.transactions]))
+        b.add(Figure(f"load-{record.name}-v{record.version}", f"committed transactions per second: {record.name}",
+                     r.chart_svg))
+        for line in r.summary().splitlines()[1:]:
+            if line.strip().startswith(("lock waits", "note")):
+                b.add(Note(line.strip()))
 
 
 def _experiments(b: _DocumentBuilder, design: Any) -> None:

@@ -436,6 +436,15 @@ class Lab:
         return compare(self, workload, variants, rows=rows, repeat=repeat, seed=seed, distribution=distribution,
                        progress=progress)
 
+    def run_load(self, traffic: Any, *, clients: int = 8, duration: float | None = None, count: int | None = None,
+                 ramp_up: float = 0.0, seed: int = 7, progress: Any = None):
+        """Concurrent clients running a weighted mix of transactions (see workbench.lab.traffic): throughput,
+        latency percentiles, errors by class and lock waits."""
+        from .traffic import run_load
+
+        return run_load(self, traffic, clients=clients, duration=duration, count=count, ramp_up=ramp_up, seed=seed,
+                        progress=progress)
+
     def sibling(self, name: str) -> Lab:
         """A new, empty lab beside this one: a sandbox, or a namespace on the same kind of server
         (on the configured server when this lab is a database the user named)."""

@@ -284,6 +284,30 @@ class WorkbenchMagics(Magics):
             self.shell.user_ns[args.output] = result.df
         _display(result)
 
+    @magic_arguments()
+    @argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
+    @argument("--duration", type=float, help="seconds (default 10)")
+    @argument("--count", type=int, help="stop after this many transactions in all")
+    @argument("--ramp-up", type=float, default=0.0, help="seconds over which clients start")
+    @argument("--db", default="sandbox", help="sandbox (SQLite, default), postgres or mysql")
+    @argument("--name", help="name of the stored load run")
+    @argument("-d", "--design", help="design (default: the current one)")
+    @cell_magic
+    @guarded
+    def load(self, line: str, cell: str) -> None:
+        """A load test on the design's lab: the cell is YAML (transactions: [{name, sql, weight}], params:
+        {name: {range|values|from, skew}}) or one SQL statement; clients run it concurrently."""
+        args = _parse(self.load, line)
+        if not cell.strip():
+            raise UsageError("Write the load below %%load: one SQL statement, or YAML with transactions and params.")
+        if args.clients < 1:
+            raise UsageError("--clients must be at least 1.")
+        traffic = _load_spec(cell)
+        record = self.state.design(args.design).run_load(traffic, clients=args.clients, duration=args.duration,
+                                                         count=args.count, ramp_up=args.ramp_up, database=args.db,
+                                                         name=args.name)
+        _display(record.result)
+
     @line_magic("lab")
     @guarded
     def lab_line(self, line: str) -> None:
@@ -366,3 +390,20 @@ class WorkbenchMagics(Magics):
         from .widgets import ExperimentPanel
 
         _display(ExperimentPanel(self.state.design(rest or None)))
+
+
+def _load_spec(cell: str) -> Any:
+    """%%load's cell: YAML with `transactions` (and `params`), or SQL for one transaction."""
+    import yaml
+
+    from ..yamltext import yaml_problem
+
+    text = cell.strip()
+    if not text.lower().startswith(("transactions", "params", "think_ms", "-", "{")):
+        return text  # one SQL statement: one transaction
+    try:
+        spec = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where, what = yaml_problem(exc)
+        raise UsageError(f"The load's YAML does not read {where}: {what}") from None
+    return spec

@@ -1,0 +1,641 @@
+"""Concurrent load on a lab: many clients, in worker processes, running a weighted mix of transactions.
+
+    traffic = traffic_from({
+        "transactions": [
+            {"name": "buy", "sql": ["INSERT INTO sale (seat_id, buyer) VALUES (:seat, :buyer)"], "weight": 9},
+            {"name": "look", "sql": "SELECT count(*) FROM sale WHERE seat_id = :seat"},
+        ],
+        "params": {"seat": {"range": [1, 100], "skew": 1.2}, "buyer": {"range": [1, 10_000]}},
+    })
+    result = lab.run_load(traffic, clients=32, duration=10)
+    result.summary()   # throughput, latency p50/p95/p99/max per transaction, errors by class, lock waits
+
+Clients are real parallel work: processes (as many as the machine has cores), each running its share
+of the clients as threads that wait on the database (the drivers release the GIL there). Every client
+logs in as the lab's own principal, with its own connection. A transaction runs its statements between
+BEGIN and COMMIT (one statement: autocommit); an error rolls it back and is counted by class (unique
+violation, deadlock, serialization failure, lock timeout, other). PostgreSQL's lock waits are sampled
+from pg_locks while the load runs. An interrupt stops every client within about a second; the result
+keeps what was measured and says it was interrupted.
+
+Parameters (`:name` in the SQL) come from `params`: `{"range": [lo, hi]}`, `{"values": [...]}` or
+`{"from": "table.column"}` (values drawn from the seeded data), each with an optional Zipf `skew` (1.0
+and above: a few hot values get most of the traffic).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import queue
+import random
+import threading
+import time
+from bisect import bisect_left
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import TYPE_CHECKING, Any
+
+from ..errors import LabError
+
+if TYPE_CHECKING:
+    from .lab import Lab
+
+ERROR_CLASSES = ("unique violation", "deadlock", "serialization failure", "lock timeout", "other")
+_PG_CLASSES = {"23505": "unique violation", "40P01": "deadlock", "40001": "serialization failure",
+               "55P03": "lock timeout", "57014": "lock timeout"}
+_MYSQL_CLASSES = {1062: "unique violation", 1213: "deadlock", 1205: "lock timeout", 1969: "lock timeout"}
+MAX_CLIENTS = 256
+
+
+# -- the workload -------------------------------------------------------------------------------------
+@dataclass
+class Transaction:
+    """One transaction of a workload: its statements run together, `weight` its share of the mix."""
+
+    name: str
+    statements: tuple[str, ...]
+    weight: float = 1.0
+
+
+@dataclass
+class Traffic:
+    """A weighted mix of transactions and how their `:params` are drawn."""
+
+    transactions: list[Transaction]
+    params: dict[str, dict] = field(default_factory=dict)
+    think_ms: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"transactions": [{"name": t.name, "sql": list(t.statements), "weight": t.weight}
+                                 for t in self.transactions], "params": self.params, "think_ms": self.think_ms}
+
+
+def traffic_from(spec: Any) -> Traffic:
+    """A Traffic from a dict {transactions, params, think_ms}, a list of transactions, or one SQL string.
+    Each transaction: {name, sql (a statement or a list), weight}."""
+    if isinstance(spec, Traffic):
+        return spec
+    if isinstance(spec, str):
+        spec = {"transactions": [{"name": "statement", "sql": spec}]}
+    if isinstance(spec, list):
+        spec = {"transactions": spec}
+    if not isinstance(spec, dict) or not spec.get("transactions"):
+        raise LabError("A load needs transactions.",
+                       hint="Give {'transactions': [{'name': 'buy', 'sql': 'INSERT …', 'weight': 1}], "
+                            "'params': {'seat': {'range': [1, 100]}}}.")
+    transactions = []
+    for n, item in enumerate(spec["transactions"]):
+        if isinstance(item, str):
+            item = {"sql": item}
+        sql = item.get("sql") or item.get("statements")
+        statements = tuple(s.strip().rstrip(";") for s in ([sql] if isinstance(sql, str) else list(sql or [])) if s.strip())
+        if not statements:
+            raise LabError(f"Transaction {item.get('name') or n + 1} has no SQL.", hint="Give 'sql': a statement or a list.")
+        weight = float(item.get("weight", 1))
+        if weight <= 0:
+            raise LabError(f"Transaction {item.get('name') or n + 1} has weight {weight}: weights are positive.")
+        transactions.append(Transaction(str(item.get("name") or f"t{n + 1}"), statements, weight))
+    params = dict(spec.get("params") or {})
+    for name, rule in params.items():
+        if not isinstance(rule, dict) or not ({"range", "values", "from"} & set(rule)):
+            raise LabError(f"Parameter :{name} needs 'range': [lo, hi], 'values': [...] or 'from': 'table.column'.")
+    return Traffic(transactions, params, float(spec.get("think_ms") or 0))
+
+
+# -- what a client needs to connect (picklable: it travels to the worker processes) -------------------
+@dataclass
+class _Target:
+    dialect: str
+    url: str
+    kind: str
+    namespace: str | None
+    login: Any
+    path: Any
+    timeout: float
+    read_only: bool = False
+
+    def connect(self) -> Any:
+        from .drivers import driver_for
+
+        return driver_for(self.dialect).connect(self)  # the lab's own connection recipe, as its principal
+
+
+def classify(exc: BaseException, dialect: str) -> str:
+    """The class of a failed transaction's error."""
+    if dialect == "postgres":
+        return _PG_CLASSES.get(getattr(exc, "sqlstate", None) or "", "other")
+    if dialect == "mysql":
+        code = exc.args[0] if getattr(exc, "args", None) and isinstance(exc.args[0], int) else None
+        return _MYSQL_CLASSES.get(code, "other")
+    message = str(exc).lower()
+    if "unique constraint failed" in message:
+        return "unique violation"
+    if "database is locked" in message or "database table is locked" in message:
+        return "lock timeout"
+    return "other"
+
+
+# -- the worker processes ------------------------------------------------------------------------------
+class _Drawer:
+    """Draws parameter values: uniform, or Zipf-skewed towards the first values."""
+
+    def __init__(self, params: dict[str, list], skews: dict[str, float], rng: random.Random) -> None:
+        self.values = params
+        self.rng = rng
+        self.cumulative = {name: list(accumulate(1 / (i + 1) ** s for i in range(len(params[name]))))
+                           for name, s in skews.items() if s and name in params}
+
+    def draw(self, names: list[str]) -> dict:
+        out = {}
+        for name in names:
+            values = self.values[name]
+            cumulative = self.cumulative.get(name)
+            if cumulative:
+                out[name] = values[bisect_left(cumulative, self.rng.random() * cumulative[-1])]
+            else:
+                out[name] = values[self.rng.randrange(len(values))]
+        return out
+
+
+def _client(target: _Target, plan: dict, client: int, seed: int, go: Any, stop: Any, deadline: float,
+            quota: int | None, record: dict, lock: threading.Lock) -> None:
+    """One client: its own connection, transactions until the deadline, the quota or a stop."""
+    from .drivers import driver_for
+
+    driver = driver_for(target.dialect)
+    rng = random.Random(seed * 7919 + client)
+    drawer = _Drawer(plan["values"], plan["skews"], rng)
+    transactions = plan["transactions"]
+    cumulative = list(accumulate(t["weight"] for t in transactions))
+    bound = [[driver.bind(sql, {n: None for n in names}) if names else (sql, None) for sql, names in t["statements"]]
+             for t in transactions]
+    try:
+        conn = target.connect()
+    except Exception as exc:  # noqa: BLE001 - a client that cannot log in is an error of the run
+        with lock:
+            record["failures"].append(f"client {client}: cannot connect: {str(exc).splitlines()[0][:200]}")
+        return
+    cursor = conn.cursor()
+    begin = "BEGIN" if target.dialect != "mysql" else "START TRANSACTION"
+    latencies = record["latencies"]
+    done = 0
+    go.wait()
+    try:
+        while not stop.is_set() and time.perf_counter() < deadline and (quota is None or done < quota):
+            index = bisect_left(cumulative, rng.random() * cumulative[-1])
+            statements = bound[index]
+            several = len(statements) > 1
+            started = time.perf_counter()
+            try:
+                if several:
+                    cursor.execute(begin)
+                for (sql, _), (_, names) in zip(statements, transactions[index]["statements"], strict=True):
+                    values = drawer.draw(names) if names else None
+                    cursor.execute(sql, values) if values is not None else cursor.execute(sql)
+                    if cursor.description is not None:
+                        cursor.fetchall()
+                if several:
+                    cursor.execute("COMMIT")
+                outcome = None
+            except Exception as exc:  # noqa: BLE001 - a failed transaction is data: counted by class
+                outcome = classify(exc, target.dialect)
+                if outcome == "other" and (transactions[index]["name"], outcome) not in record["examples"]:
+                    record["examples"][(transactions[index]["name"], outcome)] = str(exc).strip().splitlines()[0][:200]
+                try:
+                    if several or target.dialect != "mysql":
+                        cursor.execute("ROLLBACK")
+                except Exception:  # noqa: BLE001 - nothing open to roll back
+                    pass
+            elapsed = time.perf_counter() - started
+            with lock:
+                if outcome is None:
+                    latencies[index].append(elapsed)
+                    second = int(started - record["t0"])
+                    record["timeline"][second] = record["timeline"].get(second, 0) + 1
+                else:
+                    record["errors"][(transactions[index]["name"], outcome)] += 1
+            done += 1
+            if plan["think_s"]:
+                time.sleep(plan["think_s"])
+    finally:
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001 - closing a broken connection
+            pass
+
+
+def _worker(target: _Target, plan: dict, clients: list[int], seed: int, go: Any, stop: Any, duration: float,
+            quotas: dict[int, int | None], ramp_s: float) -> dict:
+    """A worker process's clients, as threads (they wait on the database, not on the GIL); its record."""
+    record = {"latencies": [[] for _ in plan["transactions"]], "errors": Counter(), "timeline": {},
+              "failures": [], "examples": {}, "t0": 0.0}
+    lock = threading.Lock()
+    threads = []
+    go.wait()
+    record["t0"] = time.perf_counter()
+    deadline = record["t0"] + duration
+    started = threading.Event()
+    started.set()
+    for client in clients:
+        delay = ramp_s * (client / max(1, plan["clients"]))
+        thread = threading.Thread(target=_delayed, args=(delay, stop, _client, target, plan, client, seed, started,
+                                                          stop, deadline, quotas.get(client), record, lock),
+                                  daemon=True)
+        threads.append(thread)
+        thread.start()
+    for thread in threads:
+        thread.join()
+    record["errors"] = dict(record["errors"])
+    return record
+
+
+def _worker_main() -> None:
+    """`python -m workbench.lab.traffic`: one worker process. The job comes pickled on stdin (it holds the
+    principal's password: a pipe, never the command line or the environment); `go` and `stop` follow as
+    lines; the process answers `R` when ready and `D` + the pickled record when its clients are done."""
+    import pickle
+    import sys
+
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    size = int.from_bytes(stdin.read(8), "big")
+    job = pickle.loads(stdin.read(size))
+    go, stop = threading.Event(), threading.Event()
+
+    def commands() -> None:
+        for line in stdin:
+            if line.strip() == b"go":
+                go.set()
+            elif line.strip() == b"stop":
+                stop.set()
+                go.set()
+        stop.set()  # the parent is gone: stop
+        go.set()
+
+    threading.Thread(target=commands, daemon=True).start()
+    stdout.write(b"R")
+    stdout.flush()
+    record = _worker(job["target"], job["plan"], job["clients"], job["seed"], go, stop, job["duration"],
+                     job["quotas"], job["ramp_s"])
+    body = pickle.dumps(record)
+    stdout.write(b"D" + len(body).to_bytes(8, "big") + body)
+    stdout.flush()
+
+
+def _delayed(delay: float, stop: Any, fn: Any, *args: Any) -> None:
+    if delay > 0 and stop.wait(delay):
+        return
+    fn(*args)
+
+
+# -- the result ----------------------------------------------------------------------------------------
+def _percentile(sorted_values: list[float], p: float) -> float | None:
+    if not sorted_values:
+        return None
+    k = min(len(sorted_values) - 1, max(0, round(p / 100 * (len(sorted_values) - 1))))
+    return sorted_values[k]
+
+
+@dataclass
+class LoadResult:
+    """What a load run measured."""
+
+    dialect: str
+    clients: int
+    duration_s: float
+    transactions: list[dict]          # per transaction: name, committed, errors {class: n}, p50/p95/p99/max ms
+    timeline: list[int]               # committed transactions per second
+    lock_waits: dict                  # samples, max_waiting, share_of_samples_waiting (or a note)
+    notes: list[str] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def committed(self) -> int:
+        return sum(t["committed"] for t in self.transactions)
+
+    @property
+    def throughput(self) -> float:
+        return self.committed / self.duration_s if self.duration_s else 0.0
+
+    def errors(self) -> dict[str, int]:
+        out: Counter = Counter()
+        for t in self.transactions:
+            out.update(t["errors"])
+        return dict(out)
+
+    def summary(self) -> str:
+        lines = [f"{self.clients} clients, {self.duration_s:.2f} s on {self.dialect}: {self.committed:,} committed, "
+                 f"{self.throughput:,.0f}/s" + (" (interrupted)" if self.interrupted else "")]
+        for t in self.transactions:
+            errors = ", ".join(f"{k} {v}" for k, v in t["errors"].items()) or "no errors"
+            p = " / ".join("—" if t[k] is None else f"{t[k]:.1f}" for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms"))
+            lines.append(f"  {t['name']}: {t['committed']:,} committed; p50/p95/p99/max {p} ms; {errors}")
+        if "max_waiting" in self.lock_waits:
+            lines.append(f"  lock waits: up to {self.lock_waits['max_waiting']} sessions waiting, in "
+                         f"{self.lock_waits['share_waiting']:.0%} of {self.lock_waits['samples']} samples")
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"dialect": self.dialect, "clients": self.clients, "duration_s": self.duration_s,
+                "transactions": self.transactions, "timeline": self.timeline, "lock_waits": self.lock_waits,
+                "notes": self.notes, "interrupted": self.interrupted}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LoadResult:
+        return cls(**{k: data[k] for k in ("dialect", "clients", "duration_s", "transactions", "timeline",
+                                           "lock_waits")}, notes=list(data.get("notes") or []),
+                   interrupted=bool(data.get("interrupted")))
+
+    def chart_svg(self, width: int = 480, height: int = 120) -> str:
+        """Committed transactions per second, as a self-contained SVG line."""
+        values = self.timeline or [0]
+        top = max(values) or 1
+        step = width / max(1, len(values) - 1)
+        points = " ".join(f"{i * step:.1f},{height - 18 - (v / top) * (height - 30):.1f}" for i, v in enumerate(values))
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+                f'aria-label="committed transactions per second">'
+                f'<polyline fill="none" stroke="#1a73e8" stroke-width="2" points="{points}"/>'
+                f'<text x="0" y="{height - 2}" font-size="11" fill="#555">0 s</text>'
+                f'<text x="{width - 40}" y="{height - 2}" font-size="11" fill="#555">{len(values)} s</text>'
+                f'<text x="0" y="11" font-size="11" fill="#555">{top:,}/s</text></svg>')
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(t['name'])}</td><td>{t['committed']:,}</td>"
+            + "".join(f"<td>{'—' if t[k] is None else f'{t[k]:.1f}'}</td>" for k in ("p50_ms", "p95_ms", "p99_ms",
+                                                                                   "max_ms"))
+            + f"<td>{html.escape(', '.join(f'{k} {v}' for k, v in t['errors'].items()) or '—')}</td></tr>"
+            for t in self.transactions)
+        head = html.escape(self.summary().splitlines()[0])
+        extra = "".join(f"<p>{html.escape(line.strip())}</p>" for line in self.summary().splitlines()[1:]
+                        if line.strip().startswith(("lock waits", "note")))
+        return (f"<p><b>Load:</b> {head}</p><table><thead><tr><th>transaction</th><th>committed</th><th>p50 ms</th>"
+                f"<th>p95 ms</th><th>p99 ms</th><th>max ms</th><th>errors</th></tr></thead><tbody>{rows}</tbody>"
+                f"</table>{self.chart_svg()}{extra}")
+
+    def __repr__(self) -> str:
+        return f"<LoadResult {self.summary().splitlines()[0]}>"
+
+
+# -- running it ----------------------------------------------------------------------------------------
+def _plan(lab: Lab, traffic: Traffic, clients: int) -> tuple[dict, list[str]]:
+    from .workload import _PARAM, _STRINGS
+
+    notes: list[str] = []
+    values: dict[str, list] = {}
+    skews: dict[str, float] = {}
+    for name, rule in traffic.params.items():
+        if "values" in rule:
+            values[name] = list(rule["values"])
+        elif "range" in rule:
+            lo, hi = (int(x) for x in rule["range"])
+            if hi < lo:
+                raise LabError(f"Parameter :{name}: range {lo}..{hi} is empty.")
+            values[name] = list(range(lo, hi + 1))
+        else:
+            table, _, column = str(rule["from"]).rpartition(".")
+            if not table:
+                raise LabError(f"Parameter :{name}: 'from' needs table.column, not {rule['from']!r}.")
+            q = lab.driver.quote
+            rows = lab.run(f"SELECT {q(column)} FROM {lab.driver.target(table)} LIMIT 100000").rows
+            values[name] = [r[0] for r in rows if r[0] is not None]
+            if not values[name]:
+                raise LabError(f"Parameter :{name}: {rule['from']} has no values: seed the lab first.")
+        if not values[name]:
+            raise LabError(f"Parameter :{name} has no values.")
+        if rule.get("skew"):
+            skews[name] = float(rule["skew"])
+    transactions = []
+    for t in traffic.transactions:
+        statements = []
+        for sql in t.statements:
+            names = list(dict.fromkeys(_PARAM.findall(_STRINGS.sub("''", sql))))
+            missing = [n for n in names if n not in values]
+            if missing:
+                raise LabError(f"Transaction {t.name} uses :{', :'.join(missing)}, which the load does not define.",
+                               hint="Add them to params: {'name': {'range': [lo, hi]}} or {'from': 'table.column'}.")
+            statements.append((sql, names))
+        transactions.append({"name": t.name, "weight": t.weight, "statements": statements})
+    return {"transactions": transactions, "values": values, "skews": skews, "think_s": traffic.think_ms / 1000,
+            "clients": clients}, notes
+
+
+class _LockSampler(threading.Thread):
+    """Samples PostgreSQL's waiting locks of the lab's principal while the load runs."""
+
+    def __init__(self, target: _Target, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.target = target
+        self.interval = interval
+        self.samples: list[int] = []
+        self.halt = threading.Event()
+        self.note: str | None = None
+
+    def run(self) -> None:
+        try:
+            conn = self.target.connect()
+        except Exception as exc:  # noqa: BLE001 - sampling is optional; the load still runs
+            self.note = f"lock waits not sampled: {str(exc).splitlines()[0][:120]}"
+            return
+        try:
+            cursor = conn.cursor()
+            while not self.halt.wait(self.interval):
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = current_user "
+                               "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+                self.samples.append(int(cursor.fetchone()[0]))
+        except Exception as exc:  # noqa: BLE001 - a lost sampler connection ends sampling, not the load
+            self.note = f"lock sampling stopped: {str(exc).splitlines()[0][:120]}"
+        finally:
+            conn.close()
+
+
+def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None = None, count: int | None = None,
+             ramp_up: float = 0.0, seed: int = 7, progress: Any = None) -> LoadResult:
+    """Run `traffic` with `clients` concurrent clients for `duration` seconds (default 10) or until `count`
+    transactions in all, whichever comes first; clients ramp up over `ramp_up` seconds. See the module
+    docstring."""
+    if duration is None:
+        duration = 0.0 if count else 10.0
+    from ..interrupts import requested
+
+    traffic = traffic_from(traffic)
+    if lab.schema is None and lab.kind == "sandbox":
+        raise LabError("The lab has no schema: load one (and seed it) before running a load.")
+    if lab.read_only:
+        raise LabError("A load writes: this lab is a database opened read-only.",
+                       hint="Run loads on a lab of the design (sandbox, postgres or mysql).")
+    clients = int(clients)
+    if not 1 <= clients <= MAX_CLIENTS:
+        raise LabError(f"clients={clients}: between 1 and {MAX_CLIENTS}.")
+    if duration <= 0 and not count:
+        raise LabError("Give a duration in seconds (or a count of transactions).")
+    plan, notes = _plan(lab, traffic, clients)
+    target = _Target(lab.dialect, lab.url, lab.kind, lab.namespace, lab.login, lab.path, lab.timeout)
+    workers = max(1, min(clients, os.cpu_count() or 1))
+    share = [list(range(clients))[w::workers] for w in range(workers)]
+    quotas: dict[int, int | None] = {c: (count // clients + (1 if c < count % clients else 0)) if count else None
+                                     for c in range(clients)}
+    limit = duration if duration > 0 else 24 * 3600.0
+    pool = [_Process({"target": target, "plan": plan, "clients": share[w], "seed": seed, "duration": limit,
+                      "quotas": quotas, "ramp_s": ramp_up}) for w in range(workers)]
+    records: list[dict] = []
+    interrupted = False
+    started: float | None = None
+    sampler = _LockSampler(target) if lab.dialect == "postgres" else None
+    try:
+        for worker in pool:
+            worker.wait_ready()
+        if sampler is not None:
+            sampler.start()
+        started = time.perf_counter()
+        for worker in pool:
+            worker.send(b"go")
+        pending = list(pool)
+        while pending:
+            for worker in list(pending):
+                record = worker.result(timeout=0.05)
+                if record is not None or not worker.alive():
+                    pending.remove(worker)
+                    if record is not None:
+                        records.append(record)
+            if requested():
+                raise KeyboardInterrupt
+            if progress is not None:
+                progress(min(1.0, (time.perf_counter() - started) / limit))
+    except KeyboardInterrupt:
+        interrupted = True
+        for worker in pool:
+            worker.send(b"stop")
+        end = time.monotonic() + 2.0
+        for worker in pool:
+            record = worker.result(timeout=max(0.0, end - time.monotonic()))
+            if record is not None and all(record is not r for r in records):
+                records.append(record)
+    finally:
+        elapsed = time.perf_counter() - started if started is not None else 0.0
+        if sampler is not None and sampler.is_alive():
+            sampler.halt.set()
+            sampler.join(2)
+        for worker in pool:
+            worker.close()
+    return _result(lab.dialect, clients, elapsed, plan, records, sampler, notes, interrupted, workers)
+
+
+class _Process:
+    """A worker process and the thread that reads what it says."""
+
+    def __init__(self, job: dict) -> None:
+        import pickle
+        import subprocess
+        import sys
+        import tempfile
+
+        self.errors = tempfile.TemporaryFile()
+        self.process = subprocess.Popen([sys.executable, "-m", "workbench.lab.traffic"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=self.errors)
+        body = pickle.dumps(job)
+        self.process.stdin.write(len(body).to_bytes(8, "big") + body)
+        self.process.stdin.flush()
+        self.messages: queue.Queue = queue.Queue()
+        self.record: dict | None = None
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        import pickle
+
+        out = self.process.stdout
+        while True:
+            kind = out.read(1)
+            if not kind:
+                self.messages.put(("gone", None))
+                return
+            if kind == b"R":
+                self.messages.put(("ready", None))
+            elif kind == b"D":
+                size = int.from_bytes(out.read(8), "big")
+                self.messages.put(("done", pickle.loads(out.read(size))))
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        kind, _ = self.messages.get(timeout=timeout)
+        if kind != "ready":
+            self.errors.seek(0)
+            detail = self.errors.read().decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            raise LabError(f"A load worker did not start: {detail[0][:300]}")
+
+    def send(self, command: bytes) -> None:
+        try:
+            self.process.stdin.write(command + b"\n")
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass
+
+    def result(self, timeout: float) -> dict | None:
+        if self.record is not None:
+            return self.record
+        try:
+            kind, value = self.messages.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if kind == "done":
+            self.record = value
+        return self.record
+
+    def alive(self) -> bool:
+        return self.process.poll() is None or not self.messages.empty()
+
+    def close(self) -> None:
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=1)
+        except Exception:  # noqa: BLE001 - a worker that does not end is killed
+            self.process.kill()
+            self.process.wait()
+        self.errors.close()
+
+
+def _result(dialect: str, clients: int, elapsed: float, plan: dict, records: list[dict], sampler: Any,
+            notes: list[str], interrupted: bool, workers: int) -> LoadResult:
+    transactions = []
+    errors: Counter = Counter()
+    for record in records:
+        errors.update(record["errors"])
+        for failure in record["failures"][:5]:
+            notes.append(failure)
+        for (name, cls), message in record.get("examples", {}).items():
+            example = f"{name}: {cls} error, e.g. {message}"
+            if example not in notes:
+                notes.append(example)
+    for i, t in enumerate(plan["transactions"]):
+        values = sorted(v for record in records for v in record["latencies"][i])
+        ms = [v * 1000 for v in values]
+        transactions.append({"name": t["name"], "committed": len(values),
+                             "errors": {cls: errors[(t["name"], cls)] for cls in ERROR_CLASSES
+                                        if errors[(t["name"], cls)]},
+                             "p50_ms": _percentile(ms, 50), "p95_ms": _percentile(ms, 95),
+                             "p99_ms": _percentile(ms, 99), "max_ms": ms[-1] if ms else None})
+    seconds = max((max(r["timeline"], default=-1) for r in records), default=-1) + 1
+    timeline = [sum(r["timeline"].get(s, 0) for r in records) for s in range(seconds)]
+    lock_waits: dict = {}
+    if sampler is not None:
+        if sampler.samples:
+            lock_waits = {"samples": len(sampler.samples), "max_waiting": max(sampler.samples),
+                          "share_waiting": sum(1 for s in sampler.samples if s) / len(sampler.samples)}
+        if sampler.note:
+            notes.append(sampler.note)
+    elif dialect == "mysql":
+        notes.append("lock waits are not sampled on MariaDB/MySQL: its lock tables need the PROCESS privilege, which "
+                     "the lab's principal does not have; deadlocks and lock timeouts are counted as errors")
+    else:
+        notes.append("SQLite has one writer at a time: concurrent writers wait (up to 5 s), then fail as lock timeouts")
+    if len(records) < workers:
+        notes.append(f"{workers - len(records)} of {workers} worker processes gave no results")
+    return LoadResult(dialect, clients, elapsed, transactions, timeline, lock_waits, notes, interrupted)
+
+
+if __name__ == "__main__":
+    _worker_main()
