@@ -179,7 +179,13 @@ def _client(target: _Target, plan: dict, client: int, seed: int, go: Any, stop: 
         return
     cursor = conn.cursor()
     begin = "BEGIN" if target.dialect != "mysql" else "START TRANSACTION"
-    latencies = record["latencies"]
+    # this client's own tallies, merged once at the end: no lock shared between clients on the hot path
+    latencies: list[list[float]] = [[] for _ in transactions]
+    timeline: dict[int, int] = {}
+    errors: Counter = Counter()
+    examples: dict = {}
+    t0 = record["t0"]
+    prepare = target.dialect == "postgres"
     done = 0
     go.wait()
     try:
@@ -193,7 +199,12 @@ def _client(target: _Target, plan: dict, client: int, seed: int, go: Any, stop: 
                     cursor.execute(begin)
                 for (sql, _), (_, names) in zip(statements, transactions[index]["statements"], strict=True):
                     values = drawer.draw(names) if names else None
-                    cursor.execute(sql, values) if values is not None else cursor.execute(sql)
+                    if prepare:  # as applications run it: parsed and planned once per connection
+                        cursor.execute(sql, values, prepare=True)
+                    elif values is not None:
+                        cursor.execute(sql, values)
+                    else:
+                        cursor.execute(sql)
                     if cursor.description is not None:
                         cursor.fetchall()
                 if several:
@@ -201,21 +212,20 @@ def _client(target: _Target, plan: dict, client: int, seed: int, go: Any, stop: 
                 outcome = None
             except Exception as exc:  # noqa: BLE001 - a failed transaction is data: counted by class
                 outcome = classify(exc, target.dialect)
-                if outcome == "other" and (transactions[index]["name"], outcome) not in record["examples"]:
-                    record["examples"][(transactions[index]["name"], outcome)] = str(exc).strip().splitlines()[0][:200]
+                if outcome == "other" and (transactions[index]["name"], outcome) not in examples:
+                    examples[(transactions[index]["name"], outcome)] = str(exc).strip().splitlines()[0][:200]
                 try:
                     if several or target.dialect != "mysql":
                         cursor.execute("ROLLBACK")
                 except Exception:  # noqa: BLE001 - nothing open to roll back
                     pass
             elapsed = time.perf_counter() - started
-            with lock:
-                if outcome is None:
-                    latencies[index].append(elapsed)
-                    second = int(started - record["t0"])
-                    record["timeline"][second] = record["timeline"].get(second, 0) + 1
-                else:
-                    record["errors"][(transactions[index]["name"], outcome)] += 1
+            if outcome is None:
+                latencies[index].append(elapsed)
+                second = int(started - t0)
+                timeline[second] = timeline.get(second, 0) + 1
+            else:
+                errors[(transactions[index]["name"], outcome)] += 1
             done += 1
             if plan["think_s"]:
                 time.sleep(plan["think_s"])
@@ -224,6 +234,14 @@ def _client(target: _Target, plan: dict, client: int, seed: int, go: Any, stop: 
             conn.close()
         except Exception:  # noqa: BLE001 - closing a broken connection
             pass
+        with lock:
+            for i, values in enumerate(latencies):
+                record["latencies"][i].extend(values)
+            for second, n in timeline.items():
+                record["timeline"][second] = record["timeline"].get(second, 0) + n
+            record["errors"].update(errors)
+            for key, message in examples.items():
+                record["examples"].setdefault(key, message)
 
 
 def _worker(target: _Target, plan: dict, clients: list[int], seed: int, go: Any, stop: Any, duration: float,
@@ -473,6 +491,7 @@ def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None
         raise LabError("Give a duration in seconds (or a count of transactions).")
     plan, notes = _plan(lab, traffic, clients)
     target = _Target(lab.dialect, lab.url, lab.kind, lab.namespace, lab.login, lab.path, lab.timeout)
+    # processes, so clients do not queue on one interpreter's GIL (more would only take CPU from the server)
     workers = max(1, min(clients, os.cpu_count() or 1))
     share = [list(range(clients))[w::workers] for w in range(workers)]
     quotas: dict[int, int | None] = {c: (count // clients + (1 if c < count % clients else 0)) if count else None
