@@ -43,9 +43,6 @@ if TYPE_CHECKING:
     from .lab import Lab
 
 ERROR_CLASSES = ("unique violation", "deadlock", "serialization failure", "lock timeout", "other")
-_PG_CLASSES = {"23505": "unique violation", "40P01": "deadlock", "40001": "serialization failure",
-               "55P03": "lock timeout", "57014": "lock timeout"}
-_MYSQL_CLASSES = {1062: "unique violation", 1213: "deadlock", 1205: "lock timeout", 1969: "lock timeout"}
 MAX_CLIENTS = 256
 
 
@@ -123,18 +120,10 @@ class _Target:
 
 
 def classify(exc: BaseException, dialect: str) -> str:
-    """The class of a failed transaction's error."""
-    if dialect == "postgres":
-        return _PG_CLASSES.get(getattr(exc, "sqlstate", None) or "", "other")
-    if dialect == "mysql":
-        code = exc.args[0] if getattr(exc, "args", None) and isinstance(exc.args[0], int) else None
-        return _MYSQL_CLASSES.get(code, "other")
-    message = str(exc).lower()
-    if "unique constraint failed" in message:
-        return "unique violation"
-    if "database is locked" in message or "database table is locked" in message:
-        return "lock timeout"
-    return "other"
+    """The class of a failed transaction's error (the engine's driver knows its codes)."""
+    from .drivers import driver_for
+
+    return driver_for(dialect).error_class(exc)
 
 
 # -- the worker processes ------------------------------------------------------------------------------
@@ -178,14 +167,14 @@ def _client(target: _Target, plan: dict, client: int, seed: int, go: Any, stop: 
             record["failures"].append(f"client {client}: cannot connect: {str(exc).splitlines()[0][:200]}")
         return
     cursor = conn.cursor()
-    begin = "BEGIN" if target.dialect != "mysql" else "START TRANSACTION"
+    begin = driver.begin
     # this client's own tallies, merged once at the end: no lock shared between clients on the hot path
     latencies: list[list[float]] = [[] for _ in transactions]
     timeline: dict[int, int] = {}
     errors: Counter = Counter()
     examples: dict = {}
     t0 = record["t0"]
-    prepare = target.dialect == "postgres"
+    prepare = driver.prepares
     done = 0
     go.wait()
     try:
@@ -211,11 +200,11 @@ def _client(target: _Target, plan: dict, client: int, seed: int, go: Any, stop: 
                     cursor.execute("COMMIT")
                 outcome = None
             except Exception as exc:  # noqa: BLE001 - a failed transaction is data: counted by class
-                outcome = classify(exc, target.dialect)
+                outcome = driver.error_class(exc)
                 if outcome == "other" and (transactions[index]["name"], outcome) not in examples:
                     examples[(transactions[index]["name"], outcome)] = str(exc).strip().splitlines()[0][:200]
                 try:
-                    if several or target.dialect != "mysql":
+                    if several:  # one statement ran in autocommit: nothing is open
                         cursor.execute("ROLLBACK")
                 except Exception:  # noqa: BLE001 - nothing open to roll back
                     pass
@@ -441,11 +430,12 @@ def _plan(lab: Lab, traffic: Traffic, clients: int) -> tuple[dict, list[str]]:
 
 
 class _LockSampler(threading.Thread):
-    """Samples PostgreSQL's waiting locks of the lab's principal while the load runs."""
+    """Samples the lab principal's sessions waiting on locks while the load runs (where the engine shows them)."""
 
-    def __init__(self, target: _Target, interval: float = 0.1) -> None:
+    def __init__(self, target: _Target, sql: str, interval: float = 0.1) -> None:
         super().__init__(daemon=True)
         self.target = target
+        self.sql = sql
         self.interval = interval
         self.samples: list[int] = []
         self.halt = threading.Event()
@@ -460,8 +450,7 @@ class _LockSampler(threading.Thread):
         try:
             cursor = conn.cursor()
             while not self.halt.wait(self.interval):
-                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = current_user "
-                               "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+                cursor.execute(self.sql)
                 self.samples.append(int(cursor.fetchone()[0]))
         except Exception as exc:  # noqa: BLE001 - a lost sampler connection ends sampling, not the load
             self.note = f"lock sampling stopped: {str(exc).splitlines()[0][:120]}"
@@ -502,7 +491,7 @@ def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None
     records: list[dict] = []
     interrupted = False
     started: float | None = None
-    sampler = _LockSampler(target) if lab.dialect == "postgres" else None
+    sampler = _LockSampler(target, lab.driver.lock_waits_sql) if lab.driver.lock_waits_sql else None
     try:
         for worker in pool:
             worker.wait_ready()
@@ -646,11 +635,10 @@ def _result(dialect: str, clients: int, elapsed: float, plan: dict, records: lis
                           "share_waiting": sum(1 for s in sampler.samples if s) / len(sampler.samples)}
         if sampler.note:
             notes.append(sampler.note)
-    elif dialect == "mysql":
-        notes.append("lock waits are not sampled on MariaDB/MySQL: its lock tables need the PROCESS privilege, which "
-                     "the lab's principal does not have; deadlocks and lock timeouts are counted as errors")
-    else:
-        notes.append("SQLite has one writer at a time: concurrent writers wait (up to 5 s), then fail as lock timeouts")
+    from .drivers import driver_for
+
+    if driver_for(dialect).load_note:
+        notes.append(driver_for(dialect).load_note)
     if len(records) < workers:
         notes.append(f"{workers - len(records)} of {workers} worker processes gave no results")
     return LoadResult(dialect, clients, elapsed, transactions, timeline, lock_waits, notes, interrupted)

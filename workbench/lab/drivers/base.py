@@ -32,6 +32,8 @@ Adding an engine means adding one file in this package — the recipe:
    the engine's privileges or read-only mode.
 9. housekeeping: `analyze` (fresh statistics after a seed), `fk_check` (foreign keys that do
    not hold, as the database sees it) and `count_prefix` (to count a table's own rows only).
+   load: `error_class(exc)` names a failed transaction's error; `begin`, `prepares`,
+   `lock_waits_sql` and `load_note` say how the engine runs concurrent clients.
 10. Register the class in `workbench/lab/drivers/__init__.py` (`DRIVERS`) under its dialect and
     the URL schemes that reach it.
 """
@@ -193,6 +195,17 @@ class Driver:
         """The engine refused a statement for lack of privilege or because the session is read-only."""
         return bool(re.search(r"permission denied|read-only|readonly|command denied|access denied|not authorized",
                               message, re.I))
+
+    # -- load (workbench.lab.traffic) ----------------------------------------------------------------
+    begin = "BEGIN"                      # what opens a transaction of several statements
+    prepares = False                     # run a load's statements prepared (parsed and planned once)
+    lock_waits_sql: str | None = None    # a count of the lab principal's sessions waiting on a lock, or None
+    load_note: str | None = None         # what a load result should say about this engine
+
+    def error_class(self, exc: BaseException) -> str:
+        """A failed transaction's class: unique violation, deadlock, serialization failure, lock timeout or
+        other."""
+        return "other"
 
     # -- housekeeping ----------------------------------------------------------------------------
     def analyze(self, conn: Any, tables: list[Table]) -> None:

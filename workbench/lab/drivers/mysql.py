@@ -53,6 +53,15 @@ class MySQLDriver(Driver):
     dialect = "mysql"
     marker = "%s"
 
+    begin = "START TRANSACTION"
+    load_note = ("lock waits are not sampled on MariaDB/MySQL: its lock tables need the PROCESS privilege, which "
+                 "the lab's principal does not have; deadlocks and lock timeouts are counted as errors")
+    _ERROR_CLASSES = {1062: "unique violation", 1213: "deadlock", 1205: "lock timeout", 1969: "lock timeout"}
+
+    def error_class(self, exc: BaseException) -> str:
+        code = exc.args[0] if getattr(exc, "args", None) and isinstance(exc.args[0], int) else None
+        return self._ERROR_CLASSES.get(code, "other")
+
     def connect(self, lab: Lab) -> Any:
         login = lab.login
         conn = _connect(lab.url, database=lab.namespace, user=login.user if login else None,

@@ -68,6 +68,15 @@ class PostgresDriver(Driver):
     booleans_as_integers = False
     qualify_namespaces = True
 
+    prepares = True
+    lock_waits_sql = ("SELECT count(*) FROM pg_stat_activity WHERE usename = current_user "
+                      "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+    _ERROR_CLASSES = {"23505": "unique violation", "40P01": "deadlock", "40001": "serialization failure",
+                      "55P03": "lock timeout", "57014": "lock timeout"}
+
+    def error_class(self, exc: BaseException) -> str:
+        return self._ERROR_CLASSES.get(getattr(exc, "sqlstate", None) or "", "other")
+
     def connect(self, lab: Lab) -> Any:
         import psycopg
 

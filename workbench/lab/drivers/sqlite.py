@@ -50,6 +50,16 @@ class SQLiteDriver(Driver):
     marker = "?"
     namespaces = False
 
+    load_note = "SQLite has one writer at a time: concurrent writers wait (up to 5 s), then fail as lock timeouts"
+
+    def error_class(self, exc: BaseException) -> str:
+        message = str(exc).lower()
+        if "unique constraint failed" in message:
+            return "unique violation"
+        if "database is locked" in message or "database table is locked" in message:
+            return "lock timeout"
+        return "other"
+
     def connect(self, lab: Lab) -> Any:
         if lab.read_only:
             return sqlite3.connect(f"file:{lab.path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
