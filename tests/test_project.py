@@ -82,6 +82,7 @@ TWINS = {
     "%%arch": "workbench.design.aggregate.Design.add_architecture",
     "%%lab": "workbench.design.aggregate.Design.run_sql",
     "%%load": "workbench.design.aggregate.Design.run_load",
+    "%migrate": "workbench.design.aggregate.Design.rehearse_migration",  # %migrate rehearse
     "%lab reset": "workbench.design.aggregate.Design.reset_lab",
     "%lab gc": "workbench.lab.gc.gc",
     "workbench lab": "workbench.lab.gc.gc",

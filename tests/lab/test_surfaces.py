@@ -105,3 +105,24 @@ def test_run_load_through_the_agent_on_postgres(api_env):
     design = Design("shop")
     [record] = design.loads()
     assert record.result.committed > 0 and record.input["clients"] == 4
+
+
+def test_rehearse_migration_through_the_agent(api_env):
+    from ..conftest import _server_up, need
+
+    need(_server_up("postgres"), "PostgreSQL is not reachable")
+    api_env.enqueue(
+        Reply.tool_call("propose_schema", {"ddl": DDL, "dialect": "postgres"}),
+        Reply.tool_call("propose_schema", {"ddl": DDL + "\nCREATE INDEX orders_customer ON orders (customer_id);",
+                                           "dialect": "postgres"}),
+        Reply.tool_call("rehearse_migration", {"rows": 5000}),
+        Reply.tool_call("rehearse_migration", {"from_version": 7}),
+        Reply.text("Rehearsed."))
+    Architect("shop").ask("rehearse")
+    out = results(api_env)
+    rehearsal = out[2][0]
+    assert rehearsal.get("is_error") is not True, rehearsal
+    assert "as written" in rehearsal["content"] and "CREATE INDEX CONCURRENTLY" in rehearsal["content"]
+    assert "ShareLock on orders" in rehearsal["content"]
+    wrong = out[3][0]
+    assert wrong["is_error"] is True and "no versions 7" in wrong["content"]

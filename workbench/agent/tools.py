@@ -164,6 +164,14 @@ def run_load(ctx: ToolContext, transactions: list, params: dict | None = None, c
     return record.for_model()
 
 
+def rehearse_migration(ctx: ToolContext, name: str | None = None, from_version: int | None = None,
+                       to_version: int | None = None, rows: int = 100_000, database: str = "postgres") -> str:
+    """Rehearse a schema migration under load; show and return per-statement locks, rewrites, blocking."""
+    rehearsal = ctx.design.rehearse_migration(name, from_version, to_version, rows=rows, database=database)
+    ctx.show(rehearsal)
+    return rehearsal.for_model()
+
+
 _DATABASE = {"type": "string", "enum": ["sandbox", "postgres", "mysql"],
              "description": "sandbox (SQLite, default), postgres or mysql: a lab with the design's schema and data"}
 LAB_TOOLS = [
@@ -206,6 +214,18 @@ LAB_TOOLS = [
              "duration": {"type": "number", "exclusiveMinimum": 0, "maximum": 60, "description": "seconds"},
              "database": _DATABASE, "name": {"type": "string"}},
           "required": ["transactions"], "additionalProperties": False}, run_load, DESIGN),
+    Tool("rehearse_migration",
+         "Apply the migration between two versions of the design's schema (default: the newest and the one before) "
+         "to a copy of seeded data while reads and updates run on it. For each statement: seconds, the lock it "
+         "held on which table, whether it rewrote the table, how many sessions it blocked and for how long; the "
+         "safe form (CREATE INDEX CONCURRENTLY, NOT VALID + VALIDATE) is rehearsed side by side.",
+         {"type": "object", "properties": {
+             "name": {"type": "string", "description": "schema name (default: the newest)"},
+             "from_version": {"type": "integer", "minimum": 1}, "to_version": {"type": "integer", "minimum": 2},
+             "rows": {"type": "integer", "minimum": 1000, "maximum": 2_000_000,
+                      "description": "rows per table (default 100,000)"},
+             "database": {"type": "string", "enum": ["postgres", "mysql", "sandbox"]}},
+          "additionalProperties": False}, rehearse_migration, DESIGN),
 ]
 
 

@@ -437,13 +437,22 @@ class Lab:
                        progress=progress)
 
     def run_load(self, traffic: Any, *, clients: int = 8, duration: float | None = None, count: int | None = None,
-                 ramp_up: float = 0.0, seed: int = 7, progress: Any = None):
+                 ramp_up: float = 0.0, seed: int = 7, progress: Any = None, until: Any = None, started: Any = None):
         """Concurrent clients running a weighted mix of transactions (see workbench.lab.traffic): throughput,
         latency percentiles, errors by class and lock waits."""
         from .traffic import run_load
 
         return run_load(self, traffic, clients=clients, duration=duration, count=count, ramp_up=ramp_up, seed=seed,
-                        progress=progress)
+                        progress=progress, until=until, started=started)
+
+    def rehearse(self, schema: Schema, migration: str | list[str], *, rows: Any = 100_000, seed: int = 42,
+                 workload: Any = None, clients: int = 4, safe: bool = True):
+        """Apply `migration` to copies of `schema` seeded with `rows`, under a workload: per statement its
+        duration, locks, rewrites and the sessions it blocked; the safe form side by side (see
+        workbench.lab.rehearsal)."""
+        from .rehearsal import rehearse
+
+        return rehearse(self, schema, migration, rows=rows, seed=seed, workload=workload, clients=clients, safe=safe)
 
     def sibling(self, name: str) -> Lab:
         """A new, empty lab beside this one: a sandbox, or a namespace on the same kind of server

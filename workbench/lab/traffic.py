@@ -459,10 +459,12 @@ class _LockSampler(threading.Thread):
 
 
 def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None = None, count: int | None = None,
-             ramp_up: float = 0.0, seed: int = 7, progress: Any = None) -> LoadResult:
+             ramp_up: float = 0.0, seed: int = 7, progress: Any = None, until: Any = None,
+             started: Any = None) -> LoadResult:
     """Run `traffic` with `clients` concurrent clients for `duration` seconds (default 10) or until `count`
-    transactions in all, whichever comes first; clients ramp up over `ramp_up` seconds. See the module
-    docstring."""
+    transactions in all, whichever comes first; clients ramp up over `ramp_up` seconds. `until` (an Event)
+    ends the run early, as background load for something else; `started` (an Event) is set when the clients
+    go. See the module docstring."""
     if duration is None:
         duration = 0.0 if count else 10.0
     from ..interrupts import requested
@@ -490,18 +492,25 @@ def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None
                       "quotas": quotas, "ramp_s": ramp_up}) for w in range(workers)]
     records: list[dict] = []
     interrupted = False
-    started: float | None = None
+    began: float | None = None
     sampler = _LockSampler(target, lab.driver.lock_waits_sql) if lab.driver.lock_waits_sql else None
     try:
         for worker in pool:
             worker.wait_ready()
         if sampler is not None:
             sampler.start()
-        started = time.perf_counter()
+        began = time.perf_counter()
         for worker in pool:
             worker.send(b"go")
+        if started is not None:
+            started.set()
         pending = list(pool)
+        stopping = False
         while pending:
+            if until is not None and until.is_set() and not stopping:
+                stopping = True
+                for worker in pool:
+                    worker.send(b"stop")
             for worker in list(pending):
                 record = worker.result(timeout=0.05)
                 if record is not None or not worker.alive():
@@ -511,7 +520,7 @@ def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None
             if requested():
                 raise KeyboardInterrupt
             if progress is not None:
-                progress(min(1.0, (time.perf_counter() - started) / limit))
+                progress(min(1.0, (time.perf_counter() - began) / limit))
     except KeyboardInterrupt:
         interrupted = True
         for worker in pool:
@@ -522,7 +531,7 @@ def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None
             if record is not None and all(record is not r for r in records):
                 records.append(record)
     finally:
-        elapsed = time.perf_counter() - started if started is not None else 0.0
+        elapsed = time.perf_counter() - began if began is not None else 0.0
         if sampler is not None and sampler.is_alive():
             sampler.halt.set()
             sampler.join(2)

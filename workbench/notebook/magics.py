@@ -308,6 +308,30 @@ class WorkbenchMagics(Magics):
                                                          name=args.name)
         _display(record.result)
 
+    @magic_arguments()
+    @argument("action", choices=["rehearse"], help="rehearse: apply the migration to seeded copies under load")
+    @argument("name", nargs="?", help="schema name (default: the newest)")
+    @argument("--from", dest="from_version", type=int, help="from this version (default: the one before --to)")
+    @argument("--to", dest="to_version", type=int, help="to this version (default: the newest)")
+    @argument("--rows", type=int, default=100_000, help="rows per table (default 100,000)")
+    @argument("--db", default="postgres", help="postgres (default), mysql or sandbox")
+    @argument("--clients", type=int, default=4, help="workload clients while it runs (default 4)")
+    @argument("-d", "--design", help="design (default: the current one)")
+    @line_magic
+    @guarded
+    def migrate(self, line: str) -> None:
+        """%migrate rehearse
+
+        The migration between two schema versions ([NAME] [--from N] [--to M]), applied statement by statement
+        to seeded copies (--rows, --db postgres|mysql|sandbox) while reads and updates run: locks, rewrites and
+        blocked sessions per statement, and the safe form side by side."""
+        args = _parse(self.migrate, line)
+        if args.rows < 1:
+            raise UsageError("--rows must be at least 1.")
+        rehearsal = self.state.design(args.design).rehearse_migration(
+            args.name, args.from_version, args.to_version, rows=args.rows, database=args.db, clients=args.clients)
+        _display(rehearsal)
+
     @line_magic("lab")
     @guarded
     def lab_line(self, line: str) -> None:

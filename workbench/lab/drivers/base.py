@@ -207,6 +207,20 @@ class Driver:
         other."""
         return "other"
 
+    # -- migration rehearsal (workbench.lab.rehearsal) ---------------------------------------------
+    backend_id_sql: str | None = None    # this session's id on the server
+    held_locks_sql: str | None = None    # (mode, relation) a session holds on the lab's relations; %s: its id
+    blocked_by_sql: str | None = None    # ids of the sessions waiting for session %s
+    relfiles_sql: str | None = None      # (table, storage id) of the lab's tables: a new id is a rewrite
+
+    def transactional(self, statement: str) -> bool:
+        """Whether the statement may run inside a transaction (to read the locks it took before it commits)."""
+        return False
+
+    def safe_form(self, statement: str) -> list[str] | None:
+        """The same change in statements that block less (None: there is none, or it is already that)."""
+        return None
+
     # -- housekeeping ----------------------------------------------------------------------------
     def analyze(self, conn: Any, tables: list[Table]) -> None:
         """Fresh statistics, so plans reflect the seeded data."""

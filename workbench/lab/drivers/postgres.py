@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +77,35 @@ class PostgresDriver(Driver):
 
     def error_class(self, exc: BaseException) -> str:
         return self._ERROR_CLASSES.get(getattr(exc, "sqlstate", None) or "", "other")
+
+    backend_id_sql = "SELECT pg_backend_pid()"
+    held_locks_sql = ("SELECT l.mode, c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                      "WHERE l.pid = %s AND l.granted AND c.relnamespace = current_schema()::regnamespace "
+                      "AND c.relkind IN ('r', 'p')")
+    blocked_by_sql = "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))"
+    relfiles_sql = ("SELECT relname, relfilenode FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+                    "AND relkind IN ('r', 'p')")
+
+    def transactional(self, statement: str) -> bool:
+        return not re.search(r"(?i)\bCONCURRENTLY\b|^\s*(VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE)\b", statement)
+
+    def safe_form(self, statement: str) -> list[str] | None:
+        """CREATE INDEX → CREATE INDEX CONCURRENTLY (writes go on while it builds); a FOREIGN KEY or CHECK added
+        to a table → added NOT VALID (no scan under the lock), then VALIDATE CONSTRAINT (a scan that lets
+        writes through)."""
+        text = " ".join(statement.strip().rstrip(";").split())
+        index = re.match(r"(?i)^CREATE\s+(UNIQUE\s+)?INDEX\s+(?!CONCURRENTLY\b)(.*)$", text)
+        if index:
+            return [f"CREATE {index.group(1) or ''}INDEX CONCURRENTLY {index.group(2)}"]
+        constraint = re.match(r"(?i)^ALTER\s+TABLE\s+(?:ONLY\s+)?(\S+)\s+ADD\s+(?:CONSTRAINT\s+(\S+)\s+)?"
+                              r"((?:FOREIGN\s+KEY|CHECK)\b.*)$", text)
+        if constraint and not re.search(r"(?i)\bNOT\s+VALID\b", text):
+            table, name, body = constraint.groups()
+            kind = "fkey" if body.upper().startswith("FOREIGN") else "check"
+            name = name or f"{table.split('.')[-1].strip(chr(34))}_{zlib.crc32(body.encode()) % 10**6}_{kind}"
+            return [f"ALTER TABLE {table} ADD CONSTRAINT {name} {body} NOT VALID",
+                    f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}"]
+        return None
 
     def connect(self, lab: Lab) -> Any:
         import psycopg

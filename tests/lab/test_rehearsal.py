@@ -1,0 +1,67 @@
+"""Migration rehearsal on real servers: the blocking a statement causes, measured under a workload."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench.lab.lab import Lab
+from workbench.schema import Schema
+
+from ..conftest import _server_up, need, texts
+
+ORDERS = ("CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, status text NOT NULL, "
+          "total numeric(10,2) NOT NULL);")
+
+
+@pytest.fixture(scope="module")
+def rehearsal():
+    need(_server_up("postgres"), "PostgreSQL is not reachable")
+    with Lab("postgres", name="rehearse") as base:
+        return base.rehearse(Schema.from_ddl(ORDERS, "postgres"),
+                             "ALTER TABLE orders ADD COLUMN seen_at timestamptz DEFAULT now();\n"
+                             "CREATE INDEX orders_customer ON orders (customer_id);\n"
+                             "ALTER TABLE orders ADD COLUMN touched timestamptz DEFAULT clock_timestamp();",
+                             rows=200_000, clients=4)
+
+
+def test_create_index_blocks_writes_and_concurrently_does_not(rehearsal):
+    written, safe = rehearsal.plans
+    assert (written.label, safe.label) == ("as written", "safe form")
+    plain = written.steps[1]
+    assert plain.statement.startswith("CREATE INDEX orders_customer") and plain.error is None
+    assert plain.locks == {"orders": "ShareLock"}
+    assert plain.blocked_max >= 1  # the workload's updates waited for it
+    concurrent = safe.steps[1]
+    assert concurrent.statement.startswith("CREATE INDEX CONCURRENTLY") and concurrent.error is None
+    assert concurrent.locks == {"orders": "ShareUpdateExclusiveLock"} and concurrent.blocked_max == 0
+
+
+def test_a_volatile_default_rewrites_the_table_and_a_stable_one_does_not(rehearsal):
+    steps = rehearsal.plans[0].steps
+    assert steps[0].rewritten == [] and steps[0].locks.get("orders") == "AccessExclusiveLock"
+    assert steps[2].rewritten == ["orders"] and steps[2].locks.get("orders") == "AccessExclusiveLock"
+    text = rehearsal.summary()
+    assert "rewrote orders" in text and "safe form" in text and "workload:" in text
+    again = type(rehearsal).from_dict(rehearsal.to_dict())
+    assert again.summary() == text
+
+
+def test_mariadb_rehearses_and_says_what_it_cannot_see():
+    need(_server_up("mysql"), "MariaDB is not reachable")
+    with Lab("mysql", name="rehearse") as base:
+        rehearsal = base.rehearse(Schema.from_ddl(ORDERS.replace("text", "varchar(20)"), "mysql"),
+                                  "CREATE INDEX orders_customer ON orders (customer_id);", rows=20_000, clients=2)
+    [plan] = rehearsal.plans
+    assert plan.steps[0].error is None and plan.steps[0].seconds > 0
+    assert "cannot see the server's lock tables" in rehearsal.summary()
+
+
+def test_migrate_rehearse_magic_between_two_design_versions(kernel):
+    need(_server_up("postgres"), "PostgreSQL is not reachable")
+    kernel.run("%load_ext workbench\n%design use shop")
+    kernel.run(f"%%schema orders\n{ORDERS}")
+    kernel.run(f"%%schema orders\n{ORDERS}\nCREATE INDEX orders_customer ON orders (customer_id);")
+    out = texts(kernel.run("%migrate rehearse --rows 20000"), "text/html")
+    assert "Migration rehearsal" in out and "CREATE INDEX CONCURRENTLY" in out and "ShareLock" in out
+    bad = kernel.run("%migrate rehearse --from 5")
+    assert bad["status"] == "error" and "has no versions 5" in texts(bad)
