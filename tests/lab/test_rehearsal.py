@@ -56,12 +56,15 @@ def test_mariadb_rehearses_and_says_what_it_cannot_see():
     assert "cannot see the server's lock tables" in rehearsal.summary()
 
 
-def test_migrate_rehearse_magic_between_two_design_versions(kernel):
+def test_migrate_rehearse_magic_between_two_design_versions(kernel, tmp_path):
     need(_server_up("postgres"), "PostgreSQL is not reachable")
     kernel.run("%load_ext workbench\n%design use shop")
     kernel.run(f"%%schema orders\n{ORDERS}")
     kernel.run(f"%%schema orders\n{ORDERS}\nCREATE INDEX orders_customer ON orders (customer_id);")
     out = texts(kernel.run("%migrate rehearse --rows 20000"), "text/html")
     assert "Migration rehearsal" in out and "CREATE INDEX CONCURRENTLY" in out and "ShareLock" in out
+    kernel.run("%design export doc.html")
+    document = (tmp_path / "doc.html").read_text()
+    assert "Migration rehearsals" in document and "orders v1-v2 (v1)" in document
     bad = kernel.run("%migrate rehearse --from 5")
     assert bad["status"] == "error" and "has no versions 5" in texts(bad)

@@ -167,7 +167,8 @@ def run_load(ctx: ToolContext, transactions: list, params: dict | None = None, c
 def rehearse_migration(ctx: ToolContext, name: str | None = None, from_version: int | None = None,
                        to_version: int | None = None, rows: int = 100_000, database: str = "postgres") -> str:
     """Rehearse a schema migration under load; show and return per-statement locks, rewrites, blocking."""
-    rehearsal = ctx.design.rehearse_migration(name, from_version, to_version, rows=rows, database=database)
+    rehearsal = ctx.design.rehearse_migration(name, from_version, to_version, rows=rows, database=database,
+                                              turn_id=ctx.turn_id)
     ctx.show(rehearsal)
     return rehearsal.for_model()
 

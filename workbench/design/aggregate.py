@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import settings
 from ..errors import DesignError, SchemaError
-from .kinds import API, ARCHITECTURE, DECISION, EXPERIMENT, LISTED, LOAD, QUERY, SCHEMA
+from .kinds import API, ARCHITECTURE, DECISION, EXPERIMENT, LISTED, LOAD, QUERY, REHEARSAL, SCHEMA
 from .store import Store
 from .usage import Usage
 
@@ -404,7 +404,7 @@ class Design:
 
     def rehearse_migration(self, name: str | None = None, from_version: int | None = None,
                            to_version: int | None = None, *, rows: int = 100_000, workload: Any = None,
-                           database: str = "postgres", clients: int = 4) -> Any:
+                           database: str = "postgres", clients: int = 4, turn_id: int | None = None) -> Any:
         """Rehearse the migration between two versions of a schema (default: the newest and the one before) on
         copies of seeded data while a workload runs: per statement its duration, locks, table rewrites and the
         sessions it blocked, with the engine's safe form side by side (see workbench.lab.rehearsal)."""
@@ -424,7 +424,25 @@ class Design:
         kind = {"sandbox": None, "sqlite": None}.get(database, database)
         with Lab(kind, name=f"{self.name}-rehearsal", owner=f"{self.home.resolve()}/{self.name}") as base:
             migration = old.diff(new).sql(base.dialect)
-            return base.rehearse(old, migration, rows=rows, workload=workload, clients=clients)
+            rehearsal = base.rehearse(old, migration, rows=rows, workload=workload, clients=clients)
+        label = f"{name} v{from_version}-v{to_version}"
+        inputs = {"schema": name, "from_version": from_version, "to_version": to_version, "rows": rows,
+                  "database": database, "clients": clients}
+        rehearsal.version = self.add_version(REHEARSAL, label, {"input": inputs, **rehearsal.to_dict()},
+                                             summary=rehearsal.summary().splitlines()[0], turn_id=turn_id)
+        rehearsal.name = label
+        return rehearsal
+
+    def rehearsals(self) -> list[Any]:
+        """Stored migration rehearsals, oldest first (each with `.name` and `.version`)."""
+        from ..lab.rehearsal import Rehearsal
+
+        out = []
+        for row in self.versions(REHEARSAL):
+            rehearsal = Rehearsal.from_dict(row["body"])
+            rehearsal.name, rehearsal.version = row["name"], row["version"]
+            out.append(rehearsal)
+        return out
 
     def loads(self) -> list[LoadRecord]:
         """Stored load runs, oldest first."""

@@ -10,7 +10,8 @@ API = "api"
 DECISION = "decision"
 EXPERIMENT = "experiment"
 LOAD = "load"
+REHEARSAL = "rehearsal"
 QUERY = "query"
 
 # in the order a design document and the design-state summary list them
-LISTED = (SCHEMA, ARCHITECTURE, API, DECISION, EXPERIMENT, LOAD)
+LISTED = (SCHEMA, ARCHITECTURE, API, DECISION, EXPERIMENT, LOAD, REHEARSAL)

@@ -139,6 +139,7 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
     _decisions(b, design)
     _experiments(b, design)
     _loads(b, design)
+    _rehearsals(b, design)
 
     b.heading(2, "Readiness")
     b.add(Note(f"The {scorecard.source or 'agent'} definition's Delivery Standards, checked against this "
@@ -331,6 +332,23 @@ def _loads(b: _DocumentBuilder, design: Any) -> None:
                      r.chart_svg))
         for line in r.summary().splitlines()[1:]:
             if line.strip().startswith(("lock waits", "note")):
+                b.add(Note(line.strip()))
+
+
+def _rehearsals(b: _DocumentBuilder, design: Any) -> None:
+    rehearsals = design.rehearsals()
+    if not rehearsals:
+        return
+    b.heading(2, "Migration rehearsals")
+    for r in rehearsals:
+        b.heading(3, f"{r.name} (v{r.version})")
+        b.add(Note(r.summary().splitlines()[0]))
+        b.add(Grid(["plan", "statement", "s", "locks", "rewrote", "blocked", "longest block s", "error"],
+                   [[p.label, s.statement, f"{s.seconds:.2f}", ", ".join(f"{m} on {t}" for t, m in s.locks.items()),
+                     ", ".join(s.rewritten) or "—", str(s.blocked_max), f"{s.longest_block_s:.2f}", s.error or ""]
+                    for p in r.plans for s in p.steps]))
+        for line in r.summary().splitlines()[1:]:
+            if line.strip().startswith(("workload", "note")):
                 b.add(Note(line.strip()))
 
 

@@ -71,6 +71,8 @@ class Rehearsal:
     rows: Any
     plans: list[Plan]
     notes: list[str] = field(default_factory=list)
+    name: str | None = None          # set when stored in a design
+    version: int | None = None
 
     def summary(self) -> str:
         lines = [f"Migration rehearsed on {self.dialect}, {self.rows} rows per table, with a workload running:"]
@@ -93,7 +95,8 @@ class Rehearsal:
         return "\n".join(lines)
 
     def for_model(self) -> str:
-        return self.summary()
+        stored = f"Rehearsal {self.name!r} v{self.version} stored.\n" if self.name else ""
+        return stored + self.summary()
 
     def to_dict(self) -> dict:
         return {"dialect": self.dialect, "rows": self.rows, "notes": self.notes,
