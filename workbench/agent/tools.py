@@ -139,8 +139,14 @@ ARCHITECTURE_TOOLS = [
 
 
 # -- lab ---------------------------------------------------------------------------------------
-def run_sql(ctx: ToolContext, sql: str, database: str = "sandbox", params: dict | None = None) -> str:
-    """Run SQL on the design's lab database; show the result; return rows, timing and plan compactly."""
+def run_sql(ctx: ToolContext, sql: str, database: str = "sandbox", params: dict | None = None,
+            what_if_indexes: list | None = None) -> str:
+    """Run SQL on the design's lab database; show the result; return rows, timing and plan compactly. With
+    what_if_indexes: the query's plan now and with those indexes assumed (nothing built, nothing run)."""
+    if what_if_indexes:
+        answer = ctx.design.what_if(sql, what_if_indexes, database, params)
+        ctx.show(answer)
+        return answer.for_model()
     result = ctx.design.run_sql(sql, database, params, explain=True, turn_id=ctx.turn_id)
     ctx.show(result)
     return result.for_model()
@@ -181,7 +187,11 @@ LAB_TOOLS = [
          "by default). Returns row count, the first rows, the timing and, for queries, the plan (full scan or "
          "index lookup, per table). Use :name parameters; values are drawn from the data when not given.",
          {"type": "object", "properties": {"sql": {"type": "string", "minLength": 1}, "database": _DATABASE,
-                                           "params": {"type": "object"}},
+                                           "params": {"type": "object"},
+                                           "what_if_indexes": {
+                                               "type": "array", "items": {"type": "string"},
+                                               "description": "CREATE INDEX statements to assume (PostgreSQL): "
+                                                              "the plan with and without them, nothing built"}},
           "required": ["sql"], "additionalProperties": False}, run_sql, DESIGN),
     Tool("run_experiment",
          "Measure a workload on schema variants (extra DDL such as an index) with identical synthetic data: "

@@ -381,6 +381,11 @@ class Design:
                                  Comparison.from_dict(row["body"]), row.get("summary"))
                 for row in self.versions(EXPERIMENT)]
 
+    def what_if(self, sql: str, indexes: list[str], database: str = "postgres", params: dict | None = None) -> Any:
+        """Would the planner use these indexes for `sql`? Its plan on the design's lab now and with them assumed,
+        nothing built (PostgreSQL's hypopg)."""
+        return self.lab(database).what_if(sql, indexes, params)
+
     def run_load(self, traffic: Any, *, clients: int = 8, duration: float | None = None, count: int | None = None,
                  ramp_up: float = 0.0, database: str = "sandbox", name: str | None = None, progress: Any = None,
                  turn_id: int | None = None) -> LoadRecord:

@@ -407,26 +407,45 @@ class Lab:
                                      dialect=self.dialect)
         return result
 
-    def explain(self, sql: str, params: dict | None = None, *, analyze: bool = False) -> QueryPlan:
-        """The query plan, normalised (see workbench.lab.plans). `analyze` runs the query (PostgreSQL, MariaDB)."""
+    def explain(self, sql: str, params: dict | None = None, *, analyze: bool = False,
+                what_if: list[str] | None = None) -> QueryPlan:
+        """The query plan, normalised (see workbench.lab.plans). `analyze` runs the query (PostgreSQL, MariaDB).
+        `what_if`: CREATE INDEX statements the planner should assume exist, without building them
+        (PostgreSQL's hypopg; not with `analyze`)."""
+        from contextlib import nullcontext
+
         from .workload import draw_params
 
+        if what_if and analyze:
+            raise LabError("A what-if index exists for the planner only: EXPLAIN it without ANALYZE.")
         bound = params if params is not None else draw_params(self, sql, 0)
         query, values = self.driver.bind(sql, bound)
         conn = self.connection()
         cursor = conn.cursor()
         dog = self.driver.arm_timeout(self, conn, self.timeout)
         try:
-            with self.driver.guard(conn):
+            with self.driver.guard(conn), (self.driver.hypothetical(self, cursor, list(what_if)) if what_if
+                                           else nullcontext()):
                 return self.driver.explain(cursor, query, values, sql, analyze=analyze)
         except KeyboardInterrupt:
             self._interrupted(conn)
             raise
+        except LabError:
+            raise  # the lab's own refusal (no what-if indexes here), with its hint
         except Exception as exc:
             raise self._sql_error(exc, sql, dog) from None
         finally:
             dog.stop()
             cursor.close()
+
+    def what_if(self, sql: str, indexes: list[str], params: dict | None = None):
+        """The plan of `sql` now and with `indexes` (CREATE INDEX statements) assumed, nothing built (PostgreSQL's
+        hypopg): would the planner use them?"""
+        from .plans import WhatIf
+
+        if isinstance(indexes, str):
+            indexes = [indexes]
+        return WhatIf(sql, indexes, self.explain(sql, params), self.explain(sql, params, what_if=indexes))
 
     def compare(self, workload, variants=None, *, rows: int | dict | None = 10_000, repeat: int = 20,
                 seed: int = 42, distribution: str = "uniform", progress: bool = True):

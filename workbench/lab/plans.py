@@ -70,3 +70,32 @@ class QueryPlan(list):
 
     def __repr__(self) -> str:
         return self.df.to_string(index=False)
+
+
+class WhatIf:
+    """A query's plan without and with hypothetical indexes (nothing built): whether the planner would use
+    them, and what it expects the query to cost either way."""
+
+    def __init__(self, sql: str, indexes: list[str], before: QueryPlan, after: QueryPlan) -> None:
+        self.sql, self.indexes, self.before, self.after = sql, list(indexes), before, after
+
+    def summary(self) -> str:
+        used = any((s.index or "").startswith("<") for s in self.after.scans())  # hypopg names them <oid>…
+        verdict = "the planner would use it" if used else "the planner would not use it"
+        return (f"What if {'; '.join(self.indexes)}: {verdict}.\n"
+                f"  now: {self.before.summary()}\n  with it: {self.after.summary()}")
+
+    def for_model(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        lines = self.summary().splitlines()
+        return (f"<p><b>{html.escape(lines[0])}</b></p><p>now: {html.escape(self.before.summary())}</p>"
+                f"{self.before._repr_html_()}<p>with it: {html.escape(self.after.summary())}</p>"
+                f"{self.after._repr_html_()}")
+
+    def __repr__(self) -> str:
+        return self.summary()
+

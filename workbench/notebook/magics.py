@@ -260,6 +260,8 @@ class WorkbenchMagics(Magics):
     @argument("--repeat", type=int, default=1, help="run N times and report p50/p95/max")
     @argument("-o", "--output", metavar="VAR", help="bind the result DataFrame to VAR")
     @argument("--write", action="store_true", help="allow writes to a database given by URL")
+    @argument("--what-if", action="append", metavar="DDL", help="a CREATE INDEX to assume (repeatable; PostgreSQL): "
+                                                                "the plan with and without it, nothing built")
     @argument("-d", "--design", help="design (default: the current one)")
     @cell_magic
     @guarded
@@ -274,6 +276,9 @@ class WorkbenchMagics(Magics):
             raise UsageError("--rows must be 0 or more.")
         if args.output and not args.output.isidentifier():
             raise UsageError(f"-o {args.output!r}: give a Python variable name.")
+        if args.what_if:
+            _display(self.state.design(args.design).what_if(cell, args.what_if, args.db))
+            return
         if "://" in args.db:
             result = self.state.user_lab(args.db, write=args.write).run(cell, repeat=args.repeat,
                                                                          explain=args.explain)

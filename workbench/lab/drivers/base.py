@@ -213,6 +213,11 @@ class Driver:
     blocked_by_sql: str | None = None    # ids of the sessions waiting for session %s
     relfiles_sql: str | None = None      # (table, storage id) of the lab's tables: a new id is a rewrite
 
+    def hypothetical(self, lab: Lab, cursor: Any, indexes: list[str]) -> Any:
+        """A context in which `indexes` (CREATE INDEX statements) exist for EXPLAIN only: nothing is built."""
+        raise LabError(f"What-if indexes need PostgreSQL's hypopg extension; {self.dialect} has no hypothetical "
+                       "indexes.", hint="Compare the index for real: run_experiment with a variant, or --db postgres.")
+
     def transactional(self, statement: str) -> bool:
         """Whether the statement may run inside a transaction (to read the locks it took before it commits)."""
         return False

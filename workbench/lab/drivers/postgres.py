@@ -26,7 +26,8 @@ from __future__ import annotations
 import json
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -85,6 +86,24 @@ class PostgresDriver(Driver):
     blocked_by_sql = "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))"
     relfiles_sql = ("SELECT relname, relfilenode FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
                     "AND relkind IN ('r', 'p')")
+
+    @contextmanager
+    def hypothetical(self, lab: Lab, cursor: Any, indexes: list[str]) -> Iterator[None]:
+        """hypopg: the indexes exist, for this session's planner only, until hypopg_reset(). The extension is
+        created in the database once, with the URL's own user (the lab's principal may not create extensions)."""
+        with _admin_connection(lab.url, "create the hypopg extension for what-if indexes") as conn:
+            available = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'").fetchone()
+            if available is None:
+                raise LabError("This PostgreSQL server has no hypopg extension for what-if indexes.",
+                               hint="Install it: apt-get install postgresql-<version>-hypopg (scripts/setup.sh "
+                                    "--browser does), or compare the index for real with run_experiment.")
+            conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg WITH SCHEMA public")
+        try:
+            for ddl in indexes:
+                cursor.execute("SELECT indexrelid FROM public.hypopg_create_index(%s)", (ddl,))
+            yield
+        finally:
+            cursor.execute("SELECT public.hypopg_reset()")
 
     def transactional(self, statement: str) -> bool:
         return not re.search(r"(?i)\bCONCURRENTLY\b|^\s*(VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE)\b", statement)
