@@ -315,6 +315,13 @@ def _decisions(b: _DocumentBuilder, design: Any) -> None:
         b.add(Prose(d.markdown("####").split("\n", 1)[1]))
 
 
+def _summary_notes(b: _DocumentBuilder, summary: str, starts: tuple[str, ...]) -> None:
+    """The lines of a result's summary that start with `starts`, as notes."""
+    for line in summary.splitlines()[1:]:
+        if line.strip().startswith(starts):
+            b.add(Note(line.strip()))
+
+
 def _loads(b: _DocumentBuilder, design: Any) -> None:
     loads = design.loads()
     if not loads:
@@ -330,9 +337,7 @@ def _loads(b: _DocumentBuilder, design: Any) -> None:
                     + [", ".join(f"{k} {v}" for k, v in t["errors"].items()) or "—"] for t in r.transactions]))
         b.add(Figure(f"load-{record.name}-v{record.version}", f"committed transactions per second: {record.name}",
                      r.chart_svg))
-        for line in r.summary().splitlines()[1:]:
-            if line.strip().startswith(("lock waits", "note")):
-                b.add(Note(line.strip()))
+        _summary_notes(b, r.summary(), ("lock waits", "note"))
 
 
 def _rehearsals(b: _DocumentBuilder, design: Any) -> None:
@@ -347,9 +352,7 @@ def _rehearsals(b: _DocumentBuilder, design: Any) -> None:
                    [[p.label, s.statement, f"{s.seconds:.2f}", ", ".join(f"{m} on {t}" for t, m in s.locks.items()),
                      ", ".join(s.rewritten) or "—", str(s.blocked_max), f"{s.longest_block_s:.2f}", s.error or ""]
                     for p in r.plans for s in p.steps]))
-        for line in r.summary().splitlines()[1:]:
-            if line.strip().startswith(("workload", "note")):
-                b.add(Note(line.strip()))
+        _summary_notes(b, r.summary(), ("workload", "note"))
 
 
 def _experiments(b: _DocumentBuilder, design: Any) -> None:
