@@ -73,6 +73,7 @@ class Rehearsal:
     notes: list[str] = field(default_factory=list)
     name: str | None = None          # set when stored in a design
     version: int | None = None
+    measured: bool = True            # locks, rewrites and blocking seen (False: the engine does not show them)
 
     def summary(self) -> str:
         lines = [f"Migration rehearsed on {self.dialect}, {self.rows} rows per table, with a workload running:"]
@@ -81,6 +82,10 @@ class Rehearsal:
             lines.append(f"{plan.label}: {len(plan.steps)} statement{'s' if len(plan.steps) != 1 else ''}, "
                          f"{total:.2f} s")
             for s in plan.steps:
+                if not self.measured:
+                    error = f": FAILED: {s.error}" if s.error else ""
+                    lines.append(f"  {s.seconds:.2f} s  {_short(s.statement)}{error}")
+                    continue
                 locks = ", ".join(f"{mode} on {table}" for table, mode in s.locks.items()) or "no table locks seen"
                 extra = f"; rewrote {', '.join(s.rewritten)}" if s.rewritten else ""
                 blocked = (f"; blocked up to {s.blocked_max} session{'s' if s.blocked_max != 1 else ''}, the longest "
@@ -99,7 +104,7 @@ class Rehearsal:
         return stored + self.summary()
 
     def to_dict(self) -> dict:
-        return {"dialect": self.dialect, "rows": self.rows, "notes": self.notes,
+        return {"dialect": self.dialect, "rows": self.rows, "notes": self.notes, "measured": self.measured,
                 "plans": [{"label": p.label, "steps": [s.to_dict() for s in p.steps],
                            "load": p.load.to_dict() if p.load is not None else None} for p in self.plans]}
 
@@ -110,7 +115,7 @@ class Rehearsal:
         return cls(data["dialect"], data["rows"],
                    [Plan(p["label"], [Step(**s) for s in p["steps"]],
                          LoadResult.from_dict(p["load"]) if p.get("load") else None) for p in data["plans"]],
-                   list(data.get("notes") or []))
+                   list(data.get("notes") or []), measured=data.get("measured", True))
 
     def _repr_html_(self) -> str:
         rows = []
@@ -220,16 +225,17 @@ def rehearse(base: Lab, schema: Schema, migration: str | list[str], *, rows: Any
     if not statements:
         raise LabError("The migration has no statements to rehearse.", hint="Give the SQL of version N → N+1.")
     notes: list[str] = []
-    if driver.held_locks_sql is None:
-        notes.append(f"{base.dialect}: the lab's principal cannot see the server's lock tables, so locks, rewrites "
-                     "and blocked sessions are not measured; durations and what the workload saw are")
+    measured = driver.held_locks_sql is not None
+    if not measured:
+        notes.append(f"{base.dialect}: locks, table rewrites and blocked sessions are not visible to the lab here "
+                     "(PostgreSQL shows them); durations and what the workload saw are measured")
     traffic = workload if workload is not None else default_workload(schema, statements)
     plans = [("as written", statements)]
     if safe:
         safer = [driver.safe_form(s) for s in statements]
         if any(safer):
             plans.append(("safe form", [x for s, alt in zip(statements, safer, strict=True) for x in (alt or [s])]))
-    out = Rehearsal(base.dialect, rows, [], notes)
+    out = Rehearsal(base.dialect, rows, [], notes, measured=measured)
     for label, steps in plans:
         with base.sibling(f"rehearse-{label.replace(' ', '-')}") as lab:
             lab.load(schema)

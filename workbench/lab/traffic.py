@@ -119,13 +119,6 @@ class _Target:
         return driver_for(self.dialect).connect(self)  # the lab's own connection recipe, as its principal
 
 
-def classify(exc: BaseException, dialect: str) -> str:
-    """The class of a failed transaction's error (the engine's driver knows its codes)."""
-    from .drivers import driver_for
-
-    return driver_for(dialect).error_class(exc)
-
-
 # -- the worker processes ------------------------------------------------------------------------------
 class _Drawer:
     """Draws parameter values: uniform, or Zipf-skewed towards the first values."""
@@ -148,7 +141,7 @@ class _Drawer:
         return out
 
 
-def _client(target: _Target, plan: dict, client: int, seed: int, go: Any, stop: Any, deadline: float,
+def _client(target: _Target, plan: dict, client: int, seed: int, stop: Any, deadline: float,
             quota: int | None, record: dict, lock: threading.Lock) -> None:
     """One client: its own connection, transactions until the deadline, the quota or a stop."""
     from .drivers import driver_for
@@ -176,7 +169,6 @@ def _client(target: _Target, plan: dict, client: int, seed: int, go: Any, stop: 
     t0 = record["t0"]
     prepare = driver.prepares
     done = 0
-    go.wait()
     try:
         while not stop.is_set() and time.perf_counter() < deadline and (quota is None or done < quota):
             index = bisect_left(cumulative, rng.random() * cumulative[-1])
@@ -243,11 +235,9 @@ def _worker(target: _Target, plan: dict, clients: list[int], seed: int, go: Any,
     go.wait()
     record["t0"] = time.perf_counter()
     deadline = record["t0"] + duration
-    started = threading.Event()
-    started.set()
     for client in clients:
         delay = ramp_s * (client / max(1, plan["clients"]))
-        thread = threading.Thread(target=_delayed, args=(delay, stop, _client, target, plan, client, seed, started,
+        thread = threading.Thread(target=_delayed, args=(delay, stop, _client, target, plan, client, seed,
                                                           stop, deadline, quotas.get(client), record, lock),
                                   daemon=True)
         threads.append(thread)
@@ -387,10 +377,10 @@ class LoadResult:
 
 
 # -- running it ----------------------------------------------------------------------------------------
-def _plan(lab: Lab, traffic: Traffic, clients: int) -> tuple[dict, list[str]]:
+def _plan(lab: Lab, traffic: Traffic, clients: int) -> dict:
+    """What the workers need: the transactions with their parameter names, and every parameter's values."""
     from .workload import _PARAM, _STRINGS
 
-    notes: list[str] = []
     values: dict[str, list] = {}
     skews: dict[str, float] = {}
     for name, rule in traffic.params.items():
@@ -426,7 +416,7 @@ def _plan(lab: Lab, traffic: Traffic, clients: int) -> tuple[dict, list[str]]:
             statements.append((sql, names))
         transactions.append({"name": t.name, "weight": t.weight, "statements": statements})
     return {"transactions": transactions, "values": values, "skews": skews, "think_s": traffic.think_ms / 1000,
-            "clients": clients}, notes
+            "clients": clients}
 
 
 class _LockSampler(threading.Thread):
@@ -480,7 +470,8 @@ def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None
         raise LabError(f"clients={clients}: between 1 and {MAX_CLIENTS}.")
     if duration <= 0 and not count:
         raise LabError("Give a duration in seconds (or a count of transactions).")
-    plan, notes = _plan(lab, traffic, clients)
+    plan = _plan(lab, traffic, clients)
+    notes: list[str] = []
     target = _Target(lab.dialect, lab.url, lab.kind, lab.namespace, lab.login, lab.path, lab.timeout)
     # processes, so clients do not queue on one interpreter's GIL (more would only take CPU from the server)
     workers = max(1, min(clients, os.cpu_count() or 1))
