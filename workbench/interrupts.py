@@ -23,11 +23,14 @@ from typing import Any
 class InterruptFlag:
     """A SIGINT handler: remembers the request, then raises KeyboardInterrupt like Python's own."""
 
-    def __init__(self) -> None:
+    def __init__(self, outer: InterruptFlag | None = None) -> None:
         self.requested = False
+        self.outer = outer  # a handler this one stands in for (nested watching): it hears of it too
 
     def __call__(self, signum: int, frame: Any) -> None:
         self.requested = True
+        if self.outer is not None:
+            self.outer.requested = True
         raise KeyboardInterrupt
 
 
@@ -39,11 +42,11 @@ def requested() -> bool:
 @contextmanager
 def watching() -> Iterator[InterruptFlag]:
     """Install the remembering handler for the duration (on the main thread; elsewhere only a flag)."""
-    flag = InterruptFlag()
     if threading.current_thread() is not threading.main_thread():
-        yield flag
+        yield InterruptFlag()
         return
     previous = signal.getsignal(signal.SIGINT)
+    flag = InterruptFlag(previous if isinstance(previous, InterruptFlag) else None)
     signal.signal(signal.SIGINT, flag)
     try:
         yield flag

@@ -209,3 +209,81 @@ def test_sandbox_sets_indexes_and_checks_aside_during_the_load_and_still_enforce
         assert lab.connection().execute("PRAGMA ignore_check_constraints").fetchone() == (0,)
         after = lab.run("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").rows
         assert [row for row in after if "notes" not in row[0]] == before  # the dropped indexes came back
+
+
+@pytest.mark.parametrize("chunk", [97, 1000])
+def test_chunked_generation_keeps_keys_unique_and_references_whole_across_chunks(lab, chunk, monkeypatch):
+    """Rows are generated and loaded a chunk at a time: the pair keys, the counters within an order,
+    one-to-one profiles, the self-reference and the broken cycle hold across chunk boundaries, checked
+    by the database itself (every row: the full FK check, the unique indexes and keys)."""
+    from workbench.lab import seed as seeding
+
+    monkeypatch.setattr(seeding, "CHUNK", chunk)
+    lab.load(Schema.from_ddl(SHOP, "postgres"))
+    report = lab.seed(ROWS, progress=False)
+    assert lab.fk_check() == []
+    counts = lab.counts()
+    assert report.total_rows == sum(counts.values()) and counts["order_lines"] == 3000
+    lines = lab.run("SELECT count(*), count(DISTINCT order_id) FROM order_lines").rows[0]
+    assert lines[1] > 1 and lines[0] == 3000
+    assert lab.run("SELECT max(n) FROM (SELECT count(*) AS n FROM order_lines GROUP BY order_id) t").rows[0][0] > 1
+    assert lab.run("SELECT count(*) FROM profiles").rows[0][0] == 300  # one per customer, never more
+
+
+def test_a_unique_key_construction_does_not_guarantee_is_guarded_across_chunks(monkeypatch):
+    """A UNIQUE date repeats across chunks unless the generator remembers what it made: it drops the
+    repeats (reported in the row count) and the database's unique index accepts the rest."""
+    from workbench.lab import seed as seeding
+
+    monkeypatch.setattr(seeding, "CHUNK", 400)
+    with Lab() as lab:
+        lab.load(Schema.from_ddl("CREATE TABLE days (id int PRIMARY KEY, day date NOT NULL UNIQUE);", "postgres"))
+        report = lab.seed({"days": 4000}, progress=False)
+        n, distinct = lab.run("SELECT count(*), count(DISTINCT day) FROM days").rows[0]
+        assert n == distinct == report["days"] < 4000
+
+
+def test_keys_numbered_one_to_n_are_kept_as_a_range_not_an_array():
+    """What outlives a chunk is bounded: a referenced 1..n key is a range; creation times are arrays."""
+    from workbench.lab.seed import FillOrder, Generator, rows_for
+
+    schema = Schema.from_ddl(SHOP, "postgres")
+    generator = Generator(schema, FillOrder(schema, rows_for(schema, ROWS)), seed=1, distribution="uniform", chunk=100)
+    for _ in generator.stream():
+        pass
+    customers = generator.made["customers"]
+    assert customers.n == 300 and customers.kept["id"].parts is None
+    assert customers.created is not None and customers.created.count == 300
+    assert generator.samples["orders"].n == 1500 and set(generator.samples["orders"].columns) >= {"id", "status"}
+
+
+def test_the_after_seed_check_reads_a_sample_and_finds_a_broken_reference():
+    with Lab() as lab:
+        lab.load(Schema.from_ddl(SHOP, "postgres"))
+        lab.seed(ROWS, progress=False)
+        conn = lab.connection()
+        conn.execute("PRAGMA foreign_keys=OFF")
+        conn.execute("UPDATE orders SET customer_id = 999999 WHERE id = 7")
+        problems = lab.driver.seeded_fk_check(conn, lab.schema, list(lab.schema.tables.values()), [])
+        assert problems == ["orders(customer_id): 1 sampled rows without a parent"]
+
+
+@pytest.mark.parametrize("target", ["postgres", "mysql"])
+def test_a_seed_runs_without_the_labs_query_timeout_and_puts_it_back(target):
+    """The statement timeout is for queries: a large seed's COPY or INSERT may take minutes."""
+    from ..conftest import _server_up, need
+
+    need(_server_up(target), f"{target} server not reachable")
+    show = "SHOW statement_timeout" if target == "postgres" else "SELECT @@SESSION.max_statement_time"
+    with Lab(target, name="timeout", timeout=7) as lab:
+        lab.load(Schema.from_ddl("CREATE TABLE t (id int PRIMARY KEY);", "postgres"))
+        conn = lab.connection()
+        before = lab.run(show).rows[0][0]
+        with lab.driver.seeding(conn, list(lab.schema.tables.values()), []):
+            cursor = conn.cursor()
+            cursor.execute(show)
+            during = cursor.fetchone()[0]
+            cursor.close()
+        after = lab.run(show).rows[0][0]
+        assert str(before) in ("7s", "7000ms", "7", "7.0", "7.000000") and str(during) in ("0", "0.0", "0.000000")
+        assert after == before

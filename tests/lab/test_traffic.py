@@ -104,6 +104,28 @@ def test_interrupting_a_load_stops_every_client_and_keeps_the_partial_result(tmp
     assert leftovers.strip() == ""
 
 
+def test_an_interrupt_inside_a_turn_stops_the_load_and_the_turn_hears_of_it():
+    """A real SIGINT to this process while a load runs under an outer handler (a turn's): the load stops
+    with its partial result, and the outer handler remembers the request, so the turn stops too."""
+    import os
+    import threading
+
+    from workbench.interrupts import watching
+
+    with Lab(None) as lab, watching() as turn:
+        lab.load(Schema.from_ddl("CREATE TABLE hit (n int);", "sqlite"))
+
+        def interrupt(share):
+            if not fired.is_set():
+                fired.set()
+                threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+
+        fired = threading.Event()
+        result = lab.run_load({"transactions": [{"name": "hit", "sql": "INSERT INTO hit VALUES (1)"}]},
+                              clients=2, duration=600, progress=interrupt)
+        assert result.interrupted and result.committed > 0 and turn.requested
+
+
 def test_skewed_parameters_favour_the_first_values():
     hot = _Drawer({"seat": list(range(100))}, {"seat": 1.2}, random.Random(1))
     flat = _Drawer({"seat": list(range(100))}, {}, random.Random(1))

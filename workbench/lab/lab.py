@@ -290,14 +290,14 @@ class Lab:
         conn = self.connection()
         total = sum(counts[t.key] for t in order.order)
         bar = _progress(total, progress)
-        loaded: dict[str, int] = {}
+        loaded = {t.key: 0 for t in order.order}
         if generator.streamable:
             strict = []
             batches = pipeline(generator, driver.prepare)  # generation runs ahead on a second thread
         else:
             tables = generator.run()
             strict = [d for d in generator.deferred if not d.nullable]
-            batches = iter([(d, driver.prepare(d.table.key, d.columns, d.n)) for d in tables])
+            batches = ((d, driver.prepare(d.table.key, d.columns, d.n)) for d in tables)
         timings: dict[str, float] = {}
         try:
             with driver.seeding(conn, order.order, strict) as load:
@@ -307,16 +307,17 @@ class Lab:
                     except Exception as exc:
                         raise SeedError(f"Loading {data.n:,} rows into {data.table.key} failed: {_first(exc)}",
                                         hint="Nothing was kept: the seed was rolled back.") from None
-                    loaded[data.table.key] = data.n
+                    loaded[data.table.key] += data.n
                 if generator.streamable:
                     generator.complete()
                 for d in generator.deferred:
-                    if d.nullable and d.values:
-                        load.update(d.table.key, list(d.fk.columns), d.values, list(d.key_columns), d.key_values)
+                    if d.nullable:
+                        for values, keys in generator.updates(d):
+                            load.update(d.table.key, list(d.fk.columns), values, list(d.key_columns), keys)
                 load.finish()
                 timings["generate_and_load_s"] = time.perf_counter() - started
                 check_started = time.perf_counter()
-                violations = driver.fk_check(conn, self.schema)
+                violations = driver.seeded_fk_check(conn, self.schema, order.order, strict)
                 timings["check_s"] = time.perf_counter() - check_started
                 if violations:
                     raise SeedError(f"The database's foreign-key check failed after seeding: {violations[0]}",
@@ -328,7 +329,7 @@ class Lab:
         analyze_started = time.perf_counter()
         driver.after_seed(conn, order.order)
         timings["analyze_s"] = time.perf_counter() - analyze_started
-        self._generated = generator.data
+        self._generated = generator.samples
         return SeedReport(loaded, timings, self.dialect, distribution, seed)
 
     def fk_check(self, conn=None) -> list[str]:

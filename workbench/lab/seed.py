@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,10 +132,89 @@ def parent_indices(rng: np.random.Generator, n_parent: int, n: int, distribution
     return rng.integers(0, n_parent, n)
 
 
-class Generator:
-    """Generates every table of a plan; `deferred` holds the cycle-breaking updates."""
+CHUNK = 50_000  # rows generated and loaded at a time: memory stays bounded whatever the table's size
+SAMPLE = 5_000  # rows of each table kept for workloads' parameters
 
-    def __init__(self, schema: Schema, plan: FillOrder, *, seed: int, distribution: str, null_fraction: float = 0.08):
+
+class Kept:
+    """A column of a generated table that later work reads (a key other tables point at, the time
+    children are created after), appended chunk by chunk. Keys that are exactly 1..n stay a range."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.parts: list[np.ndarray] | None = None  # None while the values are 1..count
+        self._whole: np.ndarray | None = None
+
+    def append(self, values: np.ndarray) -> None:
+        m = len(values)
+        if self.parts is None:
+            if m == 0 or (values.dtype.kind in "iu" and values[0] == self.count + 1
+                          and values[-1] == self.count + m and bool(np.all(np.diff(values) == 1))):
+                self.count += m
+                return
+            self.parts = [np.arange(1, self.count + 1, dtype=np.int64)] if self.count else []
+        self.parts.append(values)
+        self._whole = None
+        self.count += m
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        if self.parts is None:
+            return (np.asarray(rows) + 1).astype(np.int64)
+        if self._whole is None:
+            self._whole = np.concatenate(self.parts) if len(self.parts) != 1 else self.parts[0]
+            self.parts = [self._whole]
+        return self._whole[rows]
+
+
+@dataclass
+class Made:
+    """A generated table after its rows went out: its size and the columns later tables read."""
+
+    table: Table
+    n: int = 0
+    kept: dict[str, Kept] = field(default_factory=dict)
+    created: Kept | None = None
+
+
+class Guard:
+    """Rows repeating a unique key that construction does not already make unique (hashes of the
+    rows seen so far; rows with a NULL in the key never collide, as in SQL)."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = columns
+        self.seen: list[np.ndarray] = []  # sorted uint64 hashes, one array per chunk (merged now and then)
+
+    def keep(self, data: TableData) -> np.ndarray:
+        import pandas as pd
+
+        arrays = [data.columns[c].astype(object) for c in self.columns]
+        frame = pd.DataFrame({i: a for i, a in enumerate(arrays)})
+        nulls = frame.isna().any(axis=1).to_numpy()
+        hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+        keep = np.ones(data.n, dtype=bool)
+        _, first = np.unique(hashes, return_index=True)
+        repeated = np.ones(data.n, dtype=bool)
+        repeated[first] = False
+        for seen in self.seen:
+            at = np.minimum(np.searchsorted(seen, hashes), len(seen) - 1)
+            repeated |= seen[at] == hashes
+        keep &= ~(repeated & ~nulls)
+        self.seen.append(np.sort(hashes[keep & ~nulls]))
+        if len(self.seen) > 8:
+            self.seen = [np.sort(np.concatenate(self.seen))]
+        return keep
+
+
+class Generator:
+    """Generates every table of a plan, chunk by chunk; `deferred` holds the cycle-breaking updates.
+
+    Memory is bounded by the chunk, not the table: what outlives a chunk is only what later
+    tables read (referenced keys, which stay ranges when they are 1..n, and creation times), the
+    hashes of unique keys construction does not guarantee, and a sample of each table.
+    """
+
+    def __init__(self, schema: Schema, plan: FillOrder, *, seed: int, distribution: str, null_fraction: float = 0.08,
+                 chunk: int | None = None):
         if distribution not in ("uniform", "zipf"):
             raise SeedError(f"Unknown distribution {distribution!r}.", hint="Use 'uniform' or 'zipf'.")
         self.schema = schema
@@ -143,8 +222,12 @@ class Generator:
         self.seed = seed
         self.distribution = distribution
         self.null_fraction = null_fraction
-        self.data: dict[str, TableData] = {}
+        self.chunk = chunk or CHUNK
+        self.made: dict[str, Made] = {}
+        self.samples: dict[str, TableData] = {}  # the first SAMPLE rows of each table
         self.deferred: list[Deferred] = []
+        self._whole: dict[str, TableData] = {}  # run() only: every row of every table
+        self._read = self._read_columns()
 
     @property
     def streamable(self) -> bool:
@@ -152,77 +235,139 @@ class Generator:
         return all(nullable for nullable in self.plan.deferred.values())
 
     def run(self) -> list[TableData]:
-        """Generate every table (parents first), then the deferred foreign keys' values."""
-        tables = [self.table(table) for table in self.plan.order]
+        """Every table whole (parents first), with the deferred foreign keys' values set in them.
+
+        For NOT NULL cycles, whose rows need values of tables generated later; it holds every row.
+        """
+        tables = []
+        for table in self.plan.order:
+            parts = list(self.table(table))
+            whole = TableData(table, sum(p.n for p in parts))
+            for name in (parts[0].columns if parts else {}):
+                whole.columns[name] = _concatenate([p.columns[name] for p in parts])
+            self._whole[table.key] = whole
+            tables.append(whole)
         self.complete()
         return tables
 
-    def stream(self):
-        """Tables one by one, in load order (only when streamable); call complete() afterwards."""
+    def stream(self) -> Iterator[TableData]:
+        """Chunks of rows in load order (only when streamable); call complete() afterwards."""
         for table in self.plan.order:
-            yield self.table(table)
+            yield from self.table(table)
 
     def complete(self) -> None:
-        """The deferred foreign keys' values; strict ones go into the generated rows."""
+        """The deferred foreign keys' values; strict ones go into the rows run() holds."""
         self._fill_deferred()
         for d in self.deferred:
-            if not d.nullable:
-                self._set(d)
+            if not d.nullable and d.table.key in self._whole:
+                self._set(self._whole[d.table.key], d)
 
     def finish(self) -> None:
-        """After the load and the updates: the generated data shows what the tables hold."""
+        """After the load and the updates: the samples show what the tables hold."""
         for d in self.deferred:
-            if d.nullable:
-                self._set(d)
+            sample = self.samples.get(d.table.key)
+            if sample is not None and d.values:
+                self._set(sample, d, rows=sample.n)
 
-    def _set(self, d: Deferred) -> None:
-        data = self.data[d.table.key]
+    def updates(self, d: Deferred) -> Iterator[tuple[list[np.ndarray], list[np.ndarray]]]:
+        """(new values, keys) of a nullable deferred foreign key, a chunk at a time."""
+        for start in range(0, len(d.values[0]) if d.values else 0, self.chunk):
+            end = start + self.chunk
+            yield [v[start:end] for v in d.values], [k[start:end] for k in d.key_values]
+
+    def _set(self, data: TableData, d: Deferred, rows: int | None = None) -> None:
         for col, values in zip(d.fk.columns, d.values, strict=True):
-            data.columns[self._column_name(d.table, col)] = values
+            data.columns[self._column_name(d.table, col)] = values[:rows] if rows is not None else values
+
+    def _read_columns(self) -> dict[str, set[str]]:
+        """Per table, the columns later work reads: referenced keys, and the key of cycle-broken rows."""
+        read: dict[str, set[str]] = {}
+        for t in self.plan.tables:
+            for i, fk in enumerate(t.foreign_keys):
+                read.setdefault(fk.ref_table, set()).update(c.lower() for c in fk.ref_columns)
+                if (t.key, i) in self.plan.deferred:
+                    read.setdefault(t.key, set()).update(c.lower() for c in t.primary_key)
+        return read
 
     # -- one table ---------------------------------------------------------------------------
-    def table(self, table: Table) -> TableData:
-        rng = table_rng(self.seed, table)
+    def table(self, table: Table) -> Iterator[TableData]:
+        """The rows of one table, in chunks (the whole-table decisions are made first)."""
+        base = int.from_bytes(hashlib.sha256(f"{self.seed}:{table.key}".encode()).digest()[:8], "little")
+        plan_rng = np.random.default_rng([base, 0])
         n = int(self.plan.rows.get(table.key, 0))
         keys = self._unique_keys(table)
-        data = TableData(table, n)
         fk_columns: dict[str, tuple[int, ForeignKey]] = {}
         for i, fk in enumerate(table.foreign_keys):
             for col in fk.columns:
                 fk_columns.setdefault(col.lower(), (i, fk))
         # foreign keys first: they fix how many rows the unique keys allow
-        index_of_parent: dict[int, np.ndarray] = {}
+        whole: dict[int, np.ndarray] = {}  # FK index → parent row of every row, where the table decides as one
         one_to_one = {self._fk_of_key(table, k) for k in keys} - {None}
         pair_keys = [k for k in keys if self._all_fk(table, k) and len({fk_columns[c.lower()][0] for c in k}) >= 2]
         if pair_keys and n:
-            n = self._pairs(table, pair_keys[0], fk_columns, rng, n, index_of_parent)
+            n = self._pairs(table, pair_keys[0], fk_columns, plan_rng, n, whole)
+        sampled: list[int] = []
         for i, fk in enumerate(table.foreign_keys):
-            if i in index_of_parent:
+            if i in whole or (table.key, i) in self.plan.deferred or fk.ref_table == table.key:
                 continue
-            if (table.key, i) in self.plan.deferred or fk.ref_table == table.key:
-                continue
-            parent = self.data.get(fk.ref_table)
+            parent = self.made.get(fk.ref_table)
             if parent is None or parent.n == 0:
                 if self._nullable(table, fk.columns):
                     continue
                 raise SeedError(f"{table.key} needs rows in {fk.ref_table} (foreign key {', '.join(fk.columns)}), "
                                 f"which has none.", hint=f"Give {fk.ref_table} at least one row.")
             if i in one_to_one:
-                if n > parent.n:
-                    n = parent.n  # one child per parent at most
-                index_of_parent[i] = rng.choice(parent.n, size=n, replace=False)
+                n = min(n, parent.n)  # one child per parent at most
+                whole[i] = plan_rng.choice(parent.n, size=n, replace=False)
             else:
-                index_of_parent[i] = parent_indices(rng, parent.n, n, self.distribution)
-        data.n = n
-        index = np.arange(n)
+                sampled.append(i)
+        for i, fk in enumerate(table.foreign_keys):
+            if (table.key, i) in self.plan.deferred and not any(d.fk is fk for d in self.deferred):
+                self._defer(table, fk, self.plan.deferred[(table.key, i)])
+        proven = self._proven_keys(table, keys, fk_columns, one_to_one, pair_keys)
+        guards = [Guard([self._column_name(table, c) for c in k]) for k in keys if k not in proven]
+        created_column = self._created_column(table)
+        made = Made(table, 0, {c.name: Kept() for c in table.columns.values()
+                               if c.name.lower() in self._read.get(table.key, ())},
+                    Kept() if created_column and table.key in self._read else None)
+        self.made[table.key] = made
+        running: dict[int, np.ndarray] = {}  # per-parent counters of (parent, n) keys, across chunks
+        for number, start in enumerate(range(0, n, self.chunk)):
+            m = min(self.chunk, n - start)
+            rng = np.random.default_rng([base, number + 1])
+            index_of_parent = {i: rows[start:start + m] for i, rows in whole.items()}
+            for i in sampled:
+                index_of_parent[i] = parent_indices(rng, self.made[table.foreign_keys[i].ref_table].n, m,
+                                                    self.distribution)
+            data = self._chunk(table, m, np.arange(start, start + m), rng, keys, fk_columns, index_of_parent,
+                               created_column, running)
+            if guards:
+                keep = np.ones(data.n, dtype=bool)
+                for guard in guards:
+                    keep &= guard.keep(data)
+                if not keep.all():
+                    data = _rows_of(data, keep)
+            for name, kept in made.kept.items():
+                kept.append(data.columns[name])
+            if made.created is not None and data.created is not None:
+                made.created.append(data.created)
+            made.n += data.n
+            self._sample(data)
+            yield data
+        if made.created is not None and made.created.count != made.n:
+            made.created = None  # not a moment children can follow
+        if n == 0:
+            self.samples[table.key] = TableData(table, 0)
+
+    def _chunk(self, table, m, index, rng, keys, fk_columns, index_of_parent, created_column, running) -> TableData:
+        data = TableData(table, m)
         checks = self._checks(table)
         # the timeline: created-like column first, after the parent's
-        created_column = self._created_column(table)
         parent_created = None
         for i, idx in index_of_parent.items():
-            parent = self.data[table.foreign_keys[i].ref_table]
+            parent = self.made[table.foreign_keys[i].ref_table]
             if parent.created is not None:
-                parent_created = parent.created[idx]
+                parent_created = parent.created.take(idx)
                 break
         for name, column in table.columns.items():
             if column.computed:
@@ -231,38 +376,48 @@ class Generator:
             if lower in fk_columns:
                 fk_i, fk = fk_columns[lower]
                 if fk_i in index_of_parent:
-                    parent = self.data[fk.ref_table]
+                    parent = self.made[fk.ref_table]
                     ref = fk.ref_columns[[c.lower() for c in fk.columns].index(lower)]
-                    values = parent.columns[self._column_name(parent.table, ref)][index_of_parent[fk_i]]
+                    values = parent.kept[self._column_name(parent.table, ref)].take(index_of_parent[fk_i])
                     data.columns[name] = self._with_nulls(values, table, column, rng, keys, fk_col=True)
                     continue
                 if fk.ref_table == table.key:
-                    data.columns[name] = self._self_reference(table, fk, lower, column, rng, n, data)
+                    data.columns[name] = self._self_reference(table, fk, lower, column, rng, m, data)
                     continue
-                data.columns[name] = np.full(n, None, dtype=object)  # deferred, or an empty optional parent
-                if (table.key, fk_i) in self.plan.deferred and not any(d.fk is fk for d in self.deferred):
-                    self._defer(table, fk, self.plan.deferred[(table.key, fk_i)])
+                data.columns[name] = np.full(m, None, dtype=object)  # deferred, or an empty optional parent
                 continue
             info = T.info(self.schema.base_type(column.type) or "TEXT", self.schema.dialect)
             unique = any(len(k) == 1 and k[0].lower() == lower for k in keys) or self._unique_in_composite(
                 table, keys, lower, fk_columns)
             created = data.created if name != created_column else None
             if name == created_column and parent_created is not None:
-                offsets = rng.integers(0, 30 * 86_400, n).astype("timedelta64[s]")
+                offsets = rng.integers(0, 30 * 86_400, m).astype("timedelta64[s]")
                 values = np.minimum(parent_created.astype("datetime64[s]") + offsets, np.datetime64("2026-11-01"))
                 values = values.astype("datetime64[D]") if info.family == "date" else values
             elif self._counter(table, keys, lower, fk_columns) and info.family == "integer":
-                values = self._count_within(table, keys, lower, fk_columns, index_of_parent, n)
+                values = self._count_within(table, keys, lower, fk_columns, index_of_parent, index, running)
             else:
                 enum = self._enum_values(column)
-                values = generate(name, info, n, rng, index=index, constraint=checks.get(lower),
+                values = generate(name, info, m, rng, index=index, constraint=checks.get(lower),
                                   enum_values=enum, unique=unique, created=created)
             if name == created_column:
                 data.created = values.astype("datetime64[s]") if values.dtype.kind == "M" else None
             data.columns[name] = self._with_nulls(values, table, column, rng, keys)
-        data = self._dedupe(data, keys)
-        self.data[table.key] = data
         return data
+
+    def _sample(self, data: TableData) -> None:
+        """The first SAMPLE rows of the table (copies: the chunk itself is let go)."""
+        sample = self.samples.get(data.table.key)
+        have = sample.n if sample is not None else 0
+        take = min(SAMPLE - have, data.n)
+        if take <= 0:
+            return
+        part = {k: v[:take].copy() for k, v in data.columns.items()}
+        if sample is None:
+            self.samples[data.table.key] = TableData(data.table, take, part)
+            return
+        sample.columns = {k: _concatenate([sample.columns[k], part[k]]) for k in part}
+        sample.n += take
 
     # -- helpers -----------------------------------------------------------------------------
     def _column_name(self, table: Table, name: str) -> str:
@@ -312,22 +467,28 @@ class Generator:
                 return True
         return False
 
-    def _count_within(self, table, keys, lower, fk_columns, index_of_parent, n) -> np.ndarray:
+    def _count_within(self, table, keys, lower, fk_columns, index_of_parent, index, running) -> np.ndarray:
+        """Numbers 1, 2, … within each parent row, continued across chunks by per-parent counters."""
         for key in keys:
             cols = [c.lower() for c in key]
             if lower in cols and any(c in fk_columns for c in cols):
                 fk_i = next(fk_columns[c][0] for c in cols if c in fk_columns)
                 groups = index_of_parent.get(fk_i)
                 if groups is None:
-                    return np.arange(1, n + 1)
+                    return (index + 1).astype(np.int64)
+                m = len(groups)
                 order = np.argsort(groups, kind="stable")
                 sorted_groups = groups[order]
                 starts = np.r_[0, np.flatnonzero(np.diff(sorted_groups)) + 1]
-                counts = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
-                out = np.empty(n, dtype=np.int64)
+                counts = np.arange(m) - np.repeat(starts, np.diff(np.r_[starts, m]))
+                out = np.empty(m, dtype=np.int64)
                 out[order] = counts + 1
+                so_far = running.setdefault(fk_i, np.zeros(self.made[table.foreign_keys[fk_i].ref_table].n,
+                                                           dtype=np.int64))
+                out += so_far[groups]
+                so_far += np.bincount(groups, minlength=len(so_far))
                 return out
-        return np.arange(1, n + 1)
+        return (index + 1).astype(np.int64)
 
     def _pairs(self, table, key, fk_columns, rng, n, index_of_parent) -> int:
         """Distinct pairs of parents for a key made of two foreign keys (film_actor)."""
@@ -337,7 +498,7 @@ class Generator:
             if i not in fk_ids:
                 fk_ids.append(i)
         a, b = fk_ids[:2]
-        pa, pb = (self.data.get(table.foreign_keys[i].ref_table) for i in (a, b))
+        pa, pb = (self.made.get(table.foreign_keys[i].ref_table) for i in (a, b))
         if pa is None or pb is None or pa.n == 0 or pb.n == 0:
             return n
         total = pa.n * pb.n
@@ -346,6 +507,40 @@ class Generator:
         index_of_parent[a] = flat // pb.n
         index_of_parent[b] = flat % pb.n
         return n
+
+    def _proven_keys(self, table, keys, fk_columns, one_to_one, pair_keys) -> list[tuple[str, ...]]:
+        """Unique keys that construction already keeps unique across chunks (no guard needed): parents
+        drawn without replacement, distinct pairs, counters within a parent, integers numbered 1..n,
+        random UUIDs. Any other key is guarded by hashes (values.py cannot promise every text)."""
+        proven = []
+        for key in keys:
+            lowered = [c.lower() for c in key]
+            if self._fk_of_key(table, key) in one_to_one or key in pair_keys or self._counted(table, keys, key,
+                                                                                              fk_columns):
+                proven.append(key)
+                continue
+            for name in lowered:
+                column = table.column(name)
+                if column is None or name in fk_columns or column.computed:
+                    continue
+                info = T.info(self.schema.base_type(column.type) or "TEXT", self.schema.dialect)
+                numbered = info.family == "integer" and len(key) == 1 and not self._enum_values(column) \
+                    and not info.values and name not in self._checks(table)
+                if numbered or info.family == "uuid":
+                    proven.append(key)
+                    break
+        return proven
+
+    def _counted(self, table, keys, key, fk_columns) -> bool:
+        """(order_id, line_no): line_no counts within the order this very key groups by."""
+        lowered = [c.lower() for c in key]
+        others = [c for c in lowered if c not in fk_columns]
+        if len(key) < 2 or len(others) != 1 or not self._counter(table, keys, others[0], fk_columns):
+            return False
+        column = table.column(others[0])
+        info = T.info(self.schema.base_type(column.type) or "TEXT", self.schema.dialect)
+        first = next(k for k in keys if others[0] in [c.lower() for c in k] and any(c.lower() in fk_columns for c in k))
+        return info.family == "integer" and first == key
 
     def _nullable(self, table: Table, columns: tuple[str, ...]) -> bool:
         return all((c := table.column(name)) is not None and c.nullable for name in columns)
@@ -368,7 +563,7 @@ class Generator:
         return out
 
     def _self_reference(self, table, fk, lower, column, rng, n, data) -> np.ndarray:
-        """A tree: each row points at an earlier row (the first rows are roots when nullable)."""
+        """A tree within each chunk: each row points at an earlier row (the first rows are roots when nullable)."""
         earlier = (rng.random(n) * np.arange(n)).astype(np.int64)
         ref = fk.ref_columns[[c.lower() for c in fk.columns].index(lower)]
         source = data.columns.get(self._column_name(table, ref))
@@ -385,16 +580,18 @@ class Generator:
 
     def _fill_deferred(self) -> None:
         for d in self.deferred:
-            data = self.data[d.table.key]
-            parent = self.data.get(d.fk.ref_table)
+            made = self.made[d.table.key]
+            parent = self.made.get(d.fk.ref_table)
             if parent is None or parent.n == 0:
-                if not d.nullable and data.n:
+                if not d.nullable and made.n:
                     raise SeedError(f"{d.table.key} needs rows in {d.fk.ref_table}, which has none.")
                 continue
             rng = table_rng(self.seed + 1, d.table)
-            idx = parent_indices(rng, parent.n, data.n, self.distribution)
-            d.key_values = [data.columns[self._column_name(d.table, c)] for c in d.key_columns]
-            d.values = [parent.columns[self._column_name(parent.table, r)][idx] for r in d.fk.ref_columns]
+            idx = parent_indices(rng, parent.n, made.n, self.distribution)
+            rows = np.arange(made.n)
+            if d.nullable:
+                d.key_values = [made.kept[self._column_name(d.table, c)].take(rows) for c in d.key_columns]
+            d.values = [parent.kept[self._column_name(parent.table, r)].take(idx) for r in d.fk.ref_columns]
 
     def _checks(self, table: Table) -> dict[str, Constraint]:
         out: dict[str, Constraint] = {}
@@ -426,34 +623,18 @@ class Generator:
                 return name
         return stamps[0] if stamps and not re.search(r"(updated|modified|deleted|birth)", stamps[0], re.I) else None
 
-    def _dedupe(self, data: TableData, keys) -> TableData:
-        """The safety net: drop rows that still repeat a key (possible only where sampling collided).
 
-        Vectorised with pandas; rows with a NULL in the key never collide (SQL semantics).
-        """
-        if data.n == 0 or not keys:
-            return data
-        import pandas as pd
 
-        keep = np.ones(data.n, dtype=bool)
-        for key in keys:
-            arrays = [data.columns.get(self._column_name(data.table, c)) for c in key]
-            if any(a is None for a in arrays):
-                continue
-            if len(arrays) == 1 and arrays[0].dtype.kind in "iu":  # integer keys built as 1..n are unique
-                values = arrays[0]
-                if values.size and values[0] == 1 and np.all(np.diff(values) == 1):
-                    continue
-            frame = pd.DataFrame({i: a for i, a in enumerate(arrays)})
-            nulls = frame.isna().any(axis=1).to_numpy()
-            keep &= ~(frame.duplicated(keep="first").to_numpy() & ~nulls)
-        if keep.all():
-            return data
-        data.columns = {k: v[keep] for k, v in data.columns.items()}
-        if data.created is not None:
-            data.created = data.created[keep]
-        data.n = int(keep.sum())
-        return data
+def _rows_of(data: TableData, keep: np.ndarray) -> TableData:
+    out = TableData(data.table, int(keep.sum()), {k: v[keep] for k, v in data.columns.items()})
+    out.created = data.created[keep] if data.created is not None else None
+    return out
+
+
+def _concatenate(parts: list[np.ndarray]) -> np.ndarray:
+    if not parts:
+        return np.array([], dtype=object)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def rows_for(schema: Schema, rows: int | dict[str, int] | None, default: int = 1000) -> dict[str, int]:
@@ -483,7 +664,7 @@ def pipeline(generator: Generator, prepare: Callable[[str, dict, int], Any]):
     import queue
     import threading
 
-    out: queue.Queue = queue.Queue(maxsize=2)
+    out: queue.Queue = queue.Queue(maxsize=1)  # one chunk ahead: enough to overlap, bounded
     done = object()
 
     def work() -> None:

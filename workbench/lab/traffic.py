@@ -38,6 +38,7 @@ from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LabError
+from ..interrupts import requested, watching
 
 if TYPE_CHECKING:
     from .lab import Lab
@@ -457,8 +458,6 @@ def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None
     go. See the module docstring."""
     if duration is None:
         duration = 0.0 if count else 10.0
-    from ..interrupts import requested
-
     traffic = traffic_from(traffic)
     if lab.schema is None and lab.kind == "sandbox":
         raise LabError("The lab has no schema: load one (and seed it) before running a load.")
@@ -482,9 +481,18 @@ def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None
     pool = [_Process({"target": target, "plan": plan, "clients": share[w], "seed": seed, "duration": limit,
                       "quotas": quotas, "ramp_s": ramp_up}) for w in range(workers)]
     records: list[dict] = []
+    sampler = _LockSampler(target, lab.driver.lock_waits_sql) if lab.driver.lock_waits_sql else None
+    # the remembering handler: a KeyboardInterrupt swallowed somewhere still stops the run at the next poll
+    with watching() as flag:
+        interrupted, elapsed = _drive(pool, records, sampler, flag, started, until, progress, limit)
+    return _result(lab.dialect, clients, elapsed, plan, records, sampler, notes, interrupted, workers)
+
+
+def _drive(pool: list, records: list[dict], sampler: Any, flag: Any, started: Any, until: Any, progress: Any,
+           limit: float) -> tuple[bool, float]:
+    """Start the workers, collect their records; on an interrupt, stop them and keep what they measured."""
     interrupted = False
     began: float | None = None
-    sampler = _LockSampler(target, lab.driver.lock_waits_sql) if lab.driver.lock_waits_sql else None
     try:
         for worker in pool:
             worker.wait_ready()
@@ -508,7 +516,7 @@ def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None
                     pending.remove(worker)
                     if record is not None:
                         records.append(record)
-            if requested():
+            if flag.requested or requested():
                 raise KeyboardInterrupt
             if progress is not None:
                 progress(min(1.0, (time.perf_counter() - began) / limit))
@@ -528,7 +536,7 @@ def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None
             sampler.join(2)
         for worker in pool:
             worker.close()
-    return _result(lab.dialect, clients, elapsed, plan, records, sampler, notes, interrupted, workers)
+    return interrupted, elapsed
 
 
 class _Process:

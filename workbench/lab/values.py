@@ -366,7 +366,8 @@ def _text(lower, info, n, rng, index, c, unique):
         values = np.char.ljust(values, c.min_length, "x")
     if size:
         if not unique:
-            values = values.astype(f"<U{size}")  # cut to the column's width
+            if values.dtype.kind == "U" and values.dtype.itemsize // 4 > size:
+                values = values.astype(f"<U{size}")  # cut to the column's width (never widened: 4 bytes a char)
         elif (np.char.str_len(values) > size).any():  # unique: keep the distinguishing tail
             values = np.array([v[-size:] if len(v) > size else v for v in values.tolist()])
     return values
