@@ -197,3 +197,32 @@ def test_charts_can_be_drawn_from_several_threads():
     with ThreadPoolExecutor(max_workers=8) as pool:
         svgs = list(pool.map(lambda _: chart.chart_svg(), range(16)))
     assert all(svg.startswith("<svg") for svg in svgs)
+
+
+@pytest.mark.parametrize("kind", ["sandbox", "postgres", "mysql"])
+def test_a_copy_holds_the_same_rows_without_generating_them_again(kind, monkeypatch):
+    """Variants share one seeded copy: the copy has every row of the source (the same checksum per
+    table), keeps its keys and references, and a variant's DDL on it leaves the source alone."""
+    from workbench.lab import seed as seeding
+
+    if kind != "sandbox":
+        server(kind)
+    with Lab(None if kind == "sandbox" else kind, name="source") as source:
+        source.load(ORDERS_FK)
+        source.seed(ROWS, progress=False)
+
+        def no_generation(*args, **kwargs):
+            raise AssertionError("a copy must not generate rows")
+
+        monkeypatch.setattr(seeding.Generator, "stream", no_generation)
+        digest = "SELECT count(*), sum(id), sum(customer_id), min(status), max(total) FROM orders"
+        with source.copy("copy") as copy:
+            assert copy.counts() == source.counts() == ROWS
+            assert copy.run(digest).rows == source.run(digest).rows
+            assert copy.fk_check() == []
+            copy.apply("CREATE INDEX ix_copy_customer ON orders (customer_id)")
+            assert copy.explain(WORKLOAD[0]["sql"], {"customer_id": 1}).uses_index("ix_copy_customer")
+            assert not source.explain(WORKLOAD[0]["sql"], {"customer_id": 1}).uses_index("ix_copy_customer")
+            copy.run("INSERT INTO orders (id, customer_id, status, total, created_at) "
+                     "VALUES (999999, 1, 'new', 1, '2026-01-01')")
+        assert source.counts() == ROWS

@@ -1,9 +1,10 @@
 """The same workload on several schema variants, on identical seeded data.
 
 A variant is extra DDL on the lab's schema (an index, a column) or a whole other Schema.
-Each variant gets a fresh database of the lab's kind (a sandbox file, or a namespace on the
-same server), loaded and seeded with the same seed, so the tables the variants share hold
-the same rows. Every query runs once to warm up, then `repeat` times; its plan is kept.
+The baseline is a fresh database of the lab's kind (a sandbox file, or a namespace on the
+same server), loaded and seeded once. A DDL variant runs on a copy of it with its DDL applied
+(no second seed); a whole other schema is seeded afresh with the same seed, so the tables the
+variants share hold the same rows. Every query runs once to warm up, then `repeat` times; its plan is kept.
 The result is a table of p50/p95/max per query and variant with ratios against the first
 variant (the baseline), a bar chart, and the plans side by side.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import html
 import io
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,20 +172,40 @@ def compare(lab, workload, variants=None, *, rows=10_000, repeat: int = 20, seed
     chosen = [Variant("baseline")] + variants_from(variants)
     records, plans = [], {}
     baseline: dict[str, float] = {}
-    for variant in chosen:
-        with lab.sibling(f"variant-{variant.name}") as target:
-            target.load(variant.schema or lab.schema, extra_ddl=variant.ddl)
-            target.seed(rows, seed=seed, distribution=distribution, progress=progress)
-            for query in queries:
-                target.run(query.sql, query.params)  # warm-up
-                result = target.run(query.sql, query.params, repeat=repeat)
-                plan = target.explain(query.sql, query.params)
-                stats = result.stats()
-                if variant is chosen[0]:
-                    baseline[query.name] = stats["p50_ms"]
-                ratio = stats["p50_ms"] / baseline[query.name] if baseline.get(query.name) else 1.0
-                records.append({"variant": variant.name, "query": query.name, "p50_ms": stats["p50_ms"],
-                                "p95_ms": stats["p95_ms"], "max_ms": stats["max_ms"], "rows": len(result.rows),
-                                "ratio": ratio, "plan": plan.summary()})
-                plans[(variant.name, query.name)] = plan
+    with lab.sibling("variant-baseline") as seeded:
+        seeded.load(lab.schema)
+        seeded.seed(rows, seed=seed, distribution=distribution, progress=progress)
+        for variant in chosen:
+            with _variant_lab(seeded, variant, rows, seed, distribution, progress) as target:
+                for query in queries:
+                    target.run(query.sql, query.params)  # warm-up
+                    result = target.run(query.sql, query.params, repeat=repeat)
+                    plan = target.explain(query.sql, query.params)
+                    stats = result.stats()
+                    if variant is chosen[0]:
+                        baseline[query.name] = stats["p50_ms"]
+                    ratio = stats["p50_ms"] / baseline[query.name] if baseline.get(query.name) else 1.0
+                    records.append({"variant": variant.name, "query": query.name, "p50_ms": stats["p50_ms"],
+                                    "p95_ms": stats["p95_ms"], "max_ms": stats["max_ms"], "rows": len(result.rows),
+                                    "ratio": ratio, "plan": plan.summary()})
+                    plans[(variant.name, query.name)] = plan
     return Comparison(records, plans, [v.name for v in chosen], [q.name for q in queries], lab.dialect, rows, repeat)
+
+
+@contextmanager
+def _variant_lab(seeded, variant: Variant, rows, seed: int, distribution: str, progress: bool):
+    """The lab a variant runs on. DDL variants share the seeded rows: a copy of the seeded lab with the
+    DDL applied, the same rows a fresh seed would make (generation depends on the schema, which DDL
+    variants share; the seeder fills only its columns). A whole other schema is seeded afresh."""
+    if variant.schema is None and not variant.ddl:
+        yield seeded
+        return
+    if variant.schema is None:
+        with seeded.copy(f"variant-{variant.name}") as target:
+            target.apply(variant.ddl)
+            yield target
+        return
+    with seeded.sibling(f"variant-{variant.name}") as target:
+        target.load(variant.schema, extra_ddl=variant.ddl)
+        target.seed(rows, seed=seed, distribution=distribution, progress=progress)
+        yield target

@@ -482,6 +482,22 @@ class Lab:
         where = self.url if self.kind == "server" else self.dialect
         return Lab(where, sandbox=True, name=name, timeout=self.timeout, row_cap=self.row_cap, owner=self.owner)
 
+    def copy(self, name: str) -> Lab:
+        """A sibling holding this lab's tables and rows, without generating them again: how the
+        variants of an experiment and the plans of a rehearsal share one seeded copy (a page-by-page
+        copy of the sandbox file; on a server, the rows copied namespace to namespace)."""
+        if self.schema is None:
+            raise LabError("Load a schema (and seed it) before copying the lab.")
+        target = self.sibling(name)
+        try:
+            self.driver.copy_lab(self, target)
+        except BaseException:
+            target.close()
+            raise
+        target.schema = self.schema
+        target._generated = self._generated
+        return target
+
     # -- guards ------------------------------------------------------------------------------
     def _writable(self, what: str) -> None:
         if self.read_only:

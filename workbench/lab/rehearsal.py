@@ -11,8 +11,9 @@ sessions it blocked and for how long at most, and its error if it failed. Where 
 that blocks less (PostgreSQL: CREATE INDEX CONCURRENTLY; a FOREIGN KEY or CHECK added NOT VALID, then
 validated), that form is rehearsed too, on identical data, and both are shown side by side.
 
-Each plan runs in a lab of its own (a namespace beside the design's, as its principal), loaded with the
-old schema and seeded with the same rows and seed, so the two see the same data. The workload is the
+Each plan runs in a lab of its own (a namespace beside the design's, as its principal) holding the old
+schema: one is seeded, the others are copies of it (Lab.copy), so the plans see the same rows and the
+data is generated once. The workload is the
 caller's, or by default reads and updates by primary key on the tables the migration touches.
 """
 
@@ -236,11 +237,15 @@ def rehearse(base: Lab, schema: Schema, migration: str | list[str], *, rows: Any
         if any(safer):
             plans.append(("safe form", [x for s, alt in zip(statements, safer, strict=True) for x in (alt or [s])]))
     out = Rehearsal(base.dialect, rows, [], notes, measured=measured)
-    for label, steps in plans:
-        with base.sibling(f"rehearse-{label.replace(' ', '-')}") as lab:
-            lab.load(schema)
-            lab.seed(rows, seed=seed, progress=False)
-            out.plans.append(_run_plan(lab, label, steps, traffic, clients, warm_up))
+    with base.sibling("rehearse-seeded") as seeded:  # seeded once; each plan but the last runs on a copy
+        seeded.load(schema)
+        seeded.seed(rows, seed=seed, progress=False)
+        for i, (label, steps) in enumerate(plans):
+            if i == len(plans) - 1:
+                out.plans.append(_run_plan(seeded, label, steps, traffic, clients, warm_up))
+                continue
+            with seeded.copy(f"rehearse-{label.replace(' ', '-')}") as lab:
+                out.plans.append(_run_plan(lab, label, steps, traffic, clients, warm_up))
     return out
 
 

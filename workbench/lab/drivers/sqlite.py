@@ -165,6 +165,10 @@ class SQLiteDriver(Driver):
         rows = conn.execute("PRAGMA foreign_key_check").fetchall()
         return [f"{r[0]} row {r[1]} → {r[2]}" for r in rows]
 
+    def copy_lab(self, source: Lab, target: Lab) -> None:
+        """SQLite's online backup: the seeded file copied page by page (indexes and statistics included)."""
+        source.connection().backup(target.connection())
+
     def seeded_fk_check(self, conn: Any, schema: Schema | None, tables: list, strict: list) -> list[str]:
         """Foreign keys were off for the load. The seeder makes every reference valid by construction
         (tests/lab/test_seed.py proves it with the full PRAGMA foreign_key_check on real schemas), so
