@@ -200,6 +200,7 @@ def _variant_lab(seeded, variant: Variant, rows, seed: int, distribution: str, p
     if variant.schema is None and not variant.ddl:
         yield seeded
         return
+    seeded.driver.idle(seeded.connection())  # its page cache is not needed while the variant runs
     if variant.schema is None:
         with seeded.copy(f"variant-{variant.name}") as target:
             target.apply(variant.ddl)

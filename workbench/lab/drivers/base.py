@@ -274,6 +274,9 @@ class Driver:
             load.finish()
         self.after_seed(conn, order)
 
+    def idle(self, conn: Any) -> None:
+        """The lab waits while a sibling works: give back what the connection caches (nothing to do here)."""
+
     def seeded_fk_check(self, conn: Any, schema: Schema | None, tables: list[Table], strict: list) -> list[str]:
         """The check after a seed. Here the engine checked every row's foreign keys as it went in
         (and re-validated the constraints a NOT NULL cycle suspended), so there is nothing left to do."""
