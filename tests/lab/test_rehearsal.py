@@ -31,9 +31,21 @@ def test_create_index_blocks_writes_and_concurrently_does_not(rehearsal):
     assert plain.statement.startswith("CREATE INDEX orders_customer") and plain.error is None
     assert plain.locks == {"orders": "ShareLock"}
     assert plain.blocked_max >= 1  # the workload's updates waited for it
-    concurrent = safe.steps[1]
+    concurrent = next(s for s in safe.steps if s.statement.startswith("CREATE INDEX"))
     assert concurrent.statement.startswith("CREATE INDEX CONCURRENTLY") and concurrent.error is None
     assert concurrent.locks == {"orders": "ShareUpdateExclusiveLock"} and concurrent.blocked_max == 0
+
+
+def test_the_safe_form_of_a_volatile_default_adds_then_backfills_without_a_rewrite(rehearsal):
+    """clock_timestamp() as a DEFAULT rewrites orders under ACCESS EXCLUSIVE; the safe form adds the column
+    bare (under lock_timeout), sets the default for new rows and backfills in committed batches."""
+    safe = rehearsal.plans[1]
+    statements = [s.statement for s in safe.steps]
+    assert "ALTER TABLE orders ADD COLUMN touched timestamptz" in statements
+    assert "ALTER TABLE orders ALTER COLUMN touched SET DEFAULT clock_timestamp()" in statements
+    assert any(s.startswith("DO $backfill$") for s in statements)
+    assert statements.count("SET lock_timeout = '2s'") == 2  # the two plain ADD COLUMNs wait at most 2 s
+    assert all(s.error is None for s in safe.steps) and all(s.rewritten == [] for s in safe.steps)
 
 
 def test_a_volatile_default_rewrites_the_table_and_a_stable_one_does_not(rehearsal):
@@ -51,8 +63,13 @@ def test_mariadb_rehearses_and_says_what_it_cannot_see():
     with Lab("mysql", name="rehearse") as base:
         rehearsal = base.rehearse(Schema.from_ddl(ORDERS.replace("text", "varchar(20)"), "mysql"),
                                   "CREATE INDEX orders_customer ON orders (customer_id);", rows=20_000, clients=2)
-    [plan] = rehearsal.plans
+    plan, online = rehearsal.plans
     assert plan.steps[0].error is None and plan.steps[0].seconds > 0
+    assert [s.statement for s in online.steps] == [
+        "SET SESSION lock_wait_timeout = 2",
+        "CREATE INDEX orders_customer ON orders (customer_id) ALGORITHM=INPLACE LOCK=NONE",
+        "SET SESSION lock_wait_timeout = DEFAULT"]
+    assert all(s.error is None for s in online.steps)  # the server can build this index online
     assert "not visible to the lab here" in rehearsal.summary()
     assert "blocked no one" not in rehearsal.summary()  # not measured is not said as none
 
@@ -69,3 +86,23 @@ def test_migrate_rehearse_magic_between_two_design_versions(kernel, tmp_path):
     assert "Migration rehearsals" in document and "orders v1-v2 (v1)" in document
     bad = kernel.run("%migrate rehearse --from 5")
     assert bad["status"] == "error" and "has no versions 5" in texts(bad)
+
+
+def test_a_change_under_lock_timeout_gives_up_and_retries_instead_of_queueing(monkeypatch):
+    """Four clients keep ACCESS SHARE on orders (one-second reads, back to back). As written, the ALTER
+    waits for them and every later query waits behind it; its safe form waits at most the lock timeout,
+    gives up, backs off and tries again, and says so."""
+    from workbench.lab import rehearsal as module
+    from workbench.lab.drivers import postgres
+
+    need(_server_up("postgres"), "PostgreSQL is not reachable")
+    monkeypatch.setattr(postgres, "LOCK_TIMEOUT", "100ms")
+    readers = {"transactions": [{"name": "slow read", "sql": "SELECT count(*) FROM orders, pg_sleep(1)"}]}
+    with Lab("postgres", name="rehearse") as base:
+        result = base.rehearse(Schema.from_ddl(ORDERS, "postgres"), "ALTER TABLE orders ADD COLUMN note text;",
+                               rows=1000, clients=4, workload=readers)
+    written, safe = result.plans
+    assert written.steps[0].error is None and written.steps[0].blocked_max >= 1
+    alter = next(s for s in safe.steps if s.statement.startswith("ALTER TABLE"))
+    assert alter.retries == module.RETRIES and "lock timeout" in alter.error
+    assert "gave up on its lock and retried 3x" in result.summary()

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from ..schema.model import Schema
     from .lab import Lab
 
+RETRIES = 3  # a statement that gives up on its lock (a safe form's lock timeout) runs again, backing off
+
 # PostgreSQL's table lock modes, weakest first: a statement's strongest per table is what it costs others
 _MODES = ("AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock", "ShareLock",
           "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock")
@@ -52,6 +54,7 @@ class Step:
     blocked_max: int                 # most workload sessions waiting for it at once
     longest_block_s: float           # the longest any one waited for it
     error: str | None = None
+    retries: int = 0                 # times it gave up waiting for its lock (lock_timeout) and ran again
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -92,6 +95,7 @@ class Rehearsal:
                 blocked = (f"; blocked up to {s.blocked_max} session{'s' if s.blocked_max != 1 else ''}, the longest "
                            f"{s.longest_block_s:.2f} s") if s.blocked_max else "; blocked no one"
                 error = f"; FAILED: {s.error}" if s.error else ""
+                error += f"; gave up on its lock and retried {s.retries}x" if s.retries else ""
                 lines.append(f"  {s.seconds:.2f} s  {_short(s.statement)}: {locks}{extra}{blocked}{error}")
             if plan.load is not None:
                 errors = ", ".join(f"{k} {v}" for k, v in plan.load.errors().items()) or "no errors"
@@ -287,22 +291,30 @@ def _run_plan(lab: Lab, label: str, statements: list[str], traffic: Any, clients
             # in a transaction of its own, the statement's locks are still held when it returns: read them then
             # (exactly, however short it was); what cannot run in a transaction is only sampled
             framed = session is not None and driver.held_locks_sql and driver.transactional(statement)
-            try:
-                if framed:
-                    lab.run("BEGIN")
-                lab.run(statement)
-                if framed:
-                    cursor = conn.cursor()
-                    cursor.execute(driver.held_locks_sql, (session,))
-                    held = list(cursor.fetchall())
-                    lab.run("COMMIT")
-            except SQLError as exc:
-                error = str(exc).splitlines()[0][:200]
-                if framed:
-                    try:
-                        lab.run("ROLLBACK")
-                    except SQLError:
-                        pass
+            retries = 0
+            while True:
+                try:
+                    if framed:
+                        lab.run("BEGIN")
+                    lab.run(statement)
+                    if framed:
+                        cursor = conn.cursor()
+                        cursor.execute(driver.held_locks_sql, (session,))
+                        held = list(cursor.fetchall())
+                        lab.run("COMMIT")
+                    break
+                except SQLError as exc:
+                    if framed:
+                        try:
+                            lab.run("ROLLBACK")
+                        except SQLError:
+                            pass
+                    if driver.is_lock_timeout(str(exc)) and retries < RETRIES:
+                        retries += 1  # a safe form's lock timeout: back off, let the queue drain, try again
+                        time.sleep(0.2 * 2 ** retries)
+                        continue
+                    error = str(exc).splitlines()[0][:200]
+                    break
             seconds = time.perf_counter() - started
             if watcher is not None:
                 watcher.halt.set()
@@ -312,7 +324,8 @@ def _run_plan(lab: Lab, label: str, statements: list[str], traffic: Any, clients
             after = _relfiles(conn, driver)
             steps.append(Step(statement, seconds, dict(watcher.locks) if watcher else {},
                               sorted(t for t in before if t in after and after[t] != before[t]),
-                              watcher.blocked_max if watcher else 0, watcher.longest if watcher else 0.0, error))
+                              watcher.blocked_max if watcher else 0, watcher.longest if watcher else 0.0, error,
+                              retries))
     finally:
         until.set()
         thread.join(60)

@@ -226,6 +226,10 @@ class Driver:
         """The same change in statements that block less (None: there is none, or it is already that)."""
         return None
 
+    def is_lock_timeout(self, message: str) -> bool:
+        """Whether a statement gave up waiting for a lock (a safe form's lock timeout: retried)."""
+        return False
+
     # -- housekeeping ----------------------------------------------------------------------------
     def analyze(self, conn: Any, tables: list[Table]) -> None:
         """Fresh statistics, so plans reflect the seeded data."""

@@ -49,6 +49,8 @@ if TYPE_CHECKING:
     from ..lab import Lab
 
 
+LOCK_WAIT_S = 2  # seconds a safe-form schema change waits for its metadata lock before it gives up
+
 class MySQLDriver(Driver):
     dialect = "mysql"
     marker = "%s"
@@ -165,6 +167,25 @@ class MySQLDriver(Driver):
     def seeded_fk_check(self, conn: Any, schema: Any, tables: list, strict: list) -> list[str]:
         """Checks were off for a NOT NULL cycle's load: every foreign key is checked once now."""
         return self.fk_check(conn, schema) if strict else []
+
+    def safe_form(self, statement: str) -> list[str] | None:
+        """The same change in statements that block less, as MariaDB/MySQL online DDL: an index or an
+        ALTER TABLE asks for ALGORITHM=INPLACE, LOCK=NONE (the server refuses, saying so, where it cannot
+        keep writes going), under a short lock_wait_timeout so the change gives up (and is retried)
+        rather than wait for its metadata lock while every later query waits behind it."""
+        text = " ".join(statement.strip().rstrip(";").split())
+        if re.search(r"(?i)\b(ALGORITHM|LOCK)\s*=", text):
+            return None
+        if re.match(r"(?i)^CREATE\s+(UNIQUE\s+)?INDEX\b", text):
+            online = f"{text} ALGORITHM=INPLACE LOCK=NONE"
+        elif re.match(r"(?i)^ALTER\s+TABLE\b", text):
+            online = f"{text}, ALGORITHM=INPLACE, LOCK=NONE"
+        else:
+            return None
+        return [f"SET SESSION lock_wait_timeout = {LOCK_WAIT_S}", online, "SET SESSION lock_wait_timeout = DEFAULT"]
+
+    def is_lock_timeout(self, message: str) -> bool:
+        return "Lock wait timeout exceeded" in message
 
     def is_timeout(self, message: str) -> bool:
         return "max_statement_time" in message or "Query execution was interrupted" in message

@@ -64,6 +64,12 @@ def _psycopg_args(url: str) -> dict:
     return {"host": u.host, "port": u.port or 5432, "user": u.username, "password": u.password, "dbname": u.database}
 
 
+# functions whose value differs per row: a DEFAULT calling one makes ADD COLUMN rewrite the table
+VOLATILE = r"(?i)\b(clock_timestamp|statement_timestamp|timeofday|random|gen_random_uuid|uuid_generate_v[14]|" \
+           r"nextval|txid_current)\s*\("
+LOCK_TIMEOUT = "2s"  # how long a schema change may wait for its lock before it gives up (and is retried)
+BACKFILL = 10_000  # rows per committed batch of a backfill
+
 class PostgresDriver(Driver):
     dialect = "postgres"
     marker = "%s"
@@ -107,16 +113,25 @@ class PostgresDriver(Driver):
             cursor.execute("SELECT public.hypopg_reset()")
 
     def transactional(self, statement: str) -> bool:
-        return not re.search(r"(?i)\bCONCURRENTLY\b|^\s*(VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE)\b", statement)
+        return not re.search(r"(?i)\bCONCURRENTLY\b|^\s*(VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|DO)\b", statement)
 
     def safe_form(self, statement: str) -> list[str] | None:
-        """CREATE INDEX → CREATE INDEX CONCURRENTLY (writes go on while it builds); a FOREIGN KEY or CHECK added
-        to a table → added NOT VALID (no scan under the lock), then VALIDATE CONSTRAINT (a scan that lets
-        writes through)."""
+        """The same change in statements that block less:
+        - CREATE INDEX → CREATE INDEX CONCURRENTLY, DROP INDEX → DROP INDEX CONCURRENTLY (writes go on);
+        - a FOREIGN KEY or CHECK added → added NOT VALID (no scan under the lock), then VALIDATE CONSTRAINT
+          (a scan that lets writes through);
+        - ADD COLUMN with a volatile default (a rewrite under ACCESS EXCLUSIVE) → add the column bare, set the
+          default for new rows, backfill in batches of BACKFILL rows, each committed; NOT NULL comes last,
+          through a validated CHECK so that SET NOT NULL needs no scan;
+        - any other ALTER TABLE → the same under `lock_timeout`: it gives up (and is retried) rather than queue
+          behind a long transaction while every later query queues behind it."""
         text = " ".join(statement.strip().rstrip(";").split())
         index = re.match(r"(?i)^CREATE\s+(UNIQUE\s+)?INDEX\s+(?!CONCURRENTLY\b)(.*)$", text)
         if index:
             return [f"CREATE {index.group(1) or ''}INDEX CONCURRENTLY {index.group(2)}"]
+        drop = re.match(r"(?i)^DROP\s+INDEX\s+(?!CONCURRENTLY\b)(.*)$", text)
+        if drop and "," not in drop.group(1) and not re.search(r"(?i)\bCASCADE\b", text):
+            return [f"DROP INDEX CONCURRENTLY {drop.group(1)}"]
         constraint = re.match(r"(?i)^ALTER\s+TABLE\s+(?:ONLY\s+)?(\S+)\s+ADD\s+(?:CONSTRAINT\s+(\S+)\s+)?"
                               r"((?:FOREIGN\s+KEY|CHECK)\b.*)$", text)
         if constraint and not re.search(r"(?i)\bNOT\s+VALID\b", text):
@@ -125,7 +140,35 @@ class PostgresDriver(Driver):
             name = name or f"{table.split('.')[-1].strip(chr(34))}_{zlib.crc32(body.encode()) % 10**6}_{kind}"
             return [f"ALTER TABLE {table} ADD CONSTRAINT {name} {body} NOT VALID",
                     f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}"]
+        column = re.match(r"(?i)^ALTER\s+TABLE\s+(?:ONLY\s+)?(\S+)\s+ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
+                          r"(\S+)\s+(.*?)\s+DEFAULT\s+(.+?)(\s+NOT\s+NULL)?$", text)
+        if column and re.search(VOLATILE, column.group(4)):
+            table, name, kind, default, not_null = column.groups()
+            if "," in kind or re.search(r"(?i)\b(NULL|CHECK|REFERENCES|UNIQUE|PRIMARY)\b", kind):
+                return self._under_lock_timeout(text)
+            bare = name.strip('"')
+            steps = [*self._under_lock_timeout(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"),
+                     f"ALTER TABLE {table} ALTER COLUMN {name} SET DEFAULT {default}",
+                     f"DO $backfill$ BEGIN LOOP UPDATE {table} SET {name} = {default} WHERE ctid = ANY (ARRAY("
+                     f"SELECT ctid FROM {table} WHERE {name} IS NULL LIMIT {BACKFILL})); EXIT WHEN NOT FOUND; "
+                     f"COMMIT; END LOOP; END $backfill$"]
+            if not_null:
+                check = f"{table.split('.')[-1].strip(chr(34))}_{bare}_not_null"
+                steps += [f"ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({name} IS NOT NULL) NOT VALID",
+                          f"ALTER TABLE {table} VALIDATE CONSTRAINT {check}",
+                          *self._under_lock_timeout(f"ALTER TABLE {table} ALTER COLUMN {name} SET NOT NULL"),
+                          f"ALTER TABLE {table} DROP CONSTRAINT {check}"]
+            return steps
+        if re.match(r"(?i)^ALTER\s+TABLE\b", text):
+            return self._under_lock_timeout(text)
         return None
+
+    @staticmethod
+    def _under_lock_timeout(statement: str) -> list[str]:
+        return [f"SET lock_timeout = '{LOCK_TIMEOUT}'", statement, "RESET lock_timeout"]
+
+    def is_lock_timeout(self, message: str) -> bool:
+        return "lock timeout" in message
 
     def connect(self, lab: Lab) -> Any:
         import psycopg
