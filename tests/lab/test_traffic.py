@@ -160,6 +160,14 @@ def test_load_magic_in_a_kernel_stores_the_run_and_the_document_shows_it(kernel,
                            "  - {name: look, sql: 'SELECT taken FROM seat WHERE id = :seat'}\n"
                            "params: {seat: {from: seat.id, skew: 1.5}}\n"), "text/html")
     assert "4 clients" in out and "200 committed" in out and "<td>take</td>" in out and "<td>look</td>" in out
+    live = kernel.run("%%load --clients 2 --duration 3 --name live\nUPDATE seat SET taken = taken + 1 WHERE id = 1")
+    first, *updates = [o for o in live["outputs"] if o["type"] in ("display_data", "update_display_data")]
+    assert first["type"] == "display_data" and "load starting" in first["data"]["text/plain"]
+    running = [u for u in updates if "load running" in u["data"]["text/plain"]]
+    assert running and "<svg" in running[-1]["data"]["text/html"] and "transactions/s now" in running[-1]["data"][
+        "text/plain"]  # the chart drew while the clients ran
+    assert "2 clients" in updates[-1]["data"]["text/plain"] and all(  # then became the result, in place
+        u["transient"]["display_id"] == first["transient"]["display_id"] for u in updates)
     bad = kernel.run("%%load --clients 0\nSELECT 1")
     assert bad["status"] == "error" and "--clients must be at least 1" in texts(bad)
     yaml_error = kernel.run("%%load\ntransactions: [unclosed")

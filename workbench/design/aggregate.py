@@ -388,7 +388,7 @@ class Design:
 
     def run_load(self, traffic: Any, *, clients: int = 8, duration: float | None = None, count: int | None = None,
                  ramp_up: float = 0.0, database: str = "sandbox", name: str | None = None, progress: Any = None,
-                 turn_id: int | None = None) -> LoadRecord:
+                 turn_id: int | None = None, live: Any = None) -> LoadRecord:
         """Concurrent clients on the design's lab (its schema and seeded data; the load's writes stay in the lab):
         throughput, latency percentiles, errors by class, lock waits. Stored as a new version of load `name`."""
         from ..errors import LabError
@@ -399,7 +399,7 @@ class Design:
             raise LabError("The design has no schema yet: propose one with propose_schema before a load test.")
         traffic = traffic_from(traffic)
         result = self.lab(database).run_load(traffic, clients=clients, duration=duration, count=count,
-                                             ramp_up=ramp_up, progress=progress)
+                                             ramp_up=ramp_up, progress=progress, live=live)
         label = name or "-".join(t.name for t in traffic.transactions)[:64]
         inputs = {"traffic": traffic.to_dict(), "clients": clients, "duration": duration, "count": count,
                   "ramp_up": ramp_up, "database": database}

@@ -457,13 +457,14 @@ class Lab:
                        progress=progress)
 
     def run_load(self, traffic: Any, *, clients: int = 8, duration: float | None = None, count: int | None = None,
-                 ramp_up: float = 0.0, seed: int = 7, progress: Any = None, until: Any = None, started: Any = None):
+                 ramp_up: float = 0.0, seed: int = 7, progress: Any = None, until: Any = None, started: Any = None,
+                 live: Any = None):
         """Concurrent clients running a weighted mix of transactions (see workbench.lab.traffic): throughput,
-        latency percentiles, errors by class and lock waits."""
+        latency percentiles, errors by class and lock waits; `live` is called with the run so far."""
         from .traffic import run_load
 
         return run_load(self, traffic, clients=clients, duration=duration, count=count, ramp_up=ramp_up, seed=seed,
-                        progress=progress, until=until, started=started)
+                        progress=progress, until=until, started=started, live=live)
 
     def rehearse(self, schema: Schema, migration: str | list[str], *, rows: Any = 100_000, seed: int = 42,
                  workload: Any = None, clients: int = 4, safe: bool = True):

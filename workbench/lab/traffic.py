@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 ERROR_CLASSES = ("unique violation", "deadlock", "serialization failure", "lock timeout", "other")
 MAX_CLIENTS = 256
+TICK_S = 0.5  # how often workers report what they committed, for live charts
 
 
 # -- the workload -------------------------------------------------------------------------------------
@@ -164,6 +165,8 @@ def _client(target: _Target, plan: dict, client: int, seed: int, stop: Any, dead
     begin = driver.begin
     # this client's own tallies, merged once at the end: no lock shared between clients on the hot path
     latencies: list[list[float]] = [[] for _ in transactions]
+    with lock:
+        record["live"].append(latencies)  # read (never written) by the worker's ticker: appends are atomic
     timeline: dict[int, int] = {}
     errors: Counter = Counter()
     examples: dict = {}
@@ -227,15 +230,19 @@ def _client(target: _Target, plan: dict, client: int, seed: int, stop: Any, dead
 
 
 def _worker(target: _Target, plan: dict, clients: list[int], seed: int, go: Any, stop: Any, duration: float,
-            quotas: dict[int, int | None], ramp_s: float) -> dict:
-    """A worker process's clients, as threads (they wait on the database, not on the GIL); its record."""
+            quotas: dict[int, int | None], ramp_s: float, tick: Any = None) -> dict:
+    """A worker process's clients, as threads (they wait on the database, not on the GIL); its record.
+    `tick(snapshot)` is called every TICK_S with the latencies committed since the last one (live charts)."""
     record = {"latencies": [[] for _ in plan["transactions"]], "errors": Counter(), "timeline": {},
-              "failures": [], "examples": {}, "t0": 0.0}
+              "failures": [], "examples": {}, "t0": 0.0, "live": []}
     lock = threading.Lock()
     threads = []
     go.wait()
     record["t0"] = time.perf_counter()
     deadline = record["t0"] + duration
+    done = threading.Event()
+    if tick is not None:
+        threading.Thread(target=_ticker, args=(record, lock, tick, done), daemon=True).start()
     for client in clients:
         delay = ramp_s * (client / max(1, plan["clients"]))
         thread = threading.Thread(target=_delayed, args=(delay, stop, _client, target, plan, client, seed,
@@ -245,8 +252,29 @@ def _worker(target: _Target, plan: dict, clients: list[int], seed: int, go: Any,
         thread.start()
     for thread in threads:
         thread.join()
+    done.set()
     record["errors"] = dict(record["errors"])
+    del record["live"]
     return record
+
+
+def _ticker(record: dict, lock: threading.Lock, tick: Any, done: threading.Event) -> None:
+    """Every TICK_S: the latencies the clients committed since the last tick, in seconds since the start."""
+    from array import array
+
+    seen: dict[tuple[int, int], int] = {}
+    number = 0
+    while not done.wait(TICK_S):
+        number += 1
+        new = array("d")
+        with lock:
+            clients = list(record["live"])
+        for c, lists in enumerate(clients):
+            for t, values in enumerate(lists):
+                end = len(values)
+                new.extend(values[seen.get((c, t), 0):end])
+                seen[(c, t)] = end
+        tick({"tick": number, "latencies": new.tobytes()})
 
 
 def _worker_main() -> None:
@@ -272,13 +300,19 @@ def _worker_main() -> None:
         go.set()
 
     threading.Thread(target=commands, daemon=True).start()
+    writing = threading.Lock()
+
+    def say(kind: bytes, value: Any) -> None:
+        body = pickle.dumps(value)
+        with writing:
+            stdout.write(kind + len(body).to_bytes(8, "big") + body)
+            stdout.flush()
+
     stdout.write(b"R")
     stdout.flush()
     record = _worker(job["target"], job["plan"], job["clients"], job["seed"], go, stop, job["duration"],
-                     job["quotas"], job["ramp_s"])
-    body = pickle.dumps(record)
-    stdout.write(b"D" + len(body).to_bytes(8, "big") + body)
-    stdout.flush()
+                     job["quotas"], job["ramp_s"], tick=lambda snapshot: say(b"P", snapshot))
+    say(b"D", record)
 
 
 def _delayed(delay: float, stop: Any, fn: Any, *args: Any) -> None:
@@ -377,6 +411,79 @@ class LoadResult:
         return f"<LoadResult {self.summary().splitlines()[0]}>"
 
 
+class LiveLoad:
+    """A running load as it goes: per tick of TICK_S, committed transactions per second and p95 latency.
+    `run_load(live=callback)` calls back with it whenever the workers report; it draws itself."""
+
+    def __init__(self, workers: int, limit: float) -> None:
+        self.workers = workers
+        self.limit = limit
+        self.elapsed = 0.0
+        self._counts: Counter = Counter()
+        self._reported: Counter = Counter()
+        self._latencies: dict[int, list[float]] = {}
+
+    def add(self, snapshot: dict) -> None:
+        from array import array
+
+        values = array("d")
+        values.frombytes(snapshot["latencies"])
+        tick = snapshot["tick"]
+        self._counts[tick] += len(values)
+        self._reported[tick] += 1
+        self._latencies.setdefault(tick, []).extend(values)
+
+    def series(self) -> list[tuple[float, float, float | None]]:
+        """(seconds, transactions/s, p95 ms) for each tick every worker has reported."""
+        out = []
+        for tick in sorted(self._reported):
+            if self._reported[tick] < self.workers:
+                break
+            values = sorted(self._latencies[tick])
+            out.append((tick * TICK_S, self._counts[tick] / TICK_S,
+                        _percentile([v * 1000 for v in values], 95) if values else None))
+        return out
+
+    @property
+    def share(self) -> float:
+        return min(1.0, self.elapsed / self.limit) if self.limit else 0.0
+
+    def chart_svg(self, width: int = 480, height: int = 140) -> str:
+        """Throughput (blue, left scale) and p95 latency (orange, right scale) so far, as a self-contained SVG."""
+        series = self.series()
+        span = max(self.limit if self.limit < 24 * 3600 else 0, series[-1][0] if series else 0, TICK_S)
+        top_tps = max((t for _, t, _ in series), default=0) or 1
+        top_ms = max((p for _, _, p in series if p is not None), default=0) or 1
+        plot = height - 30
+
+        def line(values: list[tuple[float, float]], top: float, colour: str) -> str:
+            points = " ".join(f"{x / span * (width - 50) + 40:.1f},{height - 18 - v / top * plot:.1f}" for x, v in values)
+            return f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/>' if values else ""
+
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+                f'aria-label="throughput and p95 latency so far">'
+                + line([(x, t) for x, t, _ in series], top_tps, "#1a73e8")
+                + line([(x, p) for x, _, p in series if p is not None], top_ms, "#e8710a")
+                + f'<text x="0" y="11" font-size="11" fill="#1a73e8">{top_tps:,.0f}/s</text>'
+                f'<text x="{width - 70}" y="11" font-size="11" fill="#e8710a">p95 {top_ms:,.1f} ms</text>'
+                f'<text x="40" y="{height - 2}" font-size="11" fill="#555">0 s</text>'
+                f'<text x="{width - 50}" y="{height - 2}" font-size="11" fill="#555">{span:g} s</text></svg>')
+
+    def summary(self) -> str:
+        series = self.series()
+        if not series:
+            return f"load starting… {self.share:.0%}"
+        _, tps, p95 = series[-1]
+        latency = f", p95 {p95:.1f} ms" if p95 is not None else ""
+        return f"load running: {self.share:.0%}, {tps:,.0f} transactions/s now{latency}"
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{html.escape(self.summary())}</b></p>{self.chart_svg()}"
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+
 # -- running it ----------------------------------------------------------------------------------------
 def _plan(lab: Lab, traffic: Traffic, clients: int) -> dict:
     """What the workers need: the transactions with their parameter names, and every parameter's values."""
@@ -451,9 +558,10 @@ class _LockSampler(threading.Thread):
 
 def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None = None, count: int | None = None,
              ramp_up: float = 0.0, seed: int = 7, progress: Any = None, until: Any = None,
-             started: Any = None) -> LoadResult:
+             started: Any = None, live: Any = None) -> LoadResult:
     """Run `traffic` with `clients` concurrent clients for `duration` seconds (default 10) or until `count`
-    transactions in all, whichever comes first; clients ramp up over `ramp_up` seconds. `until` (an Event)
+    transactions in all, whichever comes first; clients ramp up over `ramp_up` seconds. `live(LiveLoad)` is
+    called as the workers report (every TICK_S), for a live chart. `until` (an Event)
     ends the run early, as background load for something else; `started` (an Event) is set when the clients
     go. See the module docstring."""
     if duration is None:
@@ -483,13 +591,14 @@ def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None
     records: list[dict] = []
     sampler = _LockSampler(target, lab.driver.lock_waits_sql) if lab.driver.lock_waits_sql else None
     # the remembering handler: a KeyboardInterrupt swallowed somewhere still stops the run at the next poll
+    watch = LiveLoad(workers, limit) if live is not None else None
     with watching() as flag:
-        interrupted, elapsed = _drive(pool, records, sampler, flag, started, until, progress, limit)
+        interrupted, elapsed = _drive(pool, records, sampler, flag, started, until, progress, limit, live, watch)
     return _result(lab.dialect, clients, elapsed, plan, records, sampler, notes, interrupted, workers)
 
 
 def _drive(pool: list, records: list[dict], sampler: Any, flag: Any, started: Any, until: Any, progress: Any,
-           limit: float) -> tuple[bool, float]:
+           limit: float, live: Any = None, watch: LiveLoad | None = None) -> tuple[bool, float]:
     """Start the workers, collect their records; on an interrupt, stop them and keep what they measured."""
     interrupted = False
     began: float | None = None
@@ -518,6 +627,13 @@ def _drive(pool: list, records: list[dict], sampler: Any, flag: Any, started: An
                         records.append(record)
             if flag.requested or requested():
                 raise KeyboardInterrupt
+            if watch is not None and any(worker.ticks for worker in pool):
+                for worker in pool:
+                    for snapshot in worker.ticks:
+                        watch.add(snapshot)
+                    worker.ticks.clear()
+                watch.elapsed = time.perf_counter() - began
+                live(watch)
             if progress is not None:
                 progress(min(1.0, (time.perf_counter() - began) / limit))
     except KeyboardInterrupt:
@@ -556,6 +672,7 @@ class _Process:
         self.process.stdin.flush()
         self.messages: queue.Queue = queue.Queue()
         self.record: dict | None = None
+        self.ticks: list[dict] = []  # live snapshots not yet taken by the caller
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -569,9 +686,9 @@ class _Process:
                 return
             if kind == b"R":
                 self.messages.put(("ready", None))
-            elif kind == b"D":
+            elif kind in (b"D", b"P"):
                 size = int.from_bytes(out.read(8), "big")
-                self.messages.put(("done", pickle.loads(out.read(size))))
+                self.messages.put(("done" if kind == b"D" else "tick", pickle.loads(out.read(size))))
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         kind, _ = self.messages.get(timeout=timeout)
@@ -590,12 +707,18 @@ class _Process:
     def result(self, timeout: float) -> dict | None:
         if self.record is not None:
             return self.record
-        try:
-            kind, value = self.messages.get(timeout=timeout)
-        except queue.Empty:
-            return None
-        if kind == "done":
-            self.record = value
+        deadline = time.monotonic() + timeout
+        while self.record is None:
+            try:
+                kind, value = self.messages.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return None
+            if kind == "done":
+                self.record = value
+            elif kind == "tick":
+                self.ticks.append(value)
+            else:  # "gone": the process ended without a record (alive() now says so)
+                return None
         return self.record
 
     def alive(self) -> bool:

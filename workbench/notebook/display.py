@@ -56,6 +56,35 @@ def show(obj: Any) -> None:
     publish(data)
 
 
+class LiveDisplay:
+    """One output that is replaced in place as something runs (a load's live chart, then its result);
+    updates come at most every MIN_S (the last one always shows)."""
+
+    MIN_S = 0.25
+
+    def __init__(self, first: Any = "starting…") -> None:
+        self.display_id = uuid.uuid4().hex
+        self._last = 0.0
+        publish(_bundle(first), display_id=self.display_id)
+
+    def update(self, obj: Any, *, force: bool = False) -> None:
+        now = time.monotonic()
+        final = not hasattr(obj, "share")
+        if not (force or final) and now - self._last < self.MIN_S:
+            return
+        self._last = now
+        publish(_bundle(obj), display_id=self.display_id, update=True)
+
+
+def _bundle(obj: Any) -> dict[str, Any]:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    if InteractiveShell.initialized():
+        data, _metadata = InteractiveShell.instance().display_formatter.format(obj)
+        return data
+    return {"text/plain": repr(obj) if not isinstance(obj, str) else obj}
+
+
 def _line(text: str, *, css: str, icon: str = "") -> dict[str, str]:
     return {"text/plain": f"{icon} {text}".strip(),
             "text/html": f'<div class="wb-line" style="{css}">{html.escape(icon)} {html.escape(text)}</div>'}

@@ -65,6 +65,12 @@ def _display(obj: Any) -> None:
     show(obj)
 
 
+def _live_display() -> Any:
+    from .display import LiveDisplay
+
+    return LiveDisplay("load starting…")
+
+
 def _variable(name: str | None, what: str) -> str | None:
     """A NAME argument that will be bound in the notebook: it must be a Python identifier."""
     if name and not name.isidentifier():
@@ -308,10 +314,11 @@ class WorkbenchMagics(Magics):
         if args.clients < 1:
             raise UsageError("--clients must be at least 1.")
         traffic = _load_spec(cell)
+        shown = _live_display()  # the chart grows while the load runs, then becomes the result
         record = self.state.design(args.design).run_load(traffic, clients=args.clients, duration=args.duration,
                                                          count=args.count, ramp_up=args.ramp_up, database=args.db,
-                                                         name=args.name)
-        _display(record.result)
+                                                         name=args.name, live=shown.update)
+        shown.update(record.result)
 
     @magic_arguments()
     @argument("action", choices=["rehearse"], help="rehearse: apply the migration to seeded copies under load")

@@ -12,7 +12,7 @@ import html
 from functools import lru_cache
 from typing import Any
 
-from ..design.aggregate import ARCHITECTURE, EXPERIMENT, SCHEMA, Design
+from ..design.aggregate import ARCHITECTURE, EXPERIMENT, LOAD, SCHEMA, Design
 from ..sanitize import markdown_html
 
 TABS = ("Overview", "Schema", "Architecture", "Experiments", "Decisions")
@@ -217,7 +217,7 @@ class ExperimentPanel:
     """Rows slider, run button, progress and result chart for a workload on the design's schema."""
 
     def __init__(self, design: Design, workload: list | None = None, variants: list | None = None, *,
-                 repeat: int = 10, name: str | None = None) -> None:
+                 repeat: int = 10, name: str | None = None, load: Any = None) -> None:
         from ..errors import LabError
 
         w = _widgets()
@@ -244,6 +244,16 @@ class ExperimentPanel:
             _safe_html(f"<b>Experiment</b> — {len(self.workload)} queries × {len(self.variants) + 1} variants "
                    f"(baseline{''.join(', ' + html.escape(v['name']) for v in self.variants)})"),
             w.HBox([self.rows, self.run_button, self.progress]), self.status, self.result])
+        stored_load = design.latest(LOAD)
+        self.load_spec = load if load is not None else (stored_load or {}).get("body", {}).get("input", {}).get(
+            "traffic")
+        if self.load_spec:  # a load under the same panel: clients, seconds, and a chart that grows as it runs
+            self.clients = w.IntSlider(value=8, min=1, max=64, description="clients")
+            self.seconds = w.IntSlider(value=10, min=1, max=120, description="seconds")
+            self.load_button = w.Button(description="Run load", icon="play")
+            self.load_result = _safe_html()
+            self.load_button.on_click(lambda _: self.run_load())
+            self.widget.children += (w.HBox([self.clients, self.seconds, self.load_button]), self.load_result)
         self.widget.add_class("workbench-experiment")
         self.rows.observe(lambda _: self.design.save_view_state(panel={"rows": self.rows.value}), names="value")
         self.run_button.on_click(lambda _: self.run())
@@ -258,7 +268,8 @@ class ExperimentPanel:
         rows = self.rows.value
         schema = self.design.schema()
         tables = len(schema.tables) if schema is not None else 1
-        self.progress.max = max(1, rows * tables * (len(self.variants) + 1))
+        seeded = 1 + sum(1 for v in self.variants if v.get("schema"))  # DDL variants run on a copy of the seed
+        self.progress.max = max(1, rows * tables * seeded)
         self.progress.value = 0
         self.run_button.disabled = True
         self.status.value = f"Seeding {rows:,} rows per table and running the workload…"
@@ -275,6 +286,28 @@ class ExperimentPanel:
             raise
         finally:
             self.run_button.disabled = False
+
+    def run_load(self):
+        """Run the panel's load on the design's lab; the chart of throughput and p95 latency grows as it runs."""
+        self.load_button.disabled = True
+        self.progress.max, self.progress.value = 1000, 0
+
+        def live(view: Any) -> None:
+            self.load_result.value = view._repr_html_()
+            self.progress.value = int(view.share * 1000)
+
+        try:
+            record = self.design.run_load(self.load_spec, clients=self.clients.value, duration=self.seconds.value,
+                                          name=f"{self.name}-load", live=live)
+            self.load_result.value = record.result._repr_html_()
+            self.progress.value = self.progress.max
+            self.status.value = f"Stored as load {html.escape(record.name)} v{record.version}."
+            return record.result
+        except Exception as exc:
+            self.status.value = f"<span style='color:#c5221f'>Load failed: {html.escape(str(exc))}</span>"
+            raise
+        finally:
+            self.load_button.disabled = False
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         bundle = self.widget._repr_mimebundle_(**kwargs)
