@@ -175,8 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--script", help="answer from this YAML script when no API key is set (a scripted model)")
 
     p = command("er", _er, "draw the ER diagram of a DDL file or a live database (read-only)")
-    p.add_argument("source", help="a .sql file or a database URL")
-    p.add_argument("-o", "--output", required=True, help="OUT.svg, OUT.png or OUT.dot")
+    p.add_argument("source", help="a .sql or .dbml file, or a database URL")
+    p.add_argument("-o", "--output", required=True, help="OUT.svg, OUT.png, OUT.dot, OUT.mmd (Mermaid) or OUT.dbml")
     p.add_argument("--dialect", help="postgres, sqlite or mysql (default: guessed from the file)")
     p.add_argument("--focus", help="draw this table and its neighbours")
     p.add_argument("--depth", type=int, default=1, help="foreign-key hops around --focus (default 1)")

@@ -76,6 +76,9 @@ def test_markdown_document_writes_figures_beside_it(monkeypatch, tmp_path):
     assets = tmp_path / "out" / "shop_files"
     assert sorted(p.name for p in assets.iterdir()) == ["architecture-main.svg", "er-main.svg"]
     assert "![Architecture main v1](shop_files/architecture-main.svg)" in text
+    # readers that draw Mermaid (GitHub, GitLab, Notion) get the figures as Mermaid; the SVG stays under a fold
+    assert text.count("```mermaid\n") == 2 and "```mermaid\nerDiagram\n" in text and "flowchart " in text
+    assert "<details><summary>SVG</summary>\n\n![Architecture main v1]" in text
     assert text.startswith("# Design: shop\n")
     assert "&lt;img src=x" in text and "&lt;script>" in text and "!\\[tracker]" in text
     assert SECRET not in text and "hunter2" not in text

@@ -82,6 +82,18 @@ def test_cli_er_lint_diff(tmp_path):
     out = run_cli("er", str(tmp_path / "v2.sql"), "-o", str(tmp_path / "v2.svg"))
     assert out.returncode == 0 and "v2.svg: 2 of 2 tables" in out.stdout
     assert (tmp_path / "v2.svg").read_text().startswith("<svg")
+    # designs that travel: Mermaid and DBML out, and DBML back in as a source
+    assert run_cli("er", str(tmp_path / "v2.sql"), "-o", str(tmp_path / "v2.mmd")).returncode == 0
+    assert (tmp_path / "v2.mmd").read_text().startswith("erDiagram\n")
+    assert run_cli("er", str(tmp_path / "v2.sql"), "-o", str(tmp_path / "v2.dbml")).returncode == 0
+    assert "Table clicks {" in (tmp_path / "v2.dbml").read_text()
+    again = run_cli("er", str(tmp_path / "v2.dbml"), "-o", str(tmp_path / "again.svg"))
+    assert again.returncode == 0 and "again.svg: 2 of 2 tables" in again.stdout
+    (tmp_path / "broken.dbml").write_text("Table x {\n  id int [pk\n}\n")
+    broken = run_cli("lint", str(tmp_path / "broken.dbml"))
+    assert broken.returncode != 0 and "line 3, column 1" in broken.stderr
+    wrong = run_cli("er", str(tmp_path / "v2.sql"), "-o", str(tmp_path / "v2.pdf"))
+    assert wrong.returncode != 0 and ".mmd (Mermaid) or .dbml" in wrong.stderr
     clean = run_cli("lint", str(tmp_path / "v1.sql"))
     assert clean.returncode == 0 and clean.stdout.strip() == "No lint findings."
     warn = run_cli("lint", str(tmp_path / "v2.sql"), "--format", "json")
@@ -120,6 +132,10 @@ def test_schema_and_er_magics_in_a_kernel(kernel, sqlite_url):
     assert focus["outputs"][0]["data"]["image/svg+xml"].startswith("<svg")
     stored = kernel.run("%er")  # the design's newest schema
     assert "customers" in texts(stored)
+    mermaid = kernel.run("%er shop --focus customers --format mermaid")
+    assert texts(mermaid, "text/markdown").startswith("```mermaid\nerDiagram\n    customers {")
+    dbml = kernel.run("%er shop --format dbml")
+    assert "Table customers {" in texts(dbml, "text/markdown") and texts(dbml, "text/markdown").startswith("```dbml")
     run_script(sqlite_url, "CREATE TABLE live_table (id INTEGER PRIMARY KEY);", "sqlite")
     live = kernel.run(f"%er {sqlite_url}")
     assert "live_table" in texts(live)

@@ -173,6 +173,12 @@ class Architecture:
 
         return lint(self, **options)
 
+    def to_mermaid(self) -> str:
+        """The architecture as a Mermaid flowchart (renders in GitHub, GitLab and Notion)."""
+        from ..mermaid import architecture_mermaid
+
+        return architecture_mermaid(self)
+
     def to_python(self) -> str:
         """The equivalent `diagrams` program, as text (for people who want code; never run here)."""
         from .drawing import to_python

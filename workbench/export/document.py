@@ -38,6 +38,7 @@ class Figure:
     name: str
     caption: str
     svg: Any  # str, or a zero-argument callable producing it (rendered in parallel)
+    mermaid: Any = None  # the same figure as Mermaid text (or a callable): Markdown readers that render it get it
 
 
 @dataclass
@@ -221,7 +222,8 @@ def _architecture(b: _DocumentBuilder, design: Any) -> None:
         findings = arch.lint()
         b.heading(3, f"{arch.spec.title or name} ({name} v{rows[-1]['version']})")
         b.add(Figure(f"architecture-{name}", f"Architecture {name} v{rows[-1]['version']}",
-                     lambda arch=arch, findings=findings: arch.render("svg", findings=findings)))
+                     lambda arch=arch, findings=findings: arch.render("svg", findings=findings),
+                     mermaid=arch.to_mermaid))
         b.add(_review(findings, "Review", "no anti-patterns found", ["nodes", "finding", "what to do"],
                       lambda f: [", ".join(f.nodes), f.message, f.advice]))
         if len(rows) > 1:
@@ -245,7 +247,8 @@ def _data_model(b: _DocumentBuilder, design: Any) -> None:
         overview = len(schema.tables) > OVERVIEW_ABOVE
         b.add(Figure(f"er-{name}", f"ER diagram of {name} v{rows[-1]['version']}"
                      + (" (overview: table names and relations)" if overview else ""),
-                     lambda schema=schema, overview=overview: schema.er(overview=overview).svg()))
+                     lambda schema=schema, overview=overview: schema.er(overview=overview).svg(),
+                     mermaid=None if overview else schema.to_mermaid))
         findings = schema.lint()
         b.add(_review(findings, "Lint", "no findings", ["where", "finding", "fix"],
                       lambda f: [f.table + (f".{f.column}" if f.column else ""), f.message, f.fix or ""]))

@@ -1,7 +1,9 @@
 """The design document as Markdown, with its figures as SVG files in an assets folder.
 
 `design.md` goes with `design_files/` (the folder name is the file name + `_files`), and
-figures are linked relatively, so the pair can be committed or zipped as it is. Untrusted
+figures are linked relatively, so the pair can be committed or zipped as it is. A figure that has a
+Mermaid form (ER diagrams, architectures) is written as a ```mermaid block, which GitHub, GitLab and
+Notion draw, with its SVG kept under a "SVG" fold. Untrusted
 prose keeps its Markdown but not its raw HTML: angle brackets outside code are escaped, and
 image syntax is neutralised, so a viewer that renders HTML in Markdown runs nothing and
 fetches nothing. (A lone `>` is harmless and stays: it starts a quote.)
@@ -15,6 +17,8 @@ from pathlib import Path
 from ..grid import Grid
 from ..sanitize import clean_svg, safe_markdown
 from .document import Code, Details, Document, Figure, Heading, Note, Prose
+
+MERMAID_MAX = 40_000  # characters: GitHub's renderer refuses larger diagrams (its limit is 50,000)
 
 
 def render_markdown(doc: Document, assets: Path, link_base: str) -> str:
@@ -48,7 +52,13 @@ def _block(block, assets: Path, link_base: str) -> str:
         path = assets / f"{_filename(block.name)}.svg"
         svg = block.svg[block.svg.find("<svg"):] if "<svg" in block.svg else block.svg
         path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + clean_svg(svg), encoding="utf-8")
-        return f"![{_inline(block.caption)}]({link_base}/{path.name})\n"
+        image = f"![{_inline(block.caption)}]({link_base}/{path.name})"
+        mermaid = block.mermaid() if callable(block.mermaid) else block.mermaid
+        if mermaid and len(mermaid) <= MERMAID_MAX and "```" not in mermaid:
+            # GitHub, GitLab and Notion draw the block; the SVG stays one click away for every other reader
+            return (f"**{_inline(block.caption)}**\n\n```mermaid\n{mermaid.rstrip()}\n```\n\n"
+                    f"<details><summary>SVG</summary>\n\n{image}\n\n</details>\n")
+        return image + "\n"
     if isinstance(block, Details):
         inner = "\n".join(_block(b, assets, link_base) for b in block.blocks)
         return f"<details><summary>{_inline(block.summary)}</summary>\n\n{inner}\n</details>\n"

@@ -56,6 +56,20 @@ def show(obj: Any) -> None:
     publish(data)
 
 
+class Text:
+    """Text to copy (Mermaid, DBML): shown as a code block; a Mermaid one renders where the frontend can."""
+
+    def __init__(self, text: str, language: str) -> None:
+        self.text = text
+        self.language = language
+
+    def _repr_markdown_(self) -> str:
+        return f"```{self.language}\n{self.text}```"
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 class LiveDisplay:
     """One output that is replaced in place as something runs (a load's live chart, then its result);
     updates come at most every MIN_S (the last one always shows)."""

@@ -215,14 +215,22 @@ class WorkbenchMagics(Magics):
     @argument("--keys-only", action="store_true", help="only key columns")
     @argument("--cluster", choices=["namespace", "prefix"], help="group tables by namespace or name prefix")
     @argument("--overview", action="store_true", help="names only (automatic above 150 tables)")
+    @argument("--format", choices=["svg", "mermaid", "dbml"], default="svg",
+              help="svg (drawn, default); mermaid or dbml: the text, to paste into GitHub, GitLab, Notion or dbdiagram")
     @line_magic
     @guarded
     def er(self, line: str) -> None:
         """ER diagram of a schema variable, a design schema, or a live database (read-only)."""
         args = _parse(self.er, line)
         schema = self._resolve_schema(args.source)
-        _display(schema.er(focus=args.focus, depth=args.depth, keys_only=args.keys_only, cluster=args.cluster,
-                           overview=True if args.overview else None))
+        diagram = schema.er(focus=args.focus, depth=args.depth, keys_only=args.keys_only, cluster=args.cluster,
+                            overview=True if args.overview else None)
+        if args.format == "svg":
+            _display(diagram)
+            return
+        from .display import Text
+
+        _display(Text(diagram.mermaid() if args.format == "mermaid" else diagram.dbml(), args.format))
 
     def _resolve_schema(self, source: str | None):
         from ..schema.model import Schema

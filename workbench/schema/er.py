@@ -283,20 +283,43 @@ class ERDiagram:
     def png(self) -> bytes:
         return self.render("png")
 
+    def drawn(self) -> Schema:
+        """The tables this diagram draws (a focus, or all), as a Schema of their own."""
+        from .model import Schema
+
+        keys = {t.key for t in self.tables}
+        subset = Schema([t for t in self.tables], dialect=self.schema.dialect, enums=list(self.schema.enums.values()),
+                        domains=list(self.schema.domains.values()), extensions=self.schema.extensions,
+                        name=self.schema.name)
+        subset.views = {k: v for k, v in self.schema.views.items() if keys == set(self.schema.tables)}
+        return subset
+
+    def mermaid(self) -> str:
+        """The drawn tables as a Mermaid erDiagram (GitHub, GitLab and Notion render it)."""
+        return self.drawn().to_mermaid(keys_only=self.keys_only)
+
+    def dbml(self) -> str:
+        """The drawn tables as DBML (dbdiagram.io, ChartDB)."""
+        return self.drawn().to_dbml()
+
     def save(self, path: str) -> str:
-        """Write the diagram to `path` (.svg, .png or .dot)."""
+        """Write the diagram to `path` (.svg, .png or .dot; .mmd for Mermaid, .dbml for DBML)."""
         from pathlib import Path
 
         target = Path(path)
         suffix = target.suffix.lower().lstrip(".")
-        if suffix == "dot" or suffix == "gv":
+        if suffix in ("mmd", "mermaid"):
+            target.write_text(self.mermaid(), encoding="utf-8")
+        elif suffix == "dbml":
+            target.write_text(self.dbml(), encoding="utf-8")
+        elif suffix == "dot" or suffix == "gv":
             target.write_text(self.source, encoding="utf-8")
         elif suffix == "svg":
             target.write_text(self.svg(), encoding="utf-8")
         elif suffix == "png":
             target.write_bytes(self.png())
         else:
-            raise SchemaError(f"Cannot write {path!r}.", hint="Use a .svg, .png or .dot file name.")
+            raise SchemaError(f"Cannot write {path!r}.", hint="Use a .svg, .png, .dot, .mmd (Mermaid) or .dbml file name.")
         return str(target)
 
     def text(self) -> str:

@@ -226,8 +226,8 @@ class Schema:
     @classmethod
     def from_source(cls, source: str, dialect: str | None = None, *, namespaces: list[str] | None = None,
                     structure: bool = False) -> Schema:
-        """A DDL file (dialect guessed from its name and text unless given) or a database URL (`namespaces`:
-        which PostgreSQL schemas to read; default all of the users')."""
+        """A DDL file (dialect guessed from its name and text unless given), a .dbml file, or a database URL
+        (`namespaces`: which PostgreSQL schemas to read; default all of the users')."""
         from pathlib import Path
 
         from ..errors import SchemaError
@@ -238,8 +238,10 @@ class Schema:
             return from_url(source, namespaces=namespaces, structure=structure)
         path = Path(source)
         if not path.is_file():
-            raise SchemaError(f"No file {source!r}.", hint="Give a .sql file or a database URL (postgresql://…).")
+            raise SchemaError(f"No file {source!r}.", hint="Give a .sql or .dbml file, or a database URL (postgresql://…).")
         text = path.read_text(encoding="utf-8", errors="replace")
+        if path.suffix.lower() == ".dbml":
+            return cls.from_dbml(text, dialect=dialect or "postgres", name=path.stem)
         if dialect is not None:
             return cls.from_ddl(text, dialect, name=path.stem)
         from ..errors import WorkbenchError
@@ -295,6 +297,25 @@ class Schema:
         from .emit import to_ddl
 
         return to_ddl(self, dialect_name(dialect or self.dialect))
+
+    def to_dbml(self) -> str:
+        """The schema as DBML (dbdiagram.io, ChartDB); what DBML cannot hold is listed at the top."""
+        from .dbml import to_dbml
+
+        return to_dbml(self)
+
+    @classmethod
+    def from_dbml(cls, text: str, *, dialect: str = "postgres", name: str | None = None) -> Schema:
+        """A Schema from DBML text (a syntax error names its line and column)."""
+        from .dbml import from_dbml
+
+        return from_dbml(text, dialect=dialect, name=name)
+
+    def to_mermaid(self, *, keys_only: bool = False) -> str:
+        """The schema as a Mermaid erDiagram (renders in GitHub, GitLab and Notion)."""
+        from ..mermaid import schema_mermaid
+
+        return schema_mermaid(self, keys_only=keys_only)
 
     def to_metadata(self) -> Any:
         """SQLAlchemy MetaData with the same tables, keys and indexes."""
