@@ -63,9 +63,28 @@ need_pg_extensions() {
   fi
 }
 
-if [ "${1:-}" = "--browser" ]; then  # what the tests need beyond the package: a browser, PostgreSQL extensions
+MERMAID_VERSION=11.17.2
+need_mermaid() {
+  # the Mermaid the browser tests render exports with: from the npm registry at set-up, into .cache (never at run time)
+  [ -f .cache/mermaid/node_modules/mermaid/dist/mermaid.min.js ] && return 0
+  if command -v npm >/dev/null 2>&1; then
+    echo "setup: installing mermaid@$MERMAID_VERSION for the browser tests (npm, into .cache/mermaid)…"
+    npm install --prefix .cache/mermaid --no-audit --no-fund --silent "mermaid@$MERMAID_VERSION" >/dev/null 2>&1 \
+      || echo "setup: npm could not install mermaid; the Mermaid rendering test will say so" >&2
+  else
+    if as_root && command -v apt-get >/dev/null 2>&1; then
+      echo "setup: installing npm (apt-get install npm) for the Mermaid rendering test…"
+      apt_install npm || true
+      command -v npm >/dev/null 2>&1 && { need_mermaid; return 0; }
+    fi
+    echo "setup: npm is missing; install it (sudo apt-get install -y npm) for the Mermaid rendering test" >&2
+  fi
+}
+
+if [ "${1:-}" = "--browser" ]; then  # what the tests need beyond the package: a browser, PostgreSQL extensions, Mermaid
   need_chromium
   need_pg_extensions
+  need_mermaid
   exit 0
 fi
 

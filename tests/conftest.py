@@ -17,6 +17,7 @@ CI = os.environ.get("WORKBENCH_CI") == "1"
 KEY = "sk-ant-test-0123456789abcdef"
 # the shared folder beside the project: public sample schemas (corpus/) and the user's agent (seeds/), read
 # where they are, never copied into the project; absent → those tests skip
+ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("WORKBENCH_SHARED") or Path(__file__).resolve().parents[1].parent / "shared")
 CORPUS = SHARED / "corpus"
 PROJECT = Path(__file__).resolve().parents[1]
@@ -281,6 +282,21 @@ def browser():
         instance = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+MERMAID_JS = ROOT / ".cache" / "mermaid" / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+
+
+@pytest.fixture(scope="session")
+def mermaid_page(browser):
+    """A blank page with Mermaid loaded (the version scripts/setup.sh installs): page.evaluate to render text."""
+    need(MERMAID_JS.exists(), f"Mermaid is not installed at {MERMAID_JS} (scripts/setup.sh --browser installs it)")
+    page = browser.new_page()
+    page.set_content("<html><body></body></html>")
+    page.add_script_tag(path=str(MERMAID_JS))
+    page.evaluate("mermaid.initialize({startOnLoad: false, securityLevel: 'strict', maxTextSize: 200000})")
+    yield page
+    page.close()
 
 
 @pytest.fixture

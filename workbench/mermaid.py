@@ -26,7 +26,10 @@ def _entity(key: str, aliases: dict[str, str]) -> str:
 
 
 def _label(text: str) -> str:
-    return text.replace('"', "'").replace("\n", " ").replace("`", "'")
+    """Model text as Mermaid label text: its entity codes for what would be markup or syntax, so a label
+    shows what it says and is never read as HTML or as the diagram's own syntax."""
+    text = str(text).replace("\n", " ").replace("`", "'").replace("#", "#35;")
+    return text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
 
 
 def _type(type_: str) -> str:
