@@ -143,6 +143,35 @@ class _Drawer:
         return out
 
 
+def _fast_transaction(fast: Any, index: int, statements: list, drawer: Any, several: bool) -> None:
+    """One transaction through the engine's fast path (driver.fast_client)."""
+    if several:
+        fast.command(b"BEGIN")
+    for j, (_, names) in enumerate(statements):
+        fast.run(index, j, drawer.draw(names) if names else None, names)
+    if several:
+        fast.command(b"COMMIT")
+
+
+def _cursor_transaction(cursor: Any, bound: list, statements: list, drawer: Any, several: bool, begin: str,
+                        prepare: bool) -> None:
+    """One transaction through the DB-API cursor."""
+    if several:
+        cursor.execute(begin)
+    for (sql, _), (_, names) in zip(bound, statements, strict=True):
+        values = drawer.draw(names) if names else None
+        if prepare:  # as applications run it: parsed and planned once per connection
+            cursor.execute(sql, values, prepare=True)
+        elif values is not None:
+            cursor.execute(sql, values)
+        else:
+            cursor.execute(sql)
+        if cursor.description is not None:
+            cursor.fetchall()
+    if several:
+        cursor.execute("COMMIT")
+
+
 def _client(target: _Target, plan: dict, client: int, seed: int, stop: Any, deadline: float,
             quota: int | None, record: dict, lock: threading.Lock) -> None:
     """One client: its own connection, transactions until the deadline, the quota or a stop."""
@@ -172,35 +201,30 @@ def _client(target: _Target, plan: dict, client: int, seed: int, stop: Any, dead
     examples: dict = {}
     t0 = record["t0"]
     prepare = driver.prepares
+    fast = driver.fast_client(conn, [t["statements"] for t in transactions])
+    single = len(transactions) == 1
     done = 0
     try:
         while not stop.is_set() and time.perf_counter() < deadline and (quota is None or done < quota):
-            index = bisect_left(cumulative, rng.random() * cumulative[-1])
+            index = 0 if single else bisect_left(cumulative, rng.random() * cumulative[-1])
             statements = bound[index]
             several = len(statements) > 1
             started = time.perf_counter()
             try:
-                if several:
-                    cursor.execute(begin)
-                for (sql, _), (_, names) in zip(statements, transactions[index]["statements"], strict=True):
-                    values = drawer.draw(names) if names else None
-                    if prepare:  # as applications run it: parsed and planned once per connection
-                        cursor.execute(sql, values, prepare=True)
-                    elif values is not None:
-                        cursor.execute(sql, values)
-                    else:
-                        cursor.execute(sql)
-                    if cursor.description is not None:
-                        cursor.fetchall()
-                if several:
-                    cursor.execute("COMMIT")
+                if fast is not None:
+                    _fast_transaction(fast, index, transactions[index]["statements"], drawer, several)
+                else:
+                    _cursor_transaction(cursor, statements, transactions[index]["statements"], drawer, several,
+                                        begin, prepare)
                 outcome = None
             except Exception as exc:  # noqa: BLE001 - a failed transaction is data: counted by class
                 outcome = driver.error_class(exc)
                 if outcome == "other" and (transactions[index]["name"], outcome) not in examples:
                     examples[(transactions[index]["name"], outcome)] = str(exc).strip().splitlines()[0][:200]
                 try:
-                    if several:  # one statement ran in autocommit: nothing is open
+                    if several and fast is not None:
+                        fast.command(b"ROLLBACK")
+                    elif several:  # one statement ran in autocommit: nothing is open
                         cursor.execute("ROLLBACK")
                 except Exception:  # noqa: BLE001 - nothing open to roll back
                     pass

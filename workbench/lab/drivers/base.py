@@ -226,6 +226,11 @@ class Driver:
         """The same change in statements that block less (None: there is none, or it is already that)."""
         return None
 
+    def fast_client(self, conn: Any, transactions: list[list[tuple[str, list[str]]]]) -> Any:
+        """A load client's hot path for this engine, below the DB-API cursor (None: use the cursor). It has
+        run(transaction, statement, values, names) and command(sql bytes), and raises the engine's errors."""
+        return None
+
     def is_lock_timeout(self, message: str) -> bool:
         """Whether a statement gave up waiting for a lock (a safe form's lock timeout: retried)."""
         return False

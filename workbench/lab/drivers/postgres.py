@@ -170,6 +170,14 @@ class PostgresDriver(Driver):
     def is_lock_timeout(self, message: str) -> bool:
         return "lock timeout" in message
 
+    def fast_client(self, conn: Any, transactions: list[list[tuple[str, list[str]]]]) -> Any:
+        """libpq's own prepared statements through psycopg's pq layer: a third less client CPU per
+        transaction than the cursor, which on a small machine is CPU the server gets back."""
+        try:
+            return _PqClient(conn, transactions)
+        except Exception:  # noqa: BLE001 - a statement libpq will not prepare: the cursor path reports it
+            return None
+
     def connect(self, lab: Lab) -> Any:
         import psycopg
 
@@ -490,3 +498,49 @@ def postgres_plan(document: Any, sql: str) -> QueryPlan:
 
     walk(root, 0)
     return QueryPlan(steps, "postgres", sql)
+
+
+class _PqClient:
+    """A load client's statements prepared once on its connection; each run sends values as text (the
+    server types them, as it does pgbench's) and raises psycopg's own error for the SQLSTATE."""
+
+    def __init__(self, conn: Any, transactions: list[list[tuple[str, list[str]]]]) -> None:
+        from ..workload import _PARAM, _STRINGS
+
+        self.pgconn = conn.pgconn
+        self.names: dict[tuple[int, int], bytes] = {}
+        for t, statements in enumerate(transactions):
+            for j, (sql, names) in enumerate(statements):
+                parts = _STRINGS.split(sql)
+                for i in range(0, len(parts), 2):
+                    parts[i] = _PARAM.sub(lambda m, names=names: f"${names.index(m.group(1)) + 1}", parts[i])
+                name = f"wb_load_{t}_{j}".encode()
+                self._check(self.pgconn.prepare(name, "".join(parts).encode()))
+                self.names[(t, j)] = name
+
+    def run(self, transaction: int, statement: int, values: dict | None, names: list[str]) -> None:
+        params = [_pq_text(values[n]) for n in names] if names else None
+        self._check(self.pgconn.exec_prepared(self.names[(transaction, statement)], params))
+
+    def command(self, sql: bytes) -> None:
+        self._check(self.pgconn.exec_(sql))
+
+    @staticmethod
+    def _check(result: Any) -> None:
+        from psycopg import errors, pq
+
+        if result.status in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
+            return
+        code = (result.error_field(pq.DiagnosticField.SQLSTATE) or b"").decode()
+        message = (result.error_message or b"").decode(errors="replace").strip()
+        raise (errors.lookup(code) if code else errors.DatabaseError)(message)
+
+
+def _pq_text(value: Any) -> bytes | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return b"t" if value else b"f"
+    if isinstance(value, bytes):
+        return b"\\x" + value.hex().encode()
+    return str(value).encode()
