@@ -98,6 +98,7 @@ TWINS = {
     "workbench lint": "workbench.schema.model.Schema.lint",
     "workbench diff": "workbench.schema.model.Schema.diff",
     "workbench arch": "workbench.architecture.spec.Architecture.render",
+    "workbench mcp": "workbench.mcp.build",
     "workbench export": "workbench.export.export_design",
     "workbench demo": "workbench.demo.run_demo",
     "workbench doctor": "workbench.doctor.report",

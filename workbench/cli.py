@@ -12,6 +12,13 @@ from .errors import WorkbenchError
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
+def _mcp(args: argparse.Namespace) -> int:
+    from .mcp import serve
+
+    serve(args.design)
+    return EXIT_OK
+
+
 def _doctor(args: argparse.Namespace) -> int:
     from .doctor import checks, report
 
@@ -223,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                    "WORKBENCH_MYSQL_URL)")
     p.add_argument("--dry-run", action="store_true", help="list only")
     p.add_argument("--all", action="store_true", help="drop every workbench lab namespace, live ones too")
+
+    p = command("mcp", _mcp, "serve a design's tools over MCP (stdio) to Claude Code or any MCP client")
+    p.add_argument("-d", "--design", default="default", help="the design the tools work on (default: default)")
 
     p = command("demo", _demo, "run the tour notebook and write build/tour.html (scripted model without a key)")
     p.add_argument("-o", "--output", default="build", help="output folder (default: build)")

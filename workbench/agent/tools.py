@@ -7,6 +7,7 @@ returns a compact summary for the model. Heavy imports happen inside the functio
 
 from __future__ import annotations
 
+from ..design.kinds import SCHEMA
 from .registry import BASH, DESIGN, FILES, Tool, ToolContext, ToolRegistry, ToolResult
 
 
@@ -79,6 +80,39 @@ def propose_schema(ctx: ToolContext, ddl: str, dialect: str, name: str = "main",
     return report.for_model()
 
 
+def lint(ctx: ToolContext, target: str = "schema", name: str | None = None, version: int | None = None) -> str:
+    """Review a stored schema (lint rules) or architecture (the agent definition's anti-patterns)."""
+    from ..errors import DesignError
+
+    artifact = (ctx.design.schema if target == "schema" else ctx.design.architecture)(name, version)
+    if artifact is None:
+        what = f"{target} {name!r}" if name else ("an architecture" if target == "architecture" else "a schema")
+        raise DesignError(f"The design has no {what}{f' version {version}' if version else ''} to review.")
+    return artifact.lint().text()
+
+
+def diff(ctx: ToolContext, name: str | None = None, from_version: int | None = None, to_version: int | None = None,
+         dialect: str | None = None) -> str:
+    """What changes between two versions of a stored schema (default: the newest and the one before)."""
+    from ..errors import DesignError
+
+    new = ctx.design.schema(name, to_version)
+    if new is None:
+        raise DesignError(f"The design has no schema {name or ''} {f'version {to_version}' if to_version else ''}"
+                          .replace("  ", " ").strip() + ".")
+    versions = [r["version"] for r in ctx.design.versions(SCHEMA, new.name or name, bodies=False)] \
+        if new.name or name else []
+    current = to_version or (versions[-1] if versions else None)
+    before = from_version or (current - 1 if current else None)
+    old = ctx.design.schema(name or new.name, before) if before else None
+    if old is None:
+        raise DesignError("There is no earlier version to compare with.", hint="Give from_version, or propose a "
+                                                                               "second version first.")
+    change = old.diff(new)
+    return f"{change.summary()}\n{change.text()}\n-- migration SQL ({dialect or new.dialect}):\n" \
+           f"{change.sql(dialect or new.dialect)}"
+
+
 SCHEMA_TOOLS = [
     Tool("propose_schema",
          "Propose the database schema as DDL: it is parsed, drawn as an ER diagram, linted and stored as a new "
@@ -93,6 +127,25 @@ SCHEMA_TOOLS = [
              "rationale": {"type": "string", "description": "Why this version: the main decisions."}},
           "required": ["ddl", "dialect"], "additionalProperties": False},
          propose_schema, DESIGN),
+    Tool("lint",
+         "Review a stored artifact: a schema against the lint rules (keys, types, indexes, naming), or an "
+         "architecture against the anti-patterns of the agent definition. Findings with severity and fixes.",
+         {"type": "object", "properties": {
+             "target": {"type": "string", "enum": ["schema", "architecture"], "description": "default: schema"},
+             "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$", "description": "default: the newest"},
+             "version": {"type": "integer", "minimum": 1, "description": "default: the newest version"}},
+          "additionalProperties": False},
+         lint, DESIGN),
+    Tool("diff",
+         "What changes between two versions of a stored schema (default: the newest and the one before): each "
+         "change with its risk class, and the migration SQL for the schema's dialect (or `dialect`).",
+         {"type": "object", "properties": {
+             "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$", "description": "default: the newest"},
+             "from_version": {"type": "integer", "minimum": 1},
+             "to_version": {"type": "integer", "minimum": 1},
+             "dialect": {"type": "string", "enum": ["postgres", "sqlite", "mysql"]}},
+          "additionalProperties": False},
+         diff, DESIGN),
 ]
 
 

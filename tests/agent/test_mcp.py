@@ -1,0 +1,70 @@
+"""`workbench mcp` driven by the official MCP SDK's own client over stdio: the same tools and limits as
+the agent, artifacts stored in the design, errors as error results, secrets never in the output."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import anyio
+
+DDL = ("CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL UNIQUE);\n"
+       "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers(id));")
+SECRET = "sk-ant-api03-" + "Q" * 40
+
+
+def session_calls(home, steps):
+    """Start `workbench mcp -d shop` as a subprocess and run `steps(session)` with the SDK's ClientSession."""
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    env = {**os.environ, "WORKBENCH_HOME": str(home), "ANTHROPIC_API_KEY": SECRET}
+    server = StdioServerParameters(command=sys.executable, args=["-m", "workbench.cli", "mcp", "-d", "shop"], env=env)
+
+    async def main():
+        async with stdio_client(server) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            return await steps(session)
+
+    return anyio.run(main)
+
+
+def test_an_mcp_client_lists_the_tools_proposes_a_schema_and_the_design_has_it(tmp_path, monkeypatch):
+    async def steps(session):
+        listed = await session.list_tools()
+        proposed = await session.call_tool("propose_schema", {"ddl": DDL, "dialect": "postgres",
+                                                              "rationale": f"key {SECRET}"})
+        bad = await session.call_tool("propose_schema", {"ddl": "CREATE TABLE t (id int,", "dialect": "postgres"})
+        wrong = await session.call_tool("propose_schema", {"dialect": "postgres"})
+        second = await session.call_tool("propose_schema", {"ddl": DDL + "\nCREATE TABLE notes (id int);",
+                                                            "dialect": "postgres"})
+        changes = await session.call_tool("diff", {})
+        review = await session.call_tool("lint", {})
+        escape = await session.call_tool("read_file", {"path": "../../../etc/passwd"})
+        shell = await session.call_tool("bash", {"command": "id"})
+        return listed, proposed, bad, wrong, second, changes, review, escape, shell
+
+    listed, proposed, bad, wrong, second, changes, review, escape, shell = session_calls(tmp_path, steps)
+    names = {t.name for t in listed.tools}
+    assert {"propose_schema", "draw_architecture", "run_sql", "run_experiment", "record_decision", "define_api",
+            "lint", "diff", "run_load", "rehearse_migration", "read_file"} <= names
+    assert "bash" not in names  # nobody can enable it for a server: it is never offered
+    text = proposed.content[0].text
+    assert not proposed.is_error and "Stored as version 1 of schema 'main' in design 'shop'" in text
+    assert bad.is_error and "line" in bad.content[0].text
+    assert wrong.is_error and "ddl" in wrong.content[0].text
+    assert "1 add table" in changes.content[0].text and "CREATE TABLE notes" in changes.content[0].text
+    assert "WB001" in review.content[0].text  # notes has no primary key
+    assert escape.is_error and "root:" not in escape.content[0].text
+    assert shell.is_error and "Unknown tool 'bash'" in shell.content[0].text
+    everything = " ".join(c.text for r in (proposed, bad, wrong, second, changes, review) for c in r.content)
+    assert SECRET not in everything
+    # the design has what the client made: read back in this process, from the same store
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
+    from workbench.design.aggregate import Design
+
+    design = Design("shop")
+    assert sorted(design.schema("main", 1).tables) == ["customers", "orders"]
+    assert "notes" in design.schema("main").tables
+    stored = design.latest("schema", "main", 1)
+    assert SECRET not in str(stored)
