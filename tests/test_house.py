@@ -18,7 +18,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "workbench"
 LEVEL = {"notebook": 5, "cli": 5, "mcp": 5, "demo": 5, "doctor": 5, "testing": 5, "__init__": 6,
          "agent": 4, "export": 4, "design": 3, "lab": 2, "schema": 1, "architecture": 1}
-LEAVES = {"config", "errors", "grid", "findings", "graphs", "yamltext", "subagent", "secrets", "sanitize", "processes", "interrupts"}  # level 0
+LEAVES = {"config", "errors", "grid", "findings", "graphs", "yamltext", "subagent", "secrets", "sanitize", "processes", "interrupts",
+          "mermaid"}  # level 0
 
 
 def _modules() -> dict[str, Path]:

@@ -3,6 +3,7 @@
 GitHub, GitLab, Notion and most Markdown viewers render Mermaid blocks themselves, so a design
 travels as text that stays diffable. Names Mermaid's grammar would not take are written in its
 quoted or aliased forms; model text (labels, comments) is escaped, never passed through as syntax.
+A leaf module: it reads the Schema and Architecture it is given and imports neither.
 """
 
 from __future__ import annotations
@@ -76,25 +77,9 @@ def schema_mermaid(schema: Any, *, keys_only: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _shape(role: str) -> tuple[str, str]:
-    """Node shapes by role: people and apps as stadiums, the front door as hexagons, data as cylinders,
-    queues and streams as parallelograms, everything else as boxes."""
-    from .architecture import catalogue as K
-
-    if role in (K.CLIENT, K.EXTERNAL):
-        return '(["', '"])'
-    if role in K.FRONT_DOOR:
-        return '{{"', '"}}'
-    if role in K.DATA:
-        return '[("', '")]'
-    if role in K.MESSAGING:
-        return '[/"', '"/]'
-    return '["', '"]'
-
-
-def architecture_mermaid(arch: Any) -> str:
-    """An architecture as a Mermaid flowchart: nodes shaped by role (datastores as cylinders, queues as
-    parallelograms), groups as subgraphs, sync edges solid and async edges dotted, with their labels."""
+def architecture_mermaid(arch: Any, shape: Any) -> str:
+    """An architecture as a Mermaid flowchart: nodes shaped by role (`shape(role)` → Mermaid's opening and
+    closing brackets), groups as subgraphs, sync edges solid and async edges dotted, with their labels."""
     spec = arch.spec
     ids: dict[str, str] = {}
 
@@ -109,7 +94,7 @@ def architecture_mermaid(arch: Any) -> str:
         lines.insert(0, f"---\ntitle: {_label(spec.title)}\n---")
 
     def node_line(node: Any, indent: str) -> str:
-        opening, closing = _shape(arch.role(node.id))
+        opening, closing = shape(arch.role(node.id))
         text = _label(arch.label(node.id)) + (f" ×{node.replicas}" if node.replicas > 1 else "")
         return f"{indent}{node_id(node.id)}{opening}{text}{closing}"
 

@@ -177,7 +177,7 @@ class Architecture:
         """The architecture as a Mermaid flowchart (renders in GitHub, GitLab and Notion)."""
         from ..mermaid import architecture_mermaid
 
-        return architecture_mermaid(self)
+        return architecture_mermaid(self, _mermaid_shape)
 
     def to_python(self) -> str:
         """The equivalent `diagrams` program, as text (for people who want code; never run here)."""
@@ -193,6 +193,20 @@ class Architecture:
 
     def __repr__(self) -> str:
         return f"<Architecture {self.title!r}: {self.summary()}>"
+
+
+def _mermaid_shape(role: str) -> tuple[str, str]:
+    """Mermaid node shapes by role: people and apps as stadiums, the front door as hexagons, data as
+    cylinders, queues and streams as parallelograms, everything else as boxes."""
+    if role in (K.CLIENT, K.EXTERNAL):
+        return '(["', '"])'
+    if role in K.FRONT_DOOR:
+        return '{{"', '"}}'
+    if role in K.DATA:
+        return '[("', '")]'
+    if role in K.MESSAGING:
+        return '[/"', '"/]'
+    return '["', '"]'
 
 
 def check(spec: ArchitectureSpec) -> list[str]:
