@@ -305,11 +305,16 @@ def record_decision(ctx: ToolContext, title: str, context: str, decision: str, c
             + (f" Other decisions: {others}." if others else ""))
 
 
-def define_api(ctx: ToolContext, openapi: str, name: str = "main") -> str:
-    """Validate an OpenAPI 3.x document, store it, show the endpoints."""
-    version, contract = ctx.design.define_api(openapi, name, turn_id=ctx.turn_id)
-    ctx.show(contract)
-    return f"Stored as version {version} of API {name!r}.\n" + contract.for_model()
+def define_api(ctx: ToolContext, openapi: str, name: str = "main", format: str | None = None) -> str:
+    """Validate a contract (OpenAPI, GraphQL SDL or protobuf), store it, show its operations (and breaking
+    changes against the version before)."""
+    out = ctx.design.define_api(openapi, name, turn_id=ctx.turn_id, format=format)
+    if isinstance(out, tuple):
+        version, contract = out
+        ctx.show(contract)
+        return f"Stored as version {version} of API {name!r}.\n" + contract.for_model()
+    ctx.show(out)
+    return out.for_model()
 
 
 DOCUMENT_TOOLS = [
@@ -326,10 +331,15 @@ DOCUMENT_TOOLS = [
           "required": ["title", "context", "decision", "consequences"], "additionalProperties": False},
          record_decision, DESIGN),
     Tool("define_api",
-         "Define the API contract as an OpenAPI 3.x document (YAML or JSON text). It is validated (every problem "
-         "is returned with its path and line), stored as a new version, and its endpoints are shown as a table.",
+         "Define an API contract: an OpenAPI 3.x document (YAML or JSON), a GraphQL schema (SDL, checked by "
+         "graphql-core) or a protobuf/gRPC file (compiled by protoc). It is validated (every problem with its "
+         "place), stored as a new version, its operations shown as a table; for GraphQL and protobuf the changes "
+         "against the version before are classified breaking or compatible.",
          {"type": "object", "properties": {
-             "openapi": {"type": "string", "minLength": 1, "description": "the whole OpenAPI 3.0/3.1 document"},
+             "openapi": {"type": "string", "minLength": 1,
+                         "description": "the whole contract document: OpenAPI 3.0/3.1, GraphQL SDL or .proto text"},
+             "format": {"type": "string", "enum": ["openapi", "graphql", "protobuf"],
+                        "description": "default: recognised from the text"},
              "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$",
                       "description": "API name within the design (default: main)."}},
           "required": ["openapi"], "additionalProperties": False},

@@ -301,11 +301,25 @@ class Design:
 
         return api_contract(self, name)
 
-    def define_api(self, openapi: str, name: str = "main", *, turn_id: int | None = None):
-        """Validate an OpenAPI 3.x document (YAML or JSON text) and store it; returns (version, ApiContract)."""
+    def define_api(self, openapi: str, name: str = "main", *, turn_id: int | None = None, format: str | None = None):
+        """Validate a contract and store it as a new version. OpenAPI 3.x (YAML or JSON) returns
+        (version, ApiContract); GraphQL SDL or protobuf (`format`, else guessed from the text) is checked by its
+        own tool and compared with the version before, and returns a ContractRecord with the breaking changes."""
+        from .contracts import define_contract, guess_format
+
+        fmt = format or guess_format(openapi or "")
+        if fmt != "openapi":
+            return define_contract(self, openapi, fmt, name, turn_id=turn_id)
         from .api import define_api
 
         return define_api(self, openapi, name, turn_id=turn_id)
+
+    def contracts(self) -> list[Any]:
+        """The newest version of each GraphQL and protobuf contract (ContractRecords)."""
+        from .contracts import stored_contract
+        from .kinds import CONTRACT
+
+        return [stored_contract(self.latest(CONTRACT, n)) for n in self.names(CONTRACT)]
 
     # -- the lab -------------------------------------------------------------------------------
     @property

@@ -7,6 +7,7 @@ strings are the store's data and must not change.
 SCHEMA = "schema"
 ARCHITECTURE = "architecture"
 API = "api"
+CONTRACT = "contract"  # GraphQL and protobuf contracts (OpenAPI ones are API)
 DECISION = "decision"
 EXPERIMENT = "experiment"
 LOAD = "load"
@@ -14,4 +15,4 @@ REHEARSAL = "rehearsal"
 QUERY = "query"
 
 # in the order a design document and the design-state summary list them
-LISTED = (SCHEMA, ARCHITECTURE, API, DECISION, EXPERIMENT, LOAD, REHEARSAL)
+LISTED = (SCHEMA, ARCHITECTURE, API, CONTRACT, DECISION, EXPERIMENT, LOAD, REHEARSAL)

@@ -137,6 +137,7 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
     _architecture(b, design)
     _data_model(b, design)
     _api(b, design)
+    _contracts(b, design)
     _decisions(b, design)
     _experiments(b, design)
     _loads(b, design)
@@ -285,6 +286,25 @@ def _migrations(design: Any, name: str, rows: list[dict]) -> list:
         if migration["sql"]:
             blocks.append(Code(migration["sql"], "sql"))
     return blocks
+
+
+def _contracts(b: _DocumentBuilder, design: Any) -> None:
+    """GraphQL and protobuf contracts: operations, and what changed since the version before."""
+    records = design.contracts()
+    if not records:
+        return
+    b.heading(2, "Contracts")
+    for record in records:
+        contract = record.contract
+        b.heading(3, f"{contract.format} contract {record.name} v{record.version}")
+        b.add(Grid(contract.HEADERS, contract.operations(), caption=contract.summary()))
+        if record.version > 1:
+            breaking = sum(1 for c in record.changes if c.breaking)
+            b.add(Grid(["change", "breaking"], [[c.what, "yes" if c.breaking else "no"] for c in record.changes],
+                       caption=f"Since v{record.version - 1}: {breaking} breaking, "
+                               f"{len(record.changes) - breaking} compatible"))
+        b.add(Details(f"{contract.format} document", [Code(contract.text, "graphql" if contract.format == "graphql"
+                                                           else "protobuf")]))
 
 
 def _api(b: _DocumentBuilder, design: Any) -> None:

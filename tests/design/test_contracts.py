@@ -1,0 +1,122 @@
+"""GraphQL and protobuf contracts, checked by their own tools (graphql-core, protoc), versioned, and compared
+version to version: every planted breaking change is caught, compatible ones are not called breaking."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench.agent.registry import ToolContext
+from workbench.agent.tools import builtin_registry
+from workbench.design.aggregate import Design
+from workbench.design.contracts import ContractError, guess_format
+
+GRAPHQL_V1 = """
+type Query {
+  order(id: ID!): Order
+  orders(customerId: ID!, first: Int = 20): [Order!]!
+}
+type Mutation { placeOrder(input: PlaceOrder!): Order! }
+type Order { id: ID! status: Status! total: Float! note: String }
+enum Status { NEW PAID SHIPPED CANCELLED }
+input PlaceOrder { customerId: ID! items: [ID!]! }
+"""
+# planted: a field removed, an argument made required, an enum value removed, a type narrowed; one field added
+GRAPHQL_V2 = """
+type Query {
+  order(id: ID!): Order
+  orders(customerId: ID!, first: Int!): [Order!]!
+}
+type Mutation { placeOrder(input: PlaceOrder!): Order! }
+type Order { id: ID! status: Status! total: Int! placedAt: String }
+enum Status { NEW PAID SHIPPED }
+input PlaceOrder { customerId: ID! items: [ID!]! }
+"""
+
+PROTO_V1 = """syntax = "proto3";
+package shop.v1;
+
+enum Status { STATUS_UNSPECIFIED = 0; NEW = 1; PAID = 2; CANCELLED = 3; }
+message Order { string id = 1; Status status = 2; int64 total_cents = 3; string note = 4; string coupon = 5; }
+message GetOrderRequest { string id = 1; }
+message ListOrdersRequest { string customer_id = 1; int32 page_size = 2; }
+message ListOrdersResponse { repeated Order orders = 1; string next_page = 2; }
+service Orders {
+  rpc GetOrder(GetOrderRequest) returns (Order);
+  rpc ListOrders(ListOrdersRequest) returns (ListOrdersResponse);
+  rpc WatchOrders(ListOrdersRequest) returns (stream Order);
+}
+"""
+# planted: note removed without reserving 4, number 5 reused for another type, total_cents retyped, an enum
+# value removed, an rpc removed, page_size made repeated; compatible: a field added, a number reserved
+PROTO_V2 = """syntax = "proto3";
+package shop.v1;
+
+enum Status { STATUS_UNSPECIFIED = 0; NEW = 1; PAID = 2; }
+message Order { string id = 1; Status status = 2; double total_cents = 3; int32 loyalty_points = 5;
+                string currency = 6; }
+message GetOrderRequest { string id = 1; }
+message ListOrdersRequest { string customer_id = 1; repeated int32 page_size = 2; }
+message ListOrdersResponse { repeated Order orders = 1; reserved 2; }
+service Orders {
+  rpc GetOrder(GetOrderRequest) returns (Order);
+  rpc ListOrders(ListOrdersRequest) returns (ListOrdersResponse);
+}
+"""
+
+
+def test_graphql_versions_are_validated_and_breaking_changes_found(isolated):
+    design = Design("api")
+    first = design.define_api(GRAPHQL_V1, "shop")
+    assert first.version == 1 and first.contract.format == "graphql"
+    assert ["query", "orders", "customerId: ID!, first: Int", "[Order!]!"] in first.contract.operations()
+    second = design.define_api(GRAPHQL_V2, "shop")
+    breaking = [c.what for c in second.changes if c.breaking]
+    assert any("Order.note was removed" in w for w in breaking)
+    assert any("Status.CANCELLED was removed" in w for w in breaking)
+    assert any("Order.total changed type" in w for w in breaking)
+    assert any("first" in w and "changed type" in w for w in breaking)  # Int → Int!: now required
+    assert not any("placedAt" in c.what for c in second.changes if c.breaking)  # an added field breaks nothing
+    assert "4 breaking" in second.for_model() or f"{len(breaking)} breaking" in second.for_model()
+    with pytest.raises(ContractError, match="line 2, column 13: Syntax Error"):
+        design.define_api("type Query {\n  order(id: ): Order\n}", "broken", format="graphql")
+    with pytest.raises(ContractError, match="Unknown type 'Missing'"):
+        design.define_api("type Query { a: Missing }", "broken", format="graphql")
+
+
+def test_protobuf_is_compiled_by_protoc_and_wire_breaking_changes_found(isolated):
+    design = Design("api")
+    first = design.define_api(PROTO_V1, "orders")
+    assert first.contract.format == "protobuf" and first.contract.summary() == \
+        "protobuf shop.v1: 1 service, 3 methods, 4 messages"
+    assert first.contract.operations()[2] == ["Orders", "WatchOrders", "shop.v1.ListOrdersRequest",
+                                              "stream shop.v1.Order"]
+    second = design.define_api(PROTO_V2, "orders")
+    found = {c.what: c.breaking for c in second.changes}
+    planted = ["Order.note (= 4) removed without reserving its number", "Order: field number 5 reused, coupon → "
+               "loyalty_points with another type", "Order.total_cents (= 3) changed type",
+               "enum value Status.CANCELLED (= 3) removed", "rpc Orders.WatchOrders removed",
+               "ListOrdersRequest.page_size (= 2) changed cardinality"]
+    assert all(found.get(p) is True for p in planted), found
+    assert found["Order.currency (= 6) added"] is False
+    assert found["ListOrdersResponse.next_page (= 2) removed and its number reserved"] is False
+    assert sum(found.values()) == len(planted)  # nothing else is called breaking
+    with pytest.raises(ContractError, match=r"line 3:\d+"):
+        design.define_api('syntax = "proto3";\n\nmessage A { string id = 1 }\n', "bad", format="protobuf")
+
+
+def test_define_api_tool_recognises_the_format_and_the_document_lists_contracts(isolated, tmp_path):
+    design = Design("tooling")
+    registry = builtin_registry()
+    ctx = ToolContext(design=design)
+    assert guess_format(PROTO_V1) == "protobuf" and guess_format(GRAPHQL_V1) == "graphql"
+    assert guess_format("openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\n") == "openapi"
+    out = registry.dispatch(ctx, "define_api", {"openapi": PROTO_V1, "name": "orders"})
+    assert not out.is_error and "Stored as version 1 of protobuf contract 'orders'" in out.text
+    out = registry.dispatch(ctx, "define_api", {"openapi": PROTO_V2, "name": "orders"})
+    assert "Against v1: 6 breaking" in out.text
+    wrong = registry.dispatch(ctx, "define_api", {"openapi": GRAPHQL_V1, "name": "orders"})
+    assert wrong.is_error and "is protobuf; this is graphql" in wrong.text
+    registry.dispatch(ctx, "define_api", {"openapi": GRAPHQL_V1, "name": "shop", "format": "graphql"})
+    page = design.export(tmp_path / "doc.html").read_text()
+    assert "Contracts" in page and "protobuf contract orders v2" in page and "rpc Orders.WatchOrders removed" in page
+    assert "graphql contract shop v1" in page

@@ -1,0 +1,287 @@
+"""Contracts beyond REST: GraphQL SDL and protobuf/gRPC, validated by their own tools, versioned, and
+compared version to version for breaking changes.
+
+- GraphQL: graphql-core builds and validates the schema (the reference implementation's rules); its
+  `find_breaking_changes` / `find_dangerous_changes` classify a new version against the old one.
+- protobuf: the real compiler, `protoc` as grpcio-tools bundles it, compiles the file into descriptors
+  (errors keep protoc's file:line:column); the breaking rules are the wire-compatibility ones `buf
+  breaking` checks: a message, field, enum value, service or method removed, a field's type or
+  cardinality changed, a field number reused for another field.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import DesignError
+from .kinds import CONTRACT
+
+FORMATS = ("graphql", "protobuf")
+
+
+class ContractError(DesignError):
+    """A contract its own tool refuses: every problem, with its line."""
+
+    def __init__(self, kind: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"The {kind} contract is not valid:\n" + "\n".join(f"- {p}" for p in problems),
+                         hint="Fix these and send the whole document again.")
+
+
+@dataclass
+class Change:
+    what: str
+    breaking: bool
+
+    def __str__(self) -> str:
+        return f"[{'breaking' if self.breaking else 'compatible'}] {self.what}"
+
+
+def guess_format(text: str) -> str:
+    """openapi, graphql or protobuf, from the text itself."""
+    if re.search(r'^\s*syntax\s*=\s*"proto[23]"|^\s*(message|service)\s+\w+\s*\{', text, re.M):
+        return "protobuf"
+    if re.search(r"^\s*(type|schema|input|interface|enum|union|scalar|extend)\s+\w*\s*[{@=]?", text, re.M) \
+            and not re.search(r"^\s*openapi\s*:", text, re.M):
+        return "graphql"
+    return "openapi"
+
+
+class GraphQLContract:
+    """A GraphQL schema (SDL): its operations (Query, Mutation, Subscription fields) and types."""
+
+    format = "graphql"
+    HEADERS = ["operation", "name", "arguments", "returns"]
+
+    def __init__(self, text: str) -> None:
+        from graphql import GraphQLError, build_schema
+
+        self.text = text
+        try:
+            self.schema = build_schema(text)
+        except GraphQLError as exc:
+            where = f"line {exc.locations[0].line}, column {exc.locations[0].column}: " if exc.locations else ""
+            raise ContractError("GraphQL", [where + exc.message]) from None
+        except TypeError as exc:  # graphql-core's word for a type the schema names but never defines
+            raise ContractError("GraphQL", [str(exc)]) from None
+        from graphql import validate_schema
+
+        problems = [(f"line {e.locations[0].line}: " if e.locations else "") + e.message
+                    for e in validate_schema(self.schema)]
+        if problems:
+            raise ContractError("GraphQL", problems[:10])
+
+    def operations(self) -> list[list[str]]:
+        rows = []
+        for kind, root in (("query", self.schema.query_type), ("mutation", self.schema.mutation_type),
+                           ("subscription", self.schema.subscription_type)):
+            if root is None:
+                continue
+            for name, field in root.fields.items():
+                arguments = ", ".join(f"{a}: {arg.type}" for a, arg in field.args.items())
+                rows.append([kind, name, arguments, str(field.type)])
+        return rows
+
+    def breaking_changes(self, older: GraphQLContract) -> list[Change]:
+        from graphql import find_breaking_changes, find_dangerous_changes
+
+        return [Change(c.description, True) for c in find_breaking_changes(older.schema, self.schema)] + \
+               [Change(c.description, False) for c in find_dangerous_changes(older.schema, self.schema)]
+
+    def summary(self) -> str:
+        ops = self.operations()
+        types = [t for n, t in self.schema.type_map.items() if not n.startswith("__")]
+        counts = {k: sum(1 for r in ops if r[0] == k) for k in ("query", "mutation", "subscription")}
+        return (f"GraphQL: {counts['query']} queries, {counts['mutation']} mutations, "
+                f"{counts['subscription']} subscriptions; {len(types)} types")
+
+
+class ProtoContract:
+    """A protobuf file compiled by protoc: messages with numbered fields, enums, services and methods."""
+
+    format = "protobuf"
+    HEADERS = ["service", "method", "request", "response"]
+
+    def __init__(self, text: str) -> None:
+        from google.protobuf import descriptor_pb2
+
+        self.text = text
+        with tempfile.TemporaryDirectory(prefix="wb-proto-") as folder:
+            source = Path(folder) / "contract.proto"
+            source.write_text(text, encoding="utf-8")
+            out = Path(folder) / "contract.pb"
+            import grpc_tools
+
+            includes = Path(grpc_tools.__file__).parent / "_proto"  # the well-known types protoc ships with
+            run = subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{folder}", f"-I{includes}",
+                                  f"--descriptor_set_out={out}", "contract.proto"],
+                                 capture_output=True, text=True, timeout=60, cwd=folder)
+            if run.returncode != 0:
+                problems = [line.replace("contract.proto:", "line ", 1) for line in run.stderr.strip().splitlines()]
+                raise ContractError("protobuf", problems[:10] or [f"protoc exited {run.returncode}"])
+            files = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
+        self.file = files.file[-1]
+        self.package = self.file.package
+
+    def messages(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+
+        def walk(prefix: str, items: Any) -> None:
+            for message in items:
+                name = f"{prefix}{message.name}"
+                out[name] = message
+                walk(name + ".", message.nested_type)
+
+        walk("", self.file.message_type)
+        return out
+
+    def enums(self) -> dict[str, Any]:
+        out = {e.name: e for e in self.file.enum_type}
+        for name, message in self.messages().items():
+            for e in message.enum_type:
+                out[f"{name}.{e.name}"] = e
+        return out
+
+    def operations(self) -> list[list[str]]:
+        rows = []
+        for service in self.file.service:
+            for method in service.method:
+                stream_in = "stream " if method.client_streaming else ""
+                stream_out = "stream " if method.server_streaming else ""
+                rows.append([service.name, method.name, stream_in + method.input_type.lstrip("."),
+                             stream_out + method.output_type.lstrip(".")])
+        return rows
+
+    def breaking_changes(self, older: ProtoContract) -> list[Change]:
+        changes: list[Change] = []
+        old_messages, new_messages = older.messages(), self.messages()
+        for name, old in old_messages.items():
+            new = new_messages.get(name)
+            if new is None:
+                changes.append(Change(f"message {name} removed", True))
+                continue
+            old_fields = {f.number: f for f in old.field}
+            new_fields = {f.number: f for f in new.field}
+            reserved = {n for r in new.reserved_range for n in range(r.start, r.end)}
+            for number, field in old_fields.items():
+                now = new_fields.get(number)
+                if now is None:
+                    changes.append(Change(f"{name}.{field.name} (= {number}) removed"
+                                          + (" and its number reserved" if number in reserved else
+                                             " without reserving its number"), number not in reserved))
+                elif now.name != field.name and (now.type != field.type or now.type_name != field.type_name):
+                    changes.append(Change(f"{name}: field number {number} reused, {field.name} → {now.name} "
+                                          f"with another type", True))
+                elif now.type != field.type or now.type_name != field.type_name:
+                    changes.append(Change(f"{name}.{field.name} (= {number}) changed type", True))
+                elif now.label != field.label:
+                    changes.append(Change(f"{name}.{field.name} (= {number}) changed cardinality", True))
+                elif now.name != field.name:
+                    changes.append(Change(f"{name}.{field.name} (= {number}) renamed to {now.name} "
+                                          "(wire-compatible; JSON and generated code change)", False))
+            for number, field in new_fields.items():
+                if number not in old_fields:
+                    changes.append(Change(f"{name}.{field.name} (= {number}) added", False))
+        for name in new_messages.keys() - old_messages.keys():
+            changes.append(Change(f"message {name} added", False))
+        old_enums, new_enums = older.enums(), self.enums()
+        for name, old in old_enums.items():
+            new = new_enums.get(name)
+            if new is None:
+                changes.append(Change(f"enum {name} removed", True))
+                continue
+            now = {v.number: v.name for v in new.value}
+            for value in old.value:
+                if value.number not in now:
+                    changes.append(Change(f"enum value {name}.{value.name} (= {value.number}) removed", True))
+        old_methods = {(s.name, m.name): m for s in older.file.service for m in s.method}
+        new_methods = {(s.name, m.name): m for s in self.file.service for m in s.method}
+        for key, old in old_methods.items():
+            new = new_methods.get(key)
+            if new is None:
+                changes.append(Change(f"rpc {key[0]}.{key[1]} removed", True))
+            elif (new.input_type, new.output_type) != (old.input_type, old.output_type):
+                changes.append(Change(f"rpc {key[0]}.{key[1]} changed its request or response type", True))
+            elif (new.client_streaming, new.server_streaming) != (old.client_streaming, old.server_streaming):
+                changes.append(Change(f"rpc {key[0]}.{key[1]} changed streaming", True))
+        for key in new_methods.keys() - old_methods.keys():
+            changes.append(Change(f"rpc {key[0]}.{key[1]} added", False))
+        return changes
+
+    def summary(self) -> str:
+        services = len(self.file.service)
+        return (f"protobuf{f' {self.package}' if self.package else ''}: {services} service"
+                f"{'s' if services != 1 else ''}, {len(self.operations())} methods, {len(self.messages())} messages")
+
+
+def parse_contract(text: str, fmt: str) -> GraphQLContract | ProtoContract:
+    if not isinstance(text, str) or not text.strip():
+        raise ContractError(fmt, ["the document is empty"])
+    return GraphQLContract(text) if fmt == "graphql" else ProtoContract(text)
+
+
+@dataclass
+class ContractRecord:
+    """A stored contract version: what the tool and magic show, and what the export writes."""
+
+    name: str
+    version: int
+    contract: Any
+    changes: list[Change]
+
+    def for_model(self) -> str:
+        lines = [f"Stored as version {self.version} of {self.contract.format} contract {self.name!r}.",
+                 self.contract.summary()]
+        lines += [f"- {' '.join(r)}" for r in self.contract.operations()[:40]]
+        if self.version > 1:
+            breaking = [c for c in self.changes if c.breaking]
+            lines.append(f"Against v{self.version - 1}: {len(breaking)} breaking, "
+                         f"{len(self.changes) - len(breaking)} compatible changes")
+            lines += [f"  {c}" for c in self.changes[:30]]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.contract.HEADERS)
+        rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
+                       for r in self.contract.operations())
+        changes = "".join(f"<li>{html.escape(str(c))}</li>" for c in self.changes)
+        return (f"<div><p><b>{html.escape(self.contract.format)} contract {html.escape(self.name)} "
+                f"v{self.version}</b> — {html.escape(self.contract.summary())}</p><table><thead><tr>{head}</tr>"
+                f"</thead><tbody>{rows}</tbody></table>"
+                + (f"<p>Changes since v{self.version - 1}:</p><ul>{changes}</ul>" if self.version > 1 else "")
+                + "</div>")
+
+    def __repr__(self) -> str:
+        return self.for_model()
+
+
+def define_contract(design: Any, text: str, fmt: str, name: str = "main", *,
+                    turn_id: int | None = None) -> ContractRecord:
+    """Validate a GraphQL or protobuf contract with its own tool, compare it with the version before, store it."""
+    contract = parse_contract(text, fmt)
+    before = design.latest(CONTRACT, name)
+    changes: list[Change] = []
+    if before is not None:
+        if before["body"]["format"] != fmt:
+            raise DesignError(f"Contract {name!r} is {before['body']['format']}; this is {fmt}.",
+                              hint="Give the new contract its own name.")
+        changes = contract.breaking_changes(parse_contract(before["body"]["text"], fmt))
+    breaking = sum(1 for c in changes if c.breaking)
+    summary = contract.summary() + (f"; {breaking} breaking changes" if breaking else "")
+    version = design.add_version(CONTRACT, name, {"format": fmt, "text": text,
+                                                  "changes": [[c.what, c.breaking] for c in changes]},
+                                 summary=summary, turn_id=turn_id)
+    return ContractRecord(name, version, contract, changes)
+
+
+def stored_contract(row: dict) -> ContractRecord:
+    body = row["body"]
+    return ContractRecord(row["name"], row["version"], parse_contract(body["text"], body["format"]),
+                          [Change(w, b) for w, b in body.get("changes") or []])
