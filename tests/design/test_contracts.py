@@ -120,3 +120,87 @@ def test_define_api_tool_recognises_the_format_and_the_document_lists_contracts(
     page = design.export(tmp_path / "doc.html").read_text()
     assert "Contracts" in page and "protobuf contract orders v2" in page and "rpc Orders.WatchOrders removed" in page
     assert "graphql contract shop v1" in page
+
+
+OPENAPI_V1 = """openapi: 3.1.0
+info: {title: Shop, version: '1'}
+paths:
+  /orders:
+    get:
+      summary: list orders
+      parameters:
+        - {name: status, in: query, schema: {type: string}}
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Order'}}}}
+    post:
+      summary: place an order
+      requestBody:
+        content: {application/json: {schema: {$ref: '#/components/schemas/NewOrder'}}}
+      responses: {'201': {description: created}}
+  /orders/{id}:
+    delete:
+      summary: cancel
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {'204': {description: gone}}
+components:
+  schemas:
+    Order:
+      type: object
+      properties: {id: {type: string}, total: {type: number}, note: {type: string}}
+    NewOrder:
+      type: object
+      required: [items]
+      properties:
+        items: {type: array, items: {type: string}}
+        channel: {type: string, enum: [web, app, phone]}
+"""
+# planted: DELETE removed, a required query parameter added, a response property removed, a response property
+# retyped, a request enum value removed, a request property made required; compatible: a property added
+OPENAPI_V2 = """openapi: 3.1.0
+info: {title: Shop, version: '2'}
+paths:
+  /orders:
+    get:
+      summary: list orders
+      parameters:
+        - {name: status, in: query, schema: {type: string}}
+        - {name: tenant, in: query, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Order'}}}}
+    post:
+      summary: place an order
+      requestBody:
+        content: {application/json: {schema: {$ref: '#/components/schemas/NewOrder'}}}
+      responses: {'201': {description: created}}
+components:
+  schemas:
+    Order:
+      type: object
+      properties: {id: {type: string}, total: {type: string}, currency: {type: string}}
+    NewOrder:
+      type: object
+      required: [items, channel]
+      properties:
+        items: {type: array, items: {type: string}}
+        channel: {type: string, enum: [web, app]}
+"""
+
+
+def test_openapi_versions_are_compared_for_breaking_changes(isolated):
+    design = Design("rest")
+    design.define_api(OPENAPI_V1, "shop")
+    _version, contract = design.define_api(OPENAPI_V2, "shop")
+    found = {c.what: c.breaking for c in contract.changes}
+    planted = ["DELETE /orders/{id} removed", "GET /orders: required query parameter tenant added",
+               "GET /orders response 200[]: property note removed", "GET /orders response 200[]: property total "
+               "changed type", "POST /orders request: channel no longer takes phone",
+               "POST /orders request: property channel became required"]
+    assert all(found.get(p) is True for p in planted), found
+    assert found["GET /orders response 200[]: property currency added"] is False
+    assert sum(found.values()) == len(planted)
+    assert "Against the version before: 6 breaking" in contract.for_model()
+    assert design.latest("api", "shop")["summary"].endswith("; 6 breaking changes")

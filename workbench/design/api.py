@@ -49,6 +49,7 @@ class ApiContract:
     def __init__(self, document: dict, text: str | None = None) -> None:
         self.document = document
         self.text = text if text is not None else json.dumps(document, indent=2)
+        self.changes: list | None = None  # against the version before, when defined as a new version
 
     @classmethod
     def from_text(cls, text: str) -> ApiContract:
@@ -153,7 +154,76 @@ class ApiContract:
         lines = [self.summary()]
         lines += [f"- {e.method} {e.path}{f' ({e.operation_id})' if e.operation_id else ''}: "
                   f"responses {e.responses or 'none'}{'' if e.secured else '; not secured'}" for e in self.endpoints()]
-        return "\n".join(lines[:60])
+        lines = lines[:60]
+        if self.changes is not None:
+            breaking = [c for c in self.changes if c.breaking]
+            lines.append(f"Against the version before: {len(breaking)} breaking, "
+                         f"{len(self.changes) - len(breaking)} compatible changes")
+            lines += [f"  {c}" for c in self.changes[:30]]
+        return "\n".join(lines)
+
+    # -- versions ------------------------------------------------------------------------------
+    def breaking_changes(self, older: ApiContract) -> list:
+        """What changes for clients from `older` to this version (the rules oasdiff applies): an operation or a
+        success response removed, a required parameter or request property added, a parameter's or a
+        property's type changed, a request enum value removed or a response property removed are breaking;
+        additions and optional parameters are compatible."""
+        from .contracts import Change
+
+        changes: list[Change] = []
+        old_ops, new_ops = older._operations(), self._operations()
+        for key, old in old_ops.items():
+            label = f"{key[0].upper()} {key[1]}"
+            new = new_ops.get(key)
+            if new is None:
+                changes.append(Change(f"{label} removed", True))
+                continue
+            old_params = {(p.get("in"), p.get("name")): p for p in older._params(old, key[1])}
+            new_params = {(p.get("in"), p.get("name")): p for p in self._params(new, key[1])}
+            for pk, param in new_params.items():
+                before = old_params.get(pk)
+                if before is None:
+                    changes.append(Change(f"{label}: {'required' if param.get('required') else 'optional'} "
+                                          f"{pk[0]} parameter {pk[1]} added", bool(param.get("required"))))
+                elif param.get("required") and not before.get("required"):
+                    changes.append(Change(f"{label}: {pk[0]} parameter {pk[1]} became required", True))
+                elif _type(older, before.get("schema")) != _type(self, param.get("schema")):
+                    changes.append(Change(f"{label}: {pk[0]} parameter {pk[1]} changed type", True))
+            for pk in old_params.keys() - new_params.keys():
+                changes.append(Change(f"{label}: {pk[0]} parameter {pk[1]} removed", False))
+            changes += _compare_schema(older, self, _request_schema(older, old), _request_schema(self, new),
+                                       f"{label} request", request=True)
+            for code, response in (old.get("responses") or {}).items():
+                if not str(code).startswith("2"):
+                    continue
+                now = (new.get("responses") or {}).get(code)
+                if now is None:
+                    changes.append(Change(f"{label}: response {code} removed", True))
+                    continue
+                changes += _compare_schema(older, self, _response_schema(older, response),
+                                           _response_schema(self, now), f"{label} response {code}", request=False)
+        for key in new_ops.keys() - old_ops.keys():
+            changes.append(Change(f"{key[0].upper()} {key[1]} added", False))
+        return changes
+
+    def _operations(self) -> dict[tuple[str, str], dict]:
+        return {(m, path): op for path, item in (self.document.get("paths") or {}).items() if isinstance(item, dict)
+                for m in METHODS if isinstance(op := item.get(m), dict)}
+
+    def _params(self, op: dict, path: str) -> list[dict]:
+        shared = ((self.document.get("paths") or {}).get(path) or {}).get("parameters") or []
+        return [self.resolve(p) for p in list(shared) + list(op.get("parameters") or []) if isinstance(p, dict)]
+
+    def resolve(self, node: Any) -> Any:
+        """A local $ref (#/components/…) followed to what it names (others are left as they are)."""
+        seen = 0
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/") \
+                and seen < 20:
+            target: Any = self.document
+            for part in node["$ref"][2:].split("/"):
+                target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) else None
+            node, seen = target, seen + 1
+        return node
 
     # -- display -------------------------------------------------------------------------------
     def table_rows(self) -> list[list[str]]:
@@ -216,8 +286,70 @@ def api_contract(design: Any, name: str | None = None) -> ApiContract | None:
 
 
 def define_api(design: Any, text: str, name: str = "main", *, turn_id: int | None = None) -> tuple[int, ApiContract]:
-    """Validate and store a new version of the design's API contract."""
+    """Validate and store a new version of the design's API contract (with its changes against the one before)."""
     contract = ApiContract.from_text(text)
-    version = design.add_version(KIND, name, {"document": contract.document, "text": text},
-                                 summary=contract.summary(), turn_id=turn_id)
+    before = design.latest(KIND, name)
+    body: dict = {"document": contract.document, "text": text}
+    summary = contract.summary()
+    if before is not None:
+        contract.changes = contract.breaking_changes(ApiContract(before["body"]["document"], before["body"].get("text")))
+        body["changes"] = [[c.what, c.breaking] for c in contract.changes]
+        breaking = sum(1 for c in contract.changes if c.breaking)
+        summary += f"; {breaking} breaking changes" if breaking else ""
+    version = design.add_version(KIND, name, body, summary=summary, turn_id=turn_id)
     return version, contract
+
+
+def _type(contract: ApiContract, schema: Any) -> Any:
+    schema = contract.resolve(schema) or {}
+    return (schema.get("type"), schema.get("format"), contract.resolve(schema.get("items") or {}).get("type")
+            if isinstance(schema, dict) else None) if isinstance(schema, dict) else None
+
+
+def _request_schema(contract: ApiContract, op: dict) -> dict:
+    body = contract.resolve(op.get("requestBody")) or {}
+    media = (body.get("content") or {}) if isinstance(body, dict) else {}
+    return contract.resolve(next(iter(media.values()), {}).get("schema")) or {}
+
+
+def _response_schema(contract: ApiContract, response: Any) -> dict:
+    response = contract.resolve(response) or {}
+    media = (response.get("content") or {}) if isinstance(response, dict) else {}
+    return contract.resolve(next(iter(media.values()), {}).get("schema")) or {}
+
+
+def _compare_schema(old_c: ApiContract, new_c: ApiContract, old: Any, new: Any, where: str, *, request: bool,
+                    depth: int = 0) -> list:
+    """Property by property: what a client sending (request) or reading (response) the body meets."""
+    from .contracts import Change
+
+    old, new = old_c.resolve(old) or {}, new_c.resolve(new) or {}
+    if not isinstance(old, dict) or not isinstance(new, dict) or depth > 6:
+        return []
+    if old.get("type") == "array" or new.get("type") == "array":
+        return _compare_schema(old_c, new_c, old.get("items"), new.get("items"), where + "[]", request=request,
+                               depth=depth + 1)
+    changes = []
+    old_props, new_props = old.get("properties") or {}, new.get("properties") or {}
+    old_required, new_required = set(old.get("required") or []), set(new.get("required") or [])
+    for prop, schema in old_props.items():
+        if prop not in new_props:
+            changes.append(Change(f"{where}: property {prop} removed", not request))
+            continue
+        if _type(old_c, schema) != _type(new_c, new_props[prop]):
+            changes.append(Change(f"{where}: property {prop} changed type", True))
+            continue
+        values_before = set((old_c.resolve(schema) or {}).get("enum") or [])
+        values_now = set((new_c.resolve(new_props[prop]) or {}).get("enum") or [])
+        if values_before - values_now and values_now:
+            changes.append(Change(f"{where}: {prop} no longer takes {', '.join(map(str, sorted(values_before - values_now)))}",
+                                  request))
+        changes += _compare_schema(old_c, new_c, schema, new_props[prop], f"{where}.{prop}", request=request,
+                                   depth=depth + 1)
+    for prop in new_props.keys() - old_props.keys():
+        needed = request and prop in new_required
+        changes.append(Change(f"{where}: {'required ' if needed else ''}property {prop} added", needed))
+    if request:
+        for prop in (new_required - old_required) & old_props.keys():
+            changes.append(Change(f"{where}: property {prop} became required", True))
+    return changes
