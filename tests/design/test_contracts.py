@@ -204,3 +204,55 @@ def test_openapi_versions_are_compared_for_breaking_changes(isolated):
     assert sum(found.values()) == len(planted)
     assert "Against the version before: 6 breaking" in contract.for_model()
     assert design.latest("api", "shop")["summary"].endswith("; 6 breaking changes")
+
+
+SHOP_V1 = """CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, status text NOT NULL,
+  total numeric(12,2) NOT NULL, note text, placed_at timestamptz NOT NULL);"""
+SHOP_V2 = """CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, status text NOT NULL,
+  total numeric(12,2) NOT NULL, placed_at timestamptz NOT NULL);"""
+ORDER_API = """openapi: 3.1.0
+info: {title: Shop, version: '1'}
+paths:
+  /orders/{id}:
+    get:
+      summary: one order
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Order'}}}}
+components:
+  schemas:
+    Order:
+      type: object
+      required: [id, status, total, note]
+      properties:
+        id: {type: string}
+        customerId: {type: integer}
+        status: {type: integer}
+        total: {type: number}
+        note: {type: string}
+        placedAt: {type: string, format: date-time}
+"""
+ORDER_GRAPHQL = "type Query { order(id: ID!): Order }\ntype Order { id: ID! total: Int! placedAt: String }\n"
+
+
+def test_contracts_are_checked_against_the_schema_and_a_dropped_column_is_caught(isolated, tmp_path):
+    design = Design("agree")
+    design.add_schema_ddl(SHOP_V1, "postgres")
+    design.define_api(ORDER_API, "shop")
+    design.define_api(ORDER_GRAPHQL, "graph")
+    found = {(f.rule, f.where, f.severity) for f in design.consistency()}
+    assert ("XC001", "API shop: Order.status", "error") in found  # integer field, text column
+    assert ("XC002", "API shop: Order.note", "warning") in found  # required field, nullable column
+    assert ("XC001", "graphql graph: Order.total", "error") in found  # Int cannot hold numeric(12,2)
+    assert ("XC001", "API shop: Order.id", "info") in found  # a bigint id as a string: said, not an error
+    api_row = next(r for r in design.scorecard().rows() if r[1] == "API documentation")
+    assert "partial" in api_row[2] and "Make the contract agree with the schema: 2 field(s) differ" in api_row[4]
+    assert not any(f[1].endswith(("customerId", "placedAt", "Order.total")) and f[0] == "XC001" and f[2] == "error"
+                   and f[1].startswith("API") for f in found)
+    design.add_schema_ddl(SHOP_V2, "postgres")
+    dropped = [f for f in design.consistency() if f.rule == "XC003"]
+    assert [(f.where, f.column) for f in dropped] == [("API shop: Order.note", "orders.note")]
+    out = builtin_registry().dispatch(ToolContext(design=design), "lint", {"target": "consistency"})
+    assert "XC003 field-dropped API shop: Order.note ↔ orders.note" in out.text
+    page = design.export(tmp_path / "doc.html").read_text()
+    assert "Contracts and schema" in page and "XC003" in page

@@ -84,6 +84,8 @@ def lint(ctx: ToolContext, target: str = "schema", name: str | None = None, vers
     """Review a stored schema (lint rules) or architecture (the agent definition's anti-patterns)."""
     from ..errors import DesignError
 
+    if target == "consistency":
+        return ctx.design.consistency().text()
     artifact = (ctx.design.schema if target == "schema" else ctx.design.architecture)(name, version)
     if artifact is None:
         what = f"{target} {name!r}" if name else ("an architecture" if target == "architecture" else "a schema")
@@ -128,10 +130,13 @@ SCHEMA_TOOLS = [
           "required": ["ddl", "dialect"], "additionalProperties": False},
          propose_schema, DESIGN),
     Tool("lint",
-         "Review a stored artifact: a schema against the lint rules (keys, types, indexes, naming), or an "
-         "architecture against the anti-patterns of the agent definition. Findings with severity and fixes.",
+         "Review a stored artifact: a schema against the lint rules (keys, types, indexes, naming), an "
+         "architecture against the anti-patterns of the agent definition, or (consistency) the API contracts "
+         "against the newest schema: field types, nullability, columns dropped under a field. Findings with "
+         "severity and fixes.",
          {"type": "object", "properties": {
-             "target": {"type": "string", "enum": ["schema", "architecture"], "description": "default: schema"},
+             "target": {"type": "string", "enum": ["schema", "architecture", "consistency"],
+                        "description": "default: schema"},
              "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$", "description": "default: the newest"},
              "version": {"type": "integer", "minimum": 1, "description": "default: the newest version"}},
           "additionalProperties": False},

@@ -314,6 +314,12 @@ class Design:
 
         return define_api(self, openapi, name, turn_id=turn_id)
 
+    def consistency(self) -> Any:
+        """The API contracts against the newest schema: field types, nullability, dropped columns (Findings)."""
+        from .consistency import check
+
+        return check(self)
+
     def contracts(self) -> list[Any]:
         """The newest version of each GraphQL and protobuf contract (ContractRecords)."""
         from .contracts import stored_contract

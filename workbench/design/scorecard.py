@@ -87,6 +87,7 @@ class Evidence:
     schemas: list[tuple[str, Any, int]] = field(default_factory=list)    # (label, Schema, versions)
     experiments: list[tuple[str, dict]] = field(default_factory=list)    # (label, body)
     decisions: list[Any] = field(default_factory=list)
+    consistency: list[Any] = field(default_factory=list)                 # contracts vs schema (Inconsistency)
 
     @classmethod
     def of(cls, design: Any) -> Evidence:
@@ -125,6 +126,8 @@ class Evidence:
         for row in reversed([h for h in heads if h["kind"] == SCHEMA]):
             evidence.schemas.append((f"schema {row['name']} v{row['version']}", design.schema(row["name"]),
                                      row["n"]))
+        if evidence.api is not None and evidence.schemas:
+            evidence.consistency = list(design.consistency())
         for row in design.versions(EXPERIMENT):
             evidence.experiments.append((f"experiment {row['name']} v{row['version']}", row["body"]))
         return evidence
@@ -196,6 +199,11 @@ def _api_docs(e: Evidence, item: str) -> Coverage:
         return _result(item, [], "Define the API contract with define_api (OpenAPI 3.x).")
     endpoints = e.api.endpoints()
     documented = sum(1 for x in endpoints if x.summary)
+    disagree = [f for f in e.consistency if f.severity != "info"]
+    if disagree:  # a contract that contradicts the schema is not documentation yet
+        return _result(item, [], f"Make the contract agree with the schema: {len(disagree)} field(s) differ "
+                                 f"(lint target consistency), e.g. {disagree[0].where}: {disagree[0].message}.",
+                       [f"{e.api_label}: {len(endpoints)} endpoints"])
     if endpoints and documented == len(endpoints):
         return _result(item, [f"{e.api_label}: {len(endpoints)} endpoints, all documented"], "")
     return _result(item, [], f"Give every endpoint a summary ({documented} of {len(endpoints)} have one).",

@@ -305,6 +305,8 @@ def _contracts(b: _DocumentBuilder, design: Any) -> None:
                                f"{len(record.changes) - breaking} compatible"))
         b.add(Details(f"{contract.format} document", [Code(contract.text, "graphql" if contract.format == "graphql"
                                                            else "protobuf")]))
+    if design.latest(API) is None:  # else the API section showed it
+        _consistency(b, design)
 
 
 def _api(b: _DocumentBuilder, design: Any) -> None:
@@ -324,6 +326,14 @@ def _api(b: _DocumentBuilder, design: Any) -> None:
     schemes = contract.security_schemes
     b.add(Note(f"Security schemes: {', '.join(schemes) if schemes else 'none'}"))
     b.add(Details("OpenAPI document", [Code(contract.text, "yaml")]))
+    _consistency(b, design)
+
+
+def _consistency(b: _DocumentBuilder, design: Any) -> None:
+    findings = design.consistency()
+    if findings:
+        b.add(_review(findings, "Contracts and schema", "they agree", ["API field ↔ column", "finding", "what to do"],
+                      lambda f: [f"{f.where} ↔ {f.column}", f.message, f.fix]))
 
 
 def _decisions(b: _DocumentBuilder, design: Any) -> None:
