@@ -69,6 +69,9 @@ def test_the_tour_runs_in_jupyterlab_and_the_explorer_survives_save_and_reload(b
     page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=60_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
     for _ in range(5):  # the menu item does nothing until the kernel session is wired up: try again
+        dialog = page.query_selector(".jp-Dialog .jp-mod-accept")
+        if dialog is not None:  # on a slow machine JupyterLab may ask which kernel to start: the default one
+            dialog.click()
         page.click("li.lm-MenuBar-item:has-text('Run')")
         page.click("li.lm-Menu-item:has-text('Run All Cells')")
         try:

@@ -168,29 +168,29 @@ class ApiContract:
         success response removed, a required parameter or request property added, a parameter's or a
         property's type changed, a request enum value removed or a response property removed are breaking;
         additions and optional parameters are compatible."""
-        from .contracts import Change
+        from .contracts import ContractChange
 
-        changes: list[Change] = []
+        changes: list[ContractChange] = []
         old_ops, new_ops = older._operations(), self._operations()
         for key, old in old_ops.items():
             label = f"{key[0].upper()} {key[1]}"
             new = new_ops.get(key)
             if new is None:
-                changes.append(Change(f"{label} removed", True))
+                changes.append(ContractChange(f"{label} removed", True))
                 continue
             old_params = {(p.get("in"), p.get("name")): p for p in older._params(old, key[1])}
             new_params = {(p.get("in"), p.get("name")): p for p in self._params(new, key[1])}
             for pk, param in new_params.items():
                 before = old_params.get(pk)
                 if before is None:
-                    changes.append(Change(f"{label}: {'required' if param.get('required') else 'optional'} "
+                    changes.append(ContractChange(f"{label}: {'required' if param.get('required') else 'optional'} "
                                           f"{pk[0]} parameter {pk[1]} added", bool(param.get("required"))))
                 elif param.get("required") and not before.get("required"):
-                    changes.append(Change(f"{label}: {pk[0]} parameter {pk[1]} became required", True))
+                    changes.append(ContractChange(f"{label}: {pk[0]} parameter {pk[1]} became required", True))
                 elif _type(older, before.get("schema")) != _type(self, param.get("schema")):
-                    changes.append(Change(f"{label}: {pk[0]} parameter {pk[1]} changed type", True))
+                    changes.append(ContractChange(f"{label}: {pk[0]} parameter {pk[1]} changed type", True))
             for pk in old_params.keys() - new_params.keys():
-                changes.append(Change(f"{label}: {pk[0]} parameter {pk[1]} removed", False))
+                changes.append(ContractChange(f"{label}: {pk[0]} parameter {pk[1]} removed", False))
             changes += _compare_schema(older, self, _request_schema(older, old), _request_schema(self, new),
                                        f"{label} request", request=True)
             for code, response in (old.get("responses") or {}).items():
@@ -198,12 +198,12 @@ class ApiContract:
                     continue
                 now = (new.get("responses") or {}).get(code)
                 if now is None:
-                    changes.append(Change(f"{label}: response {code} removed", True))
+                    changes.append(ContractChange(f"{label}: response {code} removed", True))
                     continue
                 changes += _compare_schema(older, self, _response_schema(older, response),
                                            _response_schema(self, now), f"{label} response {code}", request=False)
         for key in new_ops.keys() - old_ops.keys():
-            changes.append(Change(f"{key[0].upper()} {key[1]} added", False))
+            changes.append(ContractChange(f"{key[0].upper()} {key[1]} added", False))
         return changes
 
     def _operations(self) -> dict[tuple[str, str], dict]:
@@ -321,7 +321,7 @@ def _response_schema(contract: ApiContract, response: Any) -> dict:
 def _compare_schema(old_c: ApiContract, new_c: ApiContract, old: Any, new: Any, where: str, *, request: bool,
                     depth: int = 0) -> list:
     """Property by property: what a client sending (request) or reading (response) the body meets."""
-    from .contracts import Change
+    from .contracts import ContractChange
 
     old, new = old_c.resolve(old) or {}, new_c.resolve(new) or {}
     if not isinstance(old, dict) or not isinstance(new, dict) or depth > 6:
@@ -334,22 +334,22 @@ def _compare_schema(old_c: ApiContract, new_c: ApiContract, old: Any, new: Any, 
     old_required, new_required = set(old.get("required") or []), set(new.get("required") or [])
     for prop, schema in old_props.items():
         if prop not in new_props:
-            changes.append(Change(f"{where}: property {prop} removed", not request))
+            changes.append(ContractChange(f"{where}: property {prop} removed", not request))
             continue
         if _type(old_c, schema) != _type(new_c, new_props[prop]):
-            changes.append(Change(f"{where}: property {prop} changed type", True))
+            changes.append(ContractChange(f"{where}: property {prop} changed type", True))
             continue
         values_before = set((old_c.resolve(schema) or {}).get("enum") or [])
         values_now = set((new_c.resolve(new_props[prop]) or {}).get("enum") or [])
         if values_before - values_now and values_now:
-            changes.append(Change(f"{where}: {prop} no longer takes {', '.join(map(str, sorted(values_before - values_now)))}",
+            changes.append(ContractChange(f"{where}: {prop} no longer takes {', '.join(map(str, sorted(values_before - values_now)))}",
                                   request))
         changes += _compare_schema(old_c, new_c, schema, new_props[prop], f"{where}.{prop}", request=request,
                                    depth=depth + 1)
     for prop in new_props.keys() - old_props.keys():
         needed = request and prop in new_required
-        changes.append(Change(f"{where}: {'required ' if needed else ''}property {prop} added", needed))
+        changes.append(ContractChange(f"{where}: {'required ' if needed else ''}property {prop} added", needed))
     if request:
         for prop in (new_required - old_required) & old_props.keys():
-            changes.append(Change(f"{where}: property {prop} became required", True))
+            changes.append(ContractChange(f"{where}: property {prop} became required", True))
     return changes

@@ -36,7 +36,7 @@ class ContractError(DesignError):
 
 
 @dataclass
-class Change:
+class ContractChange:
     what: str
     breaking: bool
 
@@ -89,11 +89,11 @@ class GraphQLContract:
                 rows.append([kind, name, arguments, str(field.type)])
         return rows
 
-    def breaking_changes(self, older: GraphQLContract) -> list[Change]:
+    def breaking_changes(self, older: GraphQLContract) -> list[ContractChange]:
         from graphql import find_breaking_changes, find_dangerous_changes
 
-        return [Change(c.description, True) for c in find_breaking_changes(older.schema, self.schema)] + \
-               [Change(c.description, False) for c in find_dangerous_changes(older.schema, self.schema)]
+        return [ContractChange(c.description, True) for c in find_breaking_changes(older.schema, self.schema)] + \
+               [ContractChange(c.description, False) for c in find_dangerous_changes(older.schema, self.schema)]
 
     def summary(self) -> str:
         ops = self.operations()
@@ -159,13 +159,13 @@ class ProtoContract:
                              stream_out + method.output_type.lstrip(".")])
         return rows
 
-    def breaking_changes(self, older: ProtoContract) -> list[Change]:
-        changes: list[Change] = []
+    def breaking_changes(self, older: ProtoContract) -> list[ContractChange]:
+        changes: list[ContractChange] = []
         old_messages, new_messages = older.messages(), self.messages()
         for name, old in old_messages.items():
             new = new_messages.get(name)
             if new is None:
-                changes.append(Change(f"message {name} removed", True))
+                changes.append(ContractChange(f"message {name} removed", True))
                 continue
             old_fields = {f.number: f for f in old.field}
             new_fields = {f.number: f for f in new.field}
@@ -173,46 +173,46 @@ class ProtoContract:
             for number, field in old_fields.items():
                 now = new_fields.get(number)
                 if now is None:
-                    changes.append(Change(f"{name}.{field.name} (= {number}) removed"
+                    changes.append(ContractChange(f"{name}.{field.name} (= {number}) removed"
                                           + (" and its number reserved" if number in reserved else
                                              " without reserving its number"), number not in reserved))
                 elif now.name != field.name and (now.type != field.type or now.type_name != field.type_name):
-                    changes.append(Change(f"{name}: field number {number} reused, {field.name} → {now.name} "
+                    changes.append(ContractChange(f"{name}: field number {number} reused, {field.name} → {now.name} "
                                           f"with another type", True))
                 elif now.type != field.type or now.type_name != field.type_name:
-                    changes.append(Change(f"{name}.{field.name} (= {number}) changed type", True))
+                    changes.append(ContractChange(f"{name}.{field.name} (= {number}) changed type", True))
                 elif now.label != field.label:
-                    changes.append(Change(f"{name}.{field.name} (= {number}) changed cardinality", True))
+                    changes.append(ContractChange(f"{name}.{field.name} (= {number}) changed cardinality", True))
                 elif now.name != field.name:
-                    changes.append(Change(f"{name}.{field.name} (= {number}) renamed to {now.name} "
+                    changes.append(ContractChange(f"{name}.{field.name} (= {number}) renamed to {now.name} "
                                           "(wire-compatible; JSON and generated code change)", False))
             for number, field in new_fields.items():
                 if number not in old_fields:
-                    changes.append(Change(f"{name}.{field.name} (= {number}) added", False))
+                    changes.append(ContractChange(f"{name}.{field.name} (= {number}) added", False))
         for name in new_messages.keys() - old_messages.keys():
-            changes.append(Change(f"message {name} added", False))
+            changes.append(ContractChange(f"message {name} added", False))
         old_enums, new_enums = older.enums(), self.enums()
         for name, old in old_enums.items():
             new = new_enums.get(name)
             if new is None:
-                changes.append(Change(f"enum {name} removed", True))
+                changes.append(ContractChange(f"enum {name} removed", True))
                 continue
             now = {v.number: v.name for v in new.value}
             for value in old.value:
                 if value.number not in now:
-                    changes.append(Change(f"enum value {name}.{value.name} (= {value.number}) removed", True))
+                    changes.append(ContractChange(f"enum value {name}.{value.name} (= {value.number}) removed", True))
         old_methods = {(s.name, m.name): m for s in older.file.service for m in s.method}
         new_methods = {(s.name, m.name): m for s in self.file.service for m in s.method}
         for key, old in old_methods.items():
             new = new_methods.get(key)
             if new is None:
-                changes.append(Change(f"rpc {key[0]}.{key[1]} removed", True))
+                changes.append(ContractChange(f"rpc {key[0]}.{key[1]} removed", True))
             elif (new.input_type, new.output_type) != (old.input_type, old.output_type):
-                changes.append(Change(f"rpc {key[0]}.{key[1]} changed its request or response type", True))
+                changes.append(ContractChange(f"rpc {key[0]}.{key[1]} changed its request or response type", True))
             elif (new.client_streaming, new.server_streaming) != (old.client_streaming, old.server_streaming):
-                changes.append(Change(f"rpc {key[0]}.{key[1]} changed streaming", True))
+                changes.append(ContractChange(f"rpc {key[0]}.{key[1]} changed streaming", True))
         for key in new_methods.keys() - old_methods.keys():
-            changes.append(Change(f"rpc {key[0]}.{key[1]} added", False))
+            changes.append(ContractChange(f"rpc {key[0]}.{key[1]} added", False))
         return changes
 
     def summary(self) -> str:
@@ -234,7 +234,7 @@ class ContractRecord:
     name: str
     version: int
     contract: Any
-    changes: list[Change]
+    changes: list[ContractChange]
 
     def for_model(self) -> str:
         lines = [f"Stored as version {self.version} of {self.contract.format} contract {self.name!r}.",
@@ -267,7 +267,7 @@ def define_contract(design: Any, text: str, fmt: str, name: str = "main", *,
     """Validate a GraphQL or protobuf contract with its own tool, compare it with the version before, store it."""
     contract = parse_contract(text, fmt)
     before = design.latest(CONTRACT, name)
-    changes: list[Change] = []
+    changes: list[ContractChange] = []
     if before is not None:
         if before["body"]["format"] != fmt:
             raise DesignError(f"Contract {name!r} is {before['body']['format']}; this is {fmt}.",
@@ -284,4 +284,4 @@ def define_contract(design: Any, text: str, fmt: str, name: str = "main", *,
 def stored_contract(row: dict) -> ContractRecord:
     body = row["body"]
     return ContractRecord(row["name"], row["version"], parse_contract(body["text"], body["format"]),
-                          [Change(w, b) for w, b in body.get("changes") or []])
+                          [ContractChange(w, b) for w, b in body.get("changes") or []])

@@ -7,7 +7,8 @@
   "zero or one" when the FK columns are unique; the parent end shows "exactly one" when
   the FK columns are NOT NULL and "zero or one" when they are nullable.
 - Views that scale: `focus` + `depth` (the neighbourhood of a table), `keys_only`,
-  `cluster` by namespace or name prefix, and `overview` (names only, for 1,000+ tables).
+  `cluster` by namespace or name prefix, and `overview` (names only, clusters packed near square,
+  stubs for references between clusters: see overview.py).
 - `highlight` colours tables and columns (the diff view: added, removed, changed).
 
 Rendering pipes DOT through `dot` and returns the SVG; nothing is written to disk unless
@@ -67,6 +68,7 @@ class ERDiagram:
         self.highlight = highlight or {}
         self.title = title
         self.max_columns = max_columns
+        self.cluster_reason: str | None = None  # how the overview chose its clusters (set when drawn)
         self.tables = self._selected()
 
     # -- what to draw ----------------------------------------------------------------------------
@@ -104,6 +106,10 @@ class ERDiagram:
     @property
     def source(self) -> str:
         """The DOT source (deterministic for the same schema and options)."""
+        if self.overview:
+            from .overview import source
+
+            return source(self, _id, self._label, self._edge)
         keys = {t.key for t in self.tables}
         lines = ["digraph ER {",
                  f'  graph [rankdir=LR, fontname="{_FONT}", fontsize=11, nodesep=0.35, ranksep=0.9, '
@@ -247,13 +253,14 @@ class ERDiagram:
         except ValueError:
             return ""
 
-    def _edge(self, table: Table, fk) -> str:
+    def _edge(self, table: Table, fk, to: str | None = None) -> str:
+        """The edge of a foreign key (to the referenced table, or to `to`: a stub or a hub's copy)."""
         parent = self.schema.tables[fk.ref_table]
         nullable = any((table.column(c) is None or table.column(c).nullable) for c in fk.columns)
         one_to_one = table.is_unique(fk.columns)
         tail = "teeodot" if one_to_one else "crowodot"       # the child end: how many children
         head = "teeodot" if nullable else "teetee"           # the parent end: does a child need one
-        src, dst = _id(table.key), _id(parent.key)
+        src, dst = _id(table.key), _id(to if to is not None else parent.key)
         if not self.overview:
             out_port = self._port(table, fk.columns[0])
             in_port = self._port(parent, fk.ref_columns[0] if fk.ref_columns else "")
