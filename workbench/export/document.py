@@ -39,6 +39,7 @@ class Figure:
     caption: str
     svg: Any  # str, or a zero-argument callable producing it (rendered in parallel)
     mermaid: Any = None  # the same figure as Mermaid text (or a callable): Markdown readers that render it get it
+    explore: Any = None  # an ER diagram's schema data (or a callable): the HTML document makes it an explorer
 
 
 @dataclass
@@ -231,6 +232,12 @@ def _architecture(b: _DocumentBuilder, design: Any) -> None:
             b.add(Details(f"Version history ({len(rows)} versions)", [_history(rows)]))
 
 
+def _graph_data(schema: Any) -> dict:
+    from .explorer import graph_data
+
+    return graph_data(schema)
+
+
 def _data_model(b: _DocumentBuilder, design: Any) -> None:
     names = design.names(SCHEMA)
     b.heading(2, "Data model")
@@ -249,7 +256,8 @@ def _data_model(b: _DocumentBuilder, design: Any) -> None:
         b.add(Figure(f"er-{name}", f"ER diagram of {name} v{rows[-1]['version']}"
                      + (" (overview: table names and relations)" if overview else ""),
                      lambda schema=schema, overview=overview: schema.er(overview=overview).svg(),
-                     mermaid=None if overview else schema.to_mermaid))
+                     mermaid=None if overview else schema.to_mermaid,
+                     explore=lambda schema=schema: _graph_data(schema)))
         findings = schema.lint()
         b.add(_review(findings, "Lint", "no findings", ["where", "finding", "fix"],
                       lambda f: [f.table + (f".{f.column}" if f.column else ""), f.message, f.fix or ""]))

@@ -1,8 +1,9 @@
-"""The design document as one self-contained HTML file: inline CSS and SVG, no requests, no scripts.
+"""The design document as one self-contained HTML file: inline CSS and SVG, no requests.
 
-A Content-Security-Policy in the page forbids scripts and every fetch except data: images
-(the icons inside the architecture SVGs), so even a mistake in sanitizing could not make the
-reader's browser run code or call out. Each SVG's ids are prefixed, so figures cannot
+A Content-Security-Policy in the page forbids every fetch except data: images (the icons inside
+the architecture SVGs) and every script but one: the ER explorer's, allowed by its SHA-256 (see
+explorer.py), so even a mistake in sanitizing could not make the reader's browser run other code
+or call out. Each SVG's ids are prefixed, so figures cannot
 borrow each other's symbols or gradients.
 """
 
@@ -58,18 +59,24 @@ p.note { color: var(--muted); }
 
 def render_html(doc: Document) -> str:
     """The document as a complete HTML page (figures must be rendered already)."""
+    from .explorer import CSS as EXPLORER_CSS
+    from .explorer import SCRIPT, script_hash
+
     counter = iter(range(1, 1_000_000))
     body = "\n".join(_block(b, counter) for b in doc.blocks)
+    explorers = 'class="wb-explorer"' in body
+    csp = CSP + (f"; script-src {script_hash()}" if explorers else "; script-src 'none'")
     toc = "\n".join(f'<a class="l{h.level}" href="#{h.anchor}">{html.escape(h.text)}</a>' for h in doc.toc)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="generator" content="Architect Workbench">\n'
-        f"<title>{html.escape(doc.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        f"<title>{html.escape(doc.title)}</title>\n<style>{CSS}{EXPLORER_CSS if explorers else ''}</style>\n</head>\n"
+        "<body>\n"
         f"<header><h1>{html.escape(doc.title)}</h1><p>{html.escape(doc.subtitle)}</p></header>\n"
         f'<div class="layout"><nav aria-label="Contents">{toc}</nav>\n<main>\n{body}\n</main></div>\n'
-        "</body>\n</html>\n")
+        + (f"<script>{SCRIPT}</script>\n" if explorers else "") + "</body>\n</html>\n")
 
 
 def _block(block, counter) -> str:
@@ -92,7 +99,13 @@ def _block(block, counter) -> str:
         thead = f"<thead><tr>{head}</tr></thead>" if head else ""
         return f"<table>{caption}{thead}<tbody>{''.join(rows)}</tbody></table>"
     if isinstance(block, Figure):
-        svg = _scoped(clean_svg(_bare(block.svg)), f"f{next(counter)}")
+        prefix = f"f{next(counter)}"
+        svg = _scoped(clean_svg(_bare(block.svg)), prefix)
+        if block.explore is not None:  # an ER diagram: the explorer (pan, zoom, find, focus)
+            from .explorer import explorer_html
+
+            data = block.explore() if callable(block.explore) else block.explore
+            return f'<section id="{html.escape(block.name)}">{explorer_html(prefix, svg, data, block.caption)}</section>'
         return (f'<figure id="{html.escape(block.name)}"><div class="svg">{svg}</div>'
                 f"<figcaption>{html.escape(block.caption)}</figcaption></figure>")
     if isinstance(block, Details):
