@@ -60,14 +60,24 @@ def explorer_tab(page):
                          "?.textContent.trim()")
 
 
-def test_the_tour_runs_in_jupyterlab_and_the_explorer_survives_save_and_reload(browser, jupyterlab):
-    base, root = jupyterlab
+def open_and_run(browser, base, notebook, errors):
+    """Open a notebook in JupyterLab and run all its cells; returns the page once every cell ran."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{base}/lab/tree/00-tour.ipynb?token={TOKEN}")
+    page.goto(f"{base}/lab/tree/{notebook}?token={TOKEN}")
     page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=60_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    run_all(page)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        state = prompts(page)
+        if state and all(p not in ("[ ]:", "[*]:") for p in state):
+            break
+        page.wait_for_timeout(500)
+    return page
+
+
+def run_all(page):
     for _ in range(5):  # the menu item does nothing until the kernel session is wired up: try again
         dialog = page.query_selector(".jp-Dialog .jp-mod-accept")
         if dialog is not None:  # on a slow machine JupyterLab may ask which kernel to start: the default one
@@ -80,12 +90,12 @@ def test_the_tour_runs_in_jupyterlab_and_the_explorer_survives_save_and_reload(b
             break
         except Exception:  # noqa: BLE001 - nothing started yet
             page.keyboard.press("Escape")
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        state = prompts(page)
-        if state and all(p not in ("[ ]:", "[*]:") for p in state):
-            break
-        page.wait_for_timeout(500)
+
+
+def test_the_tour_runs_in_jupyterlab_and_the_explorer_survives_save_and_reload(browser, jupyterlab):
+    base, root = jupyterlab
+    errors = []
+    page = open_and_run(browser, base, "00-tour.ipynb", errors)
     state = prompts(page)
     assert state == [f"[{i}]:" for i in range(1, len(state) + 1)], state  # every cell ran, in order
     assert page.evaluate("() => document.querySelectorAll("
@@ -128,5 +138,47 @@ def test_the_tour_runs_in_jupyterlab_and_the_explorer_survives_save_and_reload(b
     assert page.evaluate("() => document.querySelector('.workbench-explorer .workbench-er svg')"
                          ".getBoundingClientRect().width") > 100
     (ARTIFACTS / "jupyterlab-explorer-reloaded.png").write_bytes(screenshot(page, element=".workbench-explorer"))
+    assert errors == []
+    page.close()
+
+
+def test_the_er_explorer_widget_finds_and_focuses_a_table_and_python_sees_it(browser, jupyterlab):
+    """%er --explore and the ERExplorer widget in JupyterLab: find a table, see its neighbourhood; the
+    kernel reads the focus the person chose."""
+    import nbformat
+
+    from workbench.schema import Schema
+    from workbench.testing.synthetic import synthetic_ddl
+
+    base, root = jupyterlab
+    schema = Schema.from_ddl(synthetic_ddl(300), "postgres")
+    referred = {fk.ref_table for t in schema.tables.values() for fk in t.foreign_keys}
+    target = next(k for k, t in schema.tables.items() if t.foreign_keys and k in referred)
+    cells = ["%load_ext workbench",
+             "from workbench.schema import Schema\nfrom workbench.testing.synthetic import synthetic_ddl\n"
+             "big = Schema.from_ddl(synthetic_ddl(300), 'postgres')",
+             "%er big --explore",
+             "from workbench.notebook.er_explorer import ERExplorer\nx = ERExplorer(big.er())\nx",
+             "print('FOCUS', x.focus)"]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, root / "explore.ipynb")
+    errors = []
+    page = open_and_run(browser, base, "explore.ipynb", errors)
+    page.wait_for_function("() => document.querySelectorAll('.wb-explorer.wb-ready').length === 2", timeout=60_000)
+    widget = page.locator(".wb-explorer").nth(1)
+    widget.scroll_into_view_if_needed()
+    widget.locator("input").fill(target)
+    widget.locator("input").press("Enter")
+    widget.locator(".wb-focus svg").wait_for()
+    shown = widget.locator(".wb-focus-table").evaluate_all("gs => gs.map(g => g.dataset.table)")
+    assert target in shown and len(shown) > 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "jupyterlab-er-explorer.png").write_bytes(widget.screenshot())
+    last = page.locator(".jp-CodeCell").nth(4)
+    last.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function(f"() => [...document.querySelectorAll('.jp-OutputArea-output')].some(o => "
+                           f"o.textContent.includes('FOCUS {target}'))", timeout=60_000)
     assert errors == []
     page.close()

@@ -14,8 +14,7 @@ import html
 import json
 from typing import Any
 
-SCRIPT = r"""
-(function () {
+SHARED = r"""
   const NS = "http://www.w3.org/2000/svg";
   function el(name, attrs, text) {
     const node = document.createElementNS(NS, name);
@@ -77,8 +76,7 @@ SCRIPT = r"""
     }
     return {svg: svg, ms: performance.now() - started, shown: Object.keys(boxes)};
   }
-  document.querySelectorAll(".wb-explorer").forEach(root => {
-    const data = JSON.parse(document.getElementById(root.dataset.graph).textContent);
+  function wbExplore(root, data, onFocus) {
     const view = root.querySelector(".wb-view"), canvas = root.querySelector(".wb-canvas");
     const focus = root.querySelector(".wb-focus"), status = root.querySelector(".wb-status");
     const input = root.querySelector("input"), depth = root.querySelector("select");
@@ -99,6 +97,7 @@ SCRIPT = r"""
     }
     function show(key, remember) {
       if (!data.tables[key]) { status.textContent = "No table " + key; return; }
+      if (root.dataset.focus === key && !focus.hidden && remember) return;
       if (remember && root.dataset.focus) history.push(root.dataset.focus);
       root.dataset.focus = key;
       const out = focusView(data, key, Number(depth.value));
@@ -108,6 +107,7 @@ SCRIPT = r"""
       status.textContent = key + ": " + (out.shown.length - 1) + " neighbour(s) within " + depth.value;
       nodes.forEach(g => g.classList.remove("wb-hit"));
       if (nodes.has(key)) { nodes.get(key).classList.add("wb-hit"); center(nodes.get(key)); }
+      if (onFocus) onFocus(key);
     }
     input.addEventListener("change", () => show(input.value.trim(), true));
     input.addEventListener("keydown", e => { if (e.key === "Enter") show(input.value.trim(), true); });
@@ -145,7 +145,14 @@ SCRIPT = r"""
     });
     view.addEventListener("pointerup", () => { if (drag && drag.moved) root.dataset.dragged = "1"; drag = null; });
     root.classList.add("wb-ready");
-  });
+    return {show: show};
+  }
+"""
+
+# the exported document: every explorer on the page, each with its JSON data block
+SCRIPT = "(function () {" + SHARED + """
+  document.querySelectorAll(".wb-explorer").forEach(root =>
+    wbExplore(root, JSON.parse(document.getElementById(root.dataset.graph).textContent)));
 })();
 """
 

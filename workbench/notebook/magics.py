@@ -215,6 +215,8 @@ class WorkbenchMagics(Magics):
     @argument("--keys-only", action="store_true", help="only key columns")
     @argument("--cluster", choices=["namespace", "prefix"], help="group tables by namespace or name prefix")
     @argument("--overview", action="store_true", help="names only (automatic above 150 tables)")
+    @argument("--explore", action="store_true",
+              help="an explorer: pan, zoom, find a table, click it for its neighbourhood (the overview of it all)")
     @argument("--format", choices=["svg", "mermaid", "dbml"], default="svg",
               help="svg (drawn, default); mermaid or dbml: the text, to paste into GitHub, GitLab, Notion or dbdiagram")
     @line_magic
@@ -223,6 +225,14 @@ class WorkbenchMagics(Magics):
         """ER diagram of a schema variable, a design schema, or a live database (read-only)."""
         args = _parse(self.er, line)
         schema = self._resolve_schema(args.source)
+        if args.explore:  # the whole schema to pan, zoom, find and focus in, starting at --focus if given
+            from IPython.display import display
+
+            from .er_explorer import ERExplorer
+
+            whole = schema.er(keys_only=args.keys_only, cluster=args.cluster, overview=True if args.overview else None)
+            display(ERExplorer(whole, focus=schema.table(args.focus).key if args.focus else "", depth=args.depth))
+            return
         diagram = schema.er(focus=args.focus, depth=args.depth, keys_only=args.keys_only, cluster=args.cluster,
                             overview=True if args.overview else None)
         if args.format == "svg":
