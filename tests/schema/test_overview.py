@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 from workbench.schema import Schema
-from workbench.schema.overview import HUB
+from workbench.schema.er_overview import HUB
 from workbench.testing.synthetic import synthetic_ddl
 
 from .test_corpus import FILES, schema_of

@@ -8,7 +8,7 @@
   the FK columns are NOT NULL and "zero or one" when they are nullable.
 - Views that scale: `focus` + `depth` (the neighbourhood of a table), `keys_only`,
   `cluster` by namespace or name prefix, and `overview` (names only, clusters packed near square,
-  stubs for references between clusters: see overview.py).
+  stubs for references between clusters: see er_overview.py).
 - `highlight` colours tables and columns (the diff view: added, removed, changed).
 
 Rendering pipes DOT through `dot` and returns the SVG; nothing is written to disk unless
@@ -107,7 +107,7 @@ class ERDiagram:
     def source(self) -> str:
         """The DOT source (deterministic for the same schema and options)."""
         if self.overview:
-            from .overview import source
+            from .er_overview import source
 
             return source(self, _id, self._label, self._edge)
         keys = {t.key for t in self.tables}
