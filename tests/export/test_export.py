@@ -60,7 +60,15 @@ def test_html_document_is_complete_self_contained_and_safe(monkeypatch, tmp_path
     # nothing to fetch, nothing to run
     assert "Content-Security-Policy" in page and "default-src &#x27;none&#x27;" not in page
     assert "default-src 'none'" in page
-    assert not re.search(r"<script|<link|<iframe|<img|@import|url\(http", page, re.I)
+    assert not re.search(r"<link|<iframe|<img|@import|url\(http", page, re.I)
+    # scripts: the schema as JSON data blocks, and the ER explorer's own script, the one the CSP allows by hash
+    from workbench.export.explorer import SCRIPT, script_hash
+
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S | re.I)
+    assert scripts and all(attrs.strip().startswith('type="application/json"') or body == SCRIPT
+                           for attrs, body in scripts)
+    assert sum(1 for _attrs, body in scripts if body == SCRIPT) == 1
+    assert f"script-src {script_hash()}" in page and "script-src 'unsafe-inline'" not in page
     assert not re.search(r"""\s(src|href)=["']?(https?:|//|javascript:)(?!//example\.org)""", page)
     assert "&lt;img src=x onerror=" in page and "&lt;script&gt;window.pwned=2&lt;/script&gt;" in page
     assert '<a href="https://example.org" rel="noopener noreferrer nofollow">ok</a>' in page
