@@ -81,10 +81,22 @@ need_mermaid() {
   fi
 }
 
+ASYNCAPI_SPECS_VERSION=6.11.1
+need_asyncapi_specs() {
+  # the official AsyncAPI JSON Schemas that define_api checks AsyncAPI contracts against (npm, into .cache)
+  [ -f .cache/asyncapi/node_modules/@asyncapi/specs/schemas/3.0.0.json ] && return 0
+  if command -v npm >/dev/null 2>&1; then
+    echo "setup: installing @asyncapi/specs@$ASYNCAPI_SPECS_VERSION (npm, into .cache/asyncapi)…"
+    npm install --prefix .cache/asyncapi --no-audit --no-fund --silent "@asyncapi/specs@$ASYNCAPI_SPECS_VERSION" \
+      >/dev/null 2>&1 || echo "setup: npm could not install @asyncapi/specs; AsyncAPI contracts will say so" >&2
+  fi
+}
+
 if [ "${1:-}" = "--browser" ]; then  # what the tests need beyond the package: a browser, PostgreSQL extensions, Mermaid
   need_chromium
   need_pg_extensions
   need_mermaid
+  need_asyncapi_specs
   exit 0
 fi
 

@@ -256,3 +256,74 @@ def test_contracts_are_checked_against_the_schema_and_a_dropped_column_is_caught
     assert "XC003 field-dropped API shop: Order.note ↔ orders.note" in out.text
     page = design.export(tmp_path / "doc.html").read_text()
     assert "Contracts and schema" in page and "XC003" in page
+
+
+ASYNC_V1 = """asyncapi: 3.0.0
+info: {title: Shop events, version: 1.0.0}
+channels:
+  orderPlaced:
+    address: orders.placed
+    messages:
+      placed:
+        payload:
+          type: object
+          required: [orderId]
+          properties: {orderId: {type: string}, total: {type: number}, coupon: {type: string}}
+  orderShipped:
+    address: orders.shipped
+    messages:
+      shipped: {payload: {type: object, properties: {orderId: {type: string}}}}
+operations:
+  publishPlaced: {action: send, channel: {$ref: '#/channels/orderPlaced'}}
+  publishShipped: {action: send, channel: {$ref: '#/channels/orderShipped'}}
+"""
+# planted: a channel removed (with its operation), a payload property removed, one retyped, one made required
+ASYNC_V2 = """asyncapi: 3.0.0
+info: {title: Shop events, version: 2.0.0}
+channels:
+  orderPlaced:
+    address: orders.placed
+    messages:
+      placed:
+        payload:
+          type: object
+          required: [orderId, currency]
+          properties: {orderId: {type: string}, total: {type: string}, currency: {type: string}}
+operations:
+  publishPlaced: {action: send, channel: {$ref: '#/channels/orderPlaced'}}
+"""
+
+
+def test_asyncapi_is_checked_against_the_official_schema_and_compared(isolated):
+    from workbench.design.contracts import specs_folder
+
+    assert specs_folder() is not None, "scripts/setup.sh --browser installs @asyncapi/specs"
+    design = Design("events")
+    first = design.define_api(ASYNC_V1, "events")
+    assert first.contract.format == "asyncapi" and first.contract.summary() == \
+        "AsyncAPI 3.0.0: 2 channels, 2 operations, 2 messages"
+    assert ["publishPlaced", "send", "orders.placed", "placed"] in first.contract.operations()
+    second = design.define_api(ASYNC_V2, "events")
+    found = {c.what: c.breaking for c in second.changes}
+    planted = ["channel orders.shipped removed", "orders.placed placed: property coupon removed",
+               "orders.placed placed: property total changed type",
+               "orders.placed placed: required property currency added", "operation publishShipped (send on "
+               "orders.shipped) removed"]
+    assert all(found.get(p) is True for p in planted), found
+    with pytest.raises(ContractError, match=r"\$\.info \(line 2\): 'version' is a required property"):
+        design.define_api("asyncapi: 3.0.0\ninfo: {title: x}\nchannels: {}\n", "bad")
+    with pytest.raises(ContractError, match="not a version the official schemas know"):
+        design.define_api("asyncapi: 9.9.9\ninfo: {title: x, version: '1'}\n", "bad")
+
+
+def test_async_edges_and_asyncapi_channels_are_checked_against_each_other(isolated):
+    design = Design("flows")
+    design.define_api(ASYNC_V1, "events")
+    design.add_architecture({"title": "Shop", "nodes": [
+        {"id": "api", "kind": "service"}, {"id": "bus", "kind": "kafka"}, {"id": "mail", "kind": "worker"}],
+        "edges": [{"source": "api", "target": "bus", "mode": "async", "label": "orders.placed"},
+                  {"source": "bus", "target": "mail", "mode": "async", "label": "orders.refunded"}]})
+    found = {(f.rule, f.where, f.column) for f in design.consistency()}
+    assert ("XC004", "architecture main: bus → mail", "orders.refunded") in found
+    assert ("XC005", "asyncapi events: orders.shipped", "(no edge)") in found
+    assert not any(f[0] == "XC005" and "orders.placed" in f[1] for f in found)

@@ -337,13 +337,14 @@ DOCUMENT_TOOLS = [
          record_decision, DESIGN),
     Tool("define_api",
          "Define an API contract: an OpenAPI 3.x document (YAML or JSON), a GraphQL schema (SDL, checked by "
-         "graphql-core) or a protobuf/gRPC file (compiled by protoc). It is validated (every problem with its "
-         "place), stored as a new version, its operations shown as a table; for GraphQL and protobuf the changes "
-         "against the version before are classified breaking or compatible.",
+         "graphql-core), a protobuf/gRPC file (compiled by protoc) or an AsyncAPI 2/3 document for event channels "
+         "(checked against the official JSON Schema). It is validated (every problem with its "
+         "place), stored as a new version, its operations shown as a table; the changes against the version "
+         "before are classified breaking or compatible.",
          {"type": "object", "properties": {
              "openapi": {"type": "string", "minLength": 1,
-                         "description": "the whole contract document: OpenAPI 3.0/3.1, GraphQL SDL or .proto text"},
-             "format": {"type": "string", "enum": ["openapi", "graphql", "protobuf"],
+                         "description": "the whole contract document: OpenAPI 3.0/3.1, GraphQL SDL, .proto text or AsyncAPI"},
+             "format": {"type": "string", "enum": ["openapi", "graphql", "protobuf", "asyncapi"],
                         "description": "default: recognised from the text"},
              "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$",
                       "description": "API name within the design (default: main)."}},

@@ -9,6 +9,8 @@ the table of the same name (singular or plural, any case); its fields to the col
 | XC001 | field-type            | the field's type cannot hold the column's values (or the other way round) |
 | XC002 | field-nullability     | the API promises a value (required, not nullable) the column may not have (NULL) |
 | XC003 | field-dropped         | the newest schema dropped a column the API still returns (it was in the version before) |
+| XC004 | async-edge-without-channel | an async edge of the architecture names no channel of the AsyncAPI contracts |
+| XC005 | channel-without-edge  | an AsyncAPI channel that no async edge of the architecture carries |
 
 Database-per-service (one datastore written by one service) is the architecture review's AR001.
 """
@@ -23,7 +25,8 @@ from typing import Any
 from ..findings import ERROR, INFO, WARNING, Findings
 from .kinds import API, CONTRACT, SCHEMA
 
-RULES = {"XC001": ("field-type", ERROR), "XC002": ("field-nullability", WARNING), "XC003": ("field-dropped", ERROR)}
+RULES = {"XC001": ("field-type", ERROR), "XC002": ("field-nullability", WARNING), "XC003": ("field-dropped", ERROR),
+         "XC004": ("async-edge-without-channel", WARNING), "XC005": ("channel-without-edge", INFO)}
 
 
 @dataclass
@@ -154,8 +157,10 @@ def check(design: Any) -> ConsistencyFindings:
     from .contracts import stored_contract
 
     findings = ConsistencyFindings()
+    findings += _async_edges(design)
     newest_row = design.latest(SCHEMA)
     if newest_row is None:
+        findings.sort()
         return findings
     schema = design.schema(newest_row["name"])
     previous = design.schema(newest_row["name"], newest_row["version"] - 1) if newest_row["version"] > 1 else None
@@ -165,8 +170,9 @@ def check(design: Any) -> ConsistencyFindings:
         sources.append((f"API {row['name']}", openapi_fields(api_contract(design))))
     for name in design.names(CONTRACT):
         record = stored_contract(design.latest(CONTRACT, name))
-        read = graphql_fields if record.contract.format == "graphql" else protobuf_fields
-        sources.append((f"{record.contract.format} {name}", read(record.contract)))
+        read = {"graphql": graphql_fields, "protobuf": protobuf_fields}.get(record.contract.format)
+        if read is not None:  # AsyncAPI payloads are events, not rows: checked against the architecture
+            sources.append((f"{record.contract.format} {name}", read(record.contract)))
     label = f"schema {newest_row['name']} v{newest_row['version']}"
     for source, fields in sources:
         for field in fields:
@@ -214,3 +220,41 @@ def _match(table: Any, field: str) -> Any:
 def _found(rule: str, where: str, column: str, message: str, fix: str, severity: str | None = None) -> Inconsistency:
     name, default = RULES[rule]
     return Inconsistency(rule, name, severity or default, where, column, message, fix)
+
+
+def _async_edges(design: Any) -> list[Inconsistency]:
+    """The architecture's async edges against the AsyncAPI channels (by label or protocol ↔ address or name)."""
+    from .contracts import stored_contract
+    from .kinds import ARCHITECTURE
+
+    channels: dict[str, str] = {}  # normalised name → "contract: address"
+    for name in design.names(CONTRACT):
+        record = stored_contract(design.latest(CONTRACT, name))
+        if record.contract.format != "asyncapi":
+            continue
+        for channel, info in record.contract.channels().items():
+            for word in (channel, info["address"]):
+                channels[_norm(word)] = f"asyncapi {name}: {info['address']}"
+    if not channels:
+        return []
+    out: list[Inconsistency] = []
+    carried: set[str] = set()
+    for arch_name in design.names(ARCHITECTURE):
+        arch = design.architecture(arch_name)
+        for edge in arch.spec.edges:
+            if edge.mode != "async":
+                continue
+            where = f"architecture {arch_name}: {edge.source} → {edge.target}"
+            words = [w for w in (edge.label, edge.protocol) if w]
+            found = next((channels[_norm(w)] for w in words if _norm(w) in channels), None)
+            if found is None:
+                out.append(_found("XC004", where, ", ".join(words) or "(no label)",
+                                  "this async edge names no channel of the AsyncAPI contracts",
+                                  "Label the edge with its channel's address, or add the channel to the contract."))
+            else:
+                carried.add(found)
+    for label in sorted(set(channels.values()) - carried):
+        out.append(_found("XC005", label, "(no edge)", "no async edge of the architecture carries this channel",
+                          "Draw the producer → broker → consumer edges (mode: async, label: the address), or "
+                          "remove the channel."))
+    return out

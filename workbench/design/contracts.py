@@ -1,5 +1,5 @@
-"""Contracts beyond REST: GraphQL SDL and protobuf/gRPC, validated by their own tools, versioned, and
-compared version to version for breaking changes.
+"""Contracts beyond REST: GraphQL SDL, protobuf/gRPC and AsyncAPI, validated by their own tools, versioned,
+and compared version to version for breaking changes.
 
 - GraphQL: graphql-core builds and validates the schema (the reference implementation's rules); its
   `find_breaking_changes` / `find_dangerous_changes` classify a new version against the old one.
@@ -7,6 +7,9 @@ compared version to version for breaking changes.
   (errors keep protoc's file:line:column); the breaking rules are the wire-compatibility ones `buf
   breaking` checks: a message, field, enum value, service or method removed, a field's type or
   cardinality changed, a field number reused for another field.
+- AsyncAPI 2.x/3.x: validated against the official JSON Schema of its version (@asyncapi/specs, installed
+  by the project's set-up; never fetched at run time); a channel, operation or message removed, or a
+  payload property removed, retyped or newly required, is breaking.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 from ..errors import DesignError
 from .kinds import CONTRACT
 
-FORMATS = ("graphql", "protobuf")
+FORMATS = ("graphql", "protobuf", "asyncapi")
 
 
 class ContractError(DesignError):
@@ -45,7 +48,9 @@ class ContractChange:
 
 
 def guess_format(text: str) -> str:
-    """openapi, graphql or protobuf, from the text itself."""
+    """openapi, asyncapi, graphql or protobuf, from the text itself."""
+    if re.search(r"^\s*[\"']?asyncapi[\"']?\s*:", text, re.M):
+        return "asyncapi"
     if re.search(r'^\s*syntax\s*=\s*"proto[23]"|^\s*(message|service)\s+\w+\s*\{', text, re.M):
         return "protobuf"
     if re.search(r"^\s*(type|schema|input|interface|enum|union|scalar|extend)\s+\w*\s*[{@=]?", text, re.M) \
@@ -221,10 +226,181 @@ class ProtoContract:
                 f"{'s' if services != 1 else ''}, {len(self.operations())} methods, {len(self.messages())} messages")
 
 
-def parse_contract(text: str, fmt: str) -> GraphQLContract | ProtoContract:
+class AsyncAPIContract:
+    """An AsyncAPI 2.x or 3.x document, validated against the official JSON Schema of its version
+    (@asyncapi/specs); its channels and operations, and the payloads of their messages."""
+
+    format = "asyncapi"
+    HEADERS = ["operation", "action", "channel", "messages"]
+
+    def __init__(self, text: str) -> None:
+        import yaml
+
+        from .api import _json_path, _line_of
+
+        self.text = text
+        try:
+            document = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            from ..yamltext import yaml_problem
+
+            where, problem = yaml_problem(exc)
+            raise ContractError("AsyncAPI", [f"{where + ': ' if where else ''}not YAML/JSON ({problem})"]) from None
+        if not isinstance(document, dict) or "asyncapi" not in document:
+            raise ContractError("AsyncAPI", ["the document must be a mapping that starts with asyncapi: 3.0.0 (or 2.x)"])
+        self.document = document
+        self.version = str(document["asyncapi"])
+        validator = _asyncapi_validator(self.version)
+        errors = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
+        if errors:
+            problems = []
+            for error in errors[:10]:
+                path = list(error.absolute_path)
+                line = _line_of(text, path)
+                problems.append(f"{_json_path(path)}{f' (line {line})' if line else ''}: {error.message[:300]}")
+            raise ContractError("AsyncAPI", problems)
+
+    def resolve(self, node: Any) -> Any:
+        seen = 0
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/") \
+                and seen < 20:
+            target: Any = self.document
+            for part in node["$ref"][2:].split("/"):
+                target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) else None
+            node, seen = target, seen + 1
+        return node
+
+    def channels(self) -> dict[str, dict]:
+        """Channel name → {address, messages: {name: payload schema}} (2.x: the channel key is the address)."""
+        out = {}
+        for name, channel in (self.document.get("channels") or {}).items():
+            channel = self.resolve(channel) or {}
+            if self.version.startswith("2"):
+                messages = {}
+                for action in ("publish", "subscribe"):
+                    op = channel.get(action) or {}
+                    message = self.resolve(op.get("message")) or {}
+                    for i, m in enumerate(message.get("oneOf") or [message]):
+                        m = self.resolve(m) or {}
+                        if m:
+                            messages[m.get("name") or f"{action}{i or ''}"] = self.resolve(m.get("payload")) or {}
+                out[name] = {"address": name, "messages": messages}
+            else:
+                messages = {key: self.resolve((self.resolve(m) or {}).get("payload")) or {}
+                            for key, m in (channel.get("messages") or {}).items()}
+                out[name] = {"address": channel.get("address") or name, "messages": messages}
+        return out
+
+    def operations(self) -> list[list[str]]:
+        rows = []
+        if self.version.startswith("2"):
+            for name, channel in (self.document.get("channels") or {}).items():
+                channel = self.resolve(channel) or {}
+                for action in ("publish", "subscribe"):
+                    if action in channel:
+                        op = channel[action] or {}
+                        rows.append([op.get("operationId") or f"{action} {name}", action, name,
+                                     ", ".join(self.channels()[name]["messages"])])
+            return rows
+        channels = self.channels()
+        for name, op in (self.document.get("operations") or {}).items():
+            op = self.resolve(op) or {}
+            ref = (op.get("channel") or {}).get("$ref", "")
+            channel = ref.rsplit("/", 1)[-1] if ref else ""
+            rows.append([name, str(op.get("action", "")), channels.get(channel, {}).get("address", channel),
+                         ", ".join(channels.get(channel, {}).get("messages", {}))])
+        return rows
+
+    def breaking_changes(self, older: AsyncAPIContract) -> list[ContractChange]:
+        """A channel, an operation or a message removed, or a payload that no longer carries what consumers
+        read (a property removed or retyped) or needs what producers did not send (a required one added)."""
+        from .api import ApiContract, _compare_schema
+
+        changes: list[ContractChange] = []
+        old_channels, new_channels = older.channels(), self.channels()
+        old_by_address = {c["address"]: (n, c) for n, c in old_channels.items()}
+        new_by_address = {c["address"]: (n, c) for n, c in new_channels.items()}
+        for address, (_name, channel) in old_by_address.items():
+            if address not in new_by_address:
+                changes.append(ContractChange(f"channel {address} removed", True))
+                continue
+            now = new_by_address[address][1]
+            for message, payload in channel["messages"].items():
+                if message not in now["messages"]:
+                    changes.append(ContractChange(f"channel {address}: message {message} removed", True))
+                    continue
+                old_doc, new_doc = ApiContract(older.document), ApiContract(self.document)
+                for change in _compare_schema(old_doc, new_doc, payload, now["messages"][message],
+                                              f"{address} {message}", request=False):
+                    changes.append(change)
+                for change in _compare_schema(old_doc, new_doc, payload, now["messages"][message],
+                                              f"{address} {message}", request=True):
+                    if change.breaking and "required" in change.what and change.what not in {c.what for c in changes}:
+                        changes.append(change)
+        for address in new_by_address.keys() - old_by_address.keys():
+            changes.append(ContractChange(f"channel {address} added", False))
+        old_ops = {r[0]: r for r in older.operations()}
+        new_ops = {r[0]: r for r in self.operations()}
+        for name, row in old_ops.items():
+            if name not in new_ops:
+                changes.append(ContractChange(f"operation {name} ({row[1]} on {row[2]}) removed", True))
+            elif new_ops[name][1:3] != row[1:3]:
+                changes.append(ContractChange(f"operation {name} now {new_ops[name][1]} on {new_ops[name][2]}", True))
+        for name in new_ops.keys() - old_ops.keys():
+            changes.append(ContractChange(f"operation {name} added", False))
+        return changes
+
+    def summary(self) -> str:
+        return (f"AsyncAPI {self.version}: {len(self.channels())} channels, {len(self.operations())} operations, "
+                f"{sum(len(c['messages']) for c in self.channels().values())} messages")
+
+
+SPECS_VERSION = "6.11.1"  # @asyncapi/specs: the official JSON Schemas of every AsyncAPI version
+
+
+def specs_folder() -> Path | None:
+    """Where the official AsyncAPI JSON Schemas are: WORKBENCH_ASYNCAPI_SPECS, or what the project's set-up
+    installed (scripts/setup.sh: npm @asyncapi/specs into .cache/asyncapi). Nothing is fetched at run time."""
+    import os
+
+    candidates = [os.environ.get("WORKBENCH_ASYNCAPI_SPECS"),
+                  Path(__file__).resolve().parents[2] / ".cache" / "asyncapi" / "node_modules" / "@asyncapi" / "specs"
+                  / "schemas"]
+    for folder in candidates:
+        if folder and (Path(folder) / "3.0.0.json").is_file():
+            return Path(folder)
+    return None
+
+
+def _asyncapi_validator(version: str) -> Any:
+    import json
+
+    from jsonschema import Draft7Validator
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT7
+
+    folder = specs_folder()
+    if folder is None:
+        raise DesignError("AsyncAPI contracts are checked against the official JSON Schema, which is not installed.",
+                          hint="Run scripts/setup.sh --browser (it installs @asyncapi/specs with npm), or "
+                               f"`npm install @asyncapi/specs@{SPECS_VERSION}` and set WORKBENCH_ASYNCAPI_SPECS to "
+                               "its schemas folder.")
+    path = folder / f"{version}.json"
+    if not path.is_file():
+        known = sorted(p.stem for p in folder.glob("[0-9]*.json") if "without" not in p.stem)
+        raise ContractError("AsyncAPI", [f"asyncapi: {version} is not a version the official schemas know "
+                                         f"({', '.join(known[-6:])})"])
+    meta = DRAFT7.create_resource(Draft7Validator.META_SCHEMA)
+    registry = Registry().with_resources([("http://json-schema.org/draft-07/schema", meta),
+                                          ("http://json-schema.org/draft-07/schema#", meta)])
+    return Draft7Validator(json.loads(path.read_text(encoding="utf-8")), registry=registry)
+
+
+def parse_contract(text: str, fmt: str) -> Any:
     if not isinstance(text, str) or not text.strip():
         raise ContractError(fmt, ["the document is empty"])
-    return GraphQLContract(text) if fmt == "graphql" else ProtoContract(text)
+    kinds = {"graphql": GraphQLContract, "protobuf": ProtoContract, "asyncapi": AsyncAPIContract}
+    return kinds[fmt](text)
 
 
 @dataclass

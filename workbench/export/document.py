@@ -311,8 +311,8 @@ def _contracts(b: _DocumentBuilder, design: Any) -> None:
             b.add(Grid(["change", "breaking"], [[c.what, "yes" if c.breaking else "no"] for c in record.changes],
                        caption=f"Since v{record.version - 1}: {breaking} breaking, "
                                f"{len(record.changes) - breaking} compatible"))
-        b.add(Details(f"{contract.format} document", [Code(contract.text, "graphql" if contract.format == "graphql"
-                                                           else "protobuf")]))
+        language = {"graphql": "graphql", "protobuf": "protobuf"}.get(contract.format, "yaml")
+        b.add(Details(f"{contract.format} document", [Code(contract.text, language)]))
     if design.latest(API) is None:  # else the API section showed it
         _consistency(b, design)
 
