@@ -216,14 +216,7 @@ class ApiContract:
 
     def resolve(self, node: Any) -> Any:
         """A local $ref (#/components/…) followed to what it names (others are left as they are)."""
-        seen = 0
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/") \
-                and seen < 20:
-            target: Any = self.document
-            for part in node["$ref"][2:].split("/"):
-                target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) else None
-            node, seen = target, seen + 1
-        return node
+        return resolve_ref(self.document, node)
 
     # -- display -------------------------------------------------------------------------------
     def table_rows(self) -> list[list[str]]:
@@ -243,6 +236,17 @@ class ApiContract:
     def __repr__(self) -> str:
         rows = self.table_rows()
         return "\n".join([self.summary()] + [f"{r[0]:<7}{r[1]}  {r[2]}" for r in rows])
+
+
+def resolve_ref(document: dict, node: Any) -> Any:
+    """A local JSON reference ({"$ref": "#/a/b"}) followed, through chains, to what it names in `document`."""
+    seen = 0
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/") and seen < 20:
+        target: Any = document
+        for part in node["$ref"][2:].split("/"):
+            target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) else None
+        node, seen = target, seen + 1
+    return node
 
 
 def _json_path(path: list) -> str:

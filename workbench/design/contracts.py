@@ -261,14 +261,9 @@ class AsyncAPIContract:
             raise ContractError("AsyncAPI", problems)
 
     def resolve(self, node: Any) -> Any:
-        seen = 0
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/") \
-                and seen < 20:
-            target: Any = self.document
-            for part in node["$ref"][2:].split("/"):
-                target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) else None
-            node, seen = target, seen + 1
-        return node
+        from .api import resolve_ref
+
+        return resolve_ref(self.document, node)
 
     def channels(self) -> dict[str, dict]:
         """Channel name → {address, messages: {name: payload schema}} (2.x: the channel key is the address)."""
