@@ -199,7 +199,9 @@ class Guard:
             at = np.minimum(np.searchsorted(seen, hashes), len(seen) - 1)
             repeated |= seen[at] == hashes
         keep &= ~(repeated & ~nulls)
-        self.seen.append(np.sort(hashes[keep & ~nulls]))
+        kept = hashes[keep & ~nulls]
+        if kept.size:  # a chunk whose keys were all NULL adds nothing to compare with
+            self.seen.append(np.sort(kept))
         if len(self.seen) > 8:
             self.seen = [np.sort(np.concatenate(self.seen))]
         return keep
