@@ -230,6 +230,7 @@ class Generator:
         self.deferred: list[Deferred] = []
         self._whole: dict[str, TableData] = {}  # run() only: every row of every table
         self._read = self._read_columns()
+        self._check_cache: dict[str, dict[str, Constraint]] = {}
 
     @property
     def streamable(self) -> bool:
@@ -596,6 +597,12 @@ class Generator:
             d.values = [parent.kept[self._column_name(parent.table, r)].take(idx) for r in d.fk.ref_columns]
 
     def _checks(self, table: Table) -> dict[str, Constraint]:
+        """The CHECKs values must meet, per column (read once per table: every chunk asks)."""
+        if table.key not in self._check_cache:
+            self._check_cache[table.key] = self._read_checks(table)
+        return self._check_cache[table.key]
+
+    def _read_checks(self, table: Table) -> dict[str, Constraint]:
         out: dict[str, Constraint] = {}
         for check in table.checks:
             found, _understood = check_constraints(check.expression, self.schema.dialect)
