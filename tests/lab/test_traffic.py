@@ -175,3 +175,27 @@ def test_load_magic_in_a_kernel_stores_the_run_and_the_document_shows_it(kernel,
     kernel.run("%design export doc.html")
     document = (tmp_path / "doc.html").read_text()
     assert "Load tests" in document and "hot-seat (v1)" in document and "<svg" in document
+
+
+@pytest.mark.parametrize("database", ["postgres", "sandbox"])
+def test_load_variants_compare_a_guard_against_none_on_copies_of_the_same_data(isolated, database):
+    """The same seat sale as given (no guard) and as a variant with a UNIQUE index: each on its own copy of
+    the design's seeded lab; the guarded one counts unique violations and sells each seat once."""
+    from workbench.design.aggregate import Design
+
+    if database != "sandbox":
+        need(_server_up(database), f"{database} is not reachable")
+    design = Design("seats")
+    design.add_schema_ddl(SEATS["postgres"].format(guard=""), "postgres")
+    buy = dict(BUY, variants=[{"name": "unique", "ddl": "DELETE FROM sale; CREATE UNIQUE INDEX sale_once ON sale "
+                                                        "(seat_id)"}])
+    compared = design.run_load(buy, clients=8, count=400, database=database, name="sale")
+    (plain_name, plain), (guard_name, guarded) = [(r.name, r.result) for r in compared.records]
+    assert (plain_name, guard_name) == ("sale [as given]", "sale [unique]")
+    assert plain.errors().get("unique violation", 0) == 0 and plain.committed == 400
+    assert guarded.errors().get("unique violation", 0) > 0 and guarded.committed <= 100  # 100 seats, once each
+    assert "unique: " in compared.for_model() and "Stored as sale [as given] v1, sale [unique] v1" in \
+        compared.for_model()
+    assert [r.name for r in design.loads()] == ["sale [as given]", "sale [unique]"]
+    # the design's own lab was not touched: its sale table holds its seeded rows, and no unique index
+    assert design.run_sql("SELECT count(*) FROM sale", database=database, record=False).rows[0][0] == 1000

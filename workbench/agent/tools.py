@@ -220,10 +220,12 @@ def run_experiment(ctx: ToolContext, workload: list, variants: list | None = Non
 
 
 def run_load(ctx: ToolContext, transactions: list, params: dict | None = None, clients: int = 8,
-             duration: float = 10, database: str = "sandbox", name: str | None = None) -> str:
-    """Concurrent clients on the design's lab; show the result and chart; store the run."""
+             duration: float = 10, database: str = "sandbox", name: str | None = None,
+             variants: list | None = None) -> str:
+    """Concurrent clients on the design's lab; show the result and chart; store the run (each variant's)."""
     record = ctx.design.run_load({"transactions": transactions, "params": params or {}}, clients=clients,
-                                 duration=duration, database=database, name=name, turn_id=ctx.turn_id)
+                                 duration=duration, database=database, name=name, turn_id=ctx.turn_id,
+                                 variants=variants)
     ctx.show(record)
     return record.for_model()
 
@@ -269,7 +271,8 @@ LAB_TOOLS = [
          "Run concurrent clients against the design's lab (its schema and seeded data) for a few seconds: a weighted "
          "mix of transactions, each one or more statements run together. Returns throughput, latency "
          "p50/p95/p99/max per transaction, errors by class (unique violation, deadlock, serialization failure, "
-         "lock timeout) and lock waits. Use it for contention questions: a seat sold twice, a hot row.",
+         "lock timeout) and lock waits. Use it for contention questions: a seat sold twice, a hot row; with variants, "
+         "to compare ways of doing it (a UNIQUE constraint vs SELECT … FOR UPDATE, a hot counter vs sharded ones).",
          {"type": "object", "properties": {
              "transactions": {"type": "array", "minItems": 1, "items": {
                  "type": "object", "properties": {
@@ -281,7 +284,16 @@ LAB_TOOLS = [
                                                         "{from: 'table.column'}, optional skew (Zipf, e.g. 1.2)"},
              "clients": {"type": "integer", "minimum": 1, "maximum": 64},
              "duration": {"type": "number", "exclusiveMinimum": 0, "maximum": 60, "description": "seconds"},
-             "database": _DATABASE, "name": {"type": "string"}},
+             "database": _DATABASE, "name": {"type": "string"},
+             "variants": {"type": "array", "description": "ways of doing the same to compare under the same load, "
+                          "each on its own copy of the seeded data (the transactions as given run too)",
+                          "items": {"type": "object", "properties": {
+                              "name": {"type": "string"},
+                              "ddl": {"type": "string", "description": "applied to the copy first (an index, a "
+                                                                       "constraint, a sharded counter table)"},
+                              "transactions": {"type": "array", "description": "instead of the given ones"},
+                              "params": {"type": "object"}},
+                              "required": ["name"]}}},
           "required": ["transactions"], "additionalProperties": False}, run_load, DESIGN),
     Tool("rehearse_migration",
          "Apply the migration between two versions of the design's schema (default: the newest and the one before) "

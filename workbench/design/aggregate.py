@@ -408,15 +408,26 @@ class Design:
 
     def run_load(self, traffic: Any, *, clients: int = 8, duration: float | None = None, count: int | None = None,
                  ramp_up: float = 0.0, database: str = "sandbox", name: str | None = None, progress: Any = None,
-                 turn_id: int | None = None, live: Any = None) -> LoadRecord:
+                 turn_id: int | None = None, live: Any = None, variants: list | None = None) -> Any:
         """Concurrent clients on the design's lab (its schema and seeded data; the load's writes stay in the lab):
-        throughput, latency percentiles, errors by class, lock waits. Stored as a new version of load `name`."""
+        throughput, latency percentiles, errors by class, lock waits. Stored as a new version of load `name`.
+
+        `variants` ([{name, ddl?, transactions?, params?}], also a `variants:` key of the traffic) compares ways of
+        doing the same under the same load: each variant, and the traffic as given, runs on its own copy of the
+        seeded lab (its DDL applied first; its transactions instead of the given ones), and is stored as load
+        `name [variant]`; the result is a LoadComparison."""
         from ..errors import LabError
         from ..lab.traffic import traffic_from
         from .labs import LoadRecord
 
         if self.latest(SCHEMA) is None:
             raise LabError("The design has no schema yet: propose one with propose_schema before a load test.")
+        if isinstance(traffic, dict) and "variants" in traffic:
+            traffic = dict(traffic)
+            variants = variants or traffic.pop("variants")
+        if variants:
+            return self._load_variants(traffic, variants, clients=clients, duration=duration, count=count,
+                                       ramp_up=ramp_up, database=database, name=name, turn_id=turn_id, live=live)
         traffic = traffic_from(traffic)
         result = self.lab(database).run_load(traffic, clients=clients, duration=duration, count=count,
                                              ramp_up=ramp_up, progress=progress, live=live)
@@ -426,6 +437,37 @@ class Design:
         version = self.add_version(LOAD, label, {"input": inputs, **result.to_dict()},
                                    summary=result.summary().splitlines()[0], turn_id=turn_id)
         return LoadRecord(label, version, inputs, result)
+
+    def _load_variants(self, traffic: Any, variants: list, *, clients: int, duration: float | None,
+                       count: int | None, ramp_up: float, database: str, name: str | None, turn_id: int | None,
+                       live: Any) -> Any:
+        from ..errors import LabError
+        from ..lab.traffic import traffic_from
+        from .labs import LoadComparison, LoadRecord
+
+        base = traffic_from(traffic)
+        label = name or "-".join(t.name for t in base.transactions)[:48]
+        chosen = [{"name": "as given"}] + [dict(v) for v in variants]
+        names = [str(v.get("name") or f"variant {i}") for i, v in enumerate(chosen)]
+        if len(set(names)) != len(names):
+            raise LabError("Load variant names must differ.", hint=f"Got {', '.join(names)}.")
+        lab = self.lab(database)
+        records = []
+        for variant, vname in zip(chosen, names, strict=True):
+            spec = base if "transactions" not in variant else traffic_from(
+                {"transactions": variant["transactions"], "params": variant.get("params", base.params)})
+            with lab.copy(f"load-{vname}") as target:  # every variant starts from the same seeded rows
+                if variant.get("ddl"):
+                    target.apply(variant["ddl"])
+                result = target.run_load(spec, clients=clients, duration=duration, count=count, ramp_up=ramp_up,
+                                         live=live)
+            inputs = {"traffic": spec.to_dict(), "clients": clients, "duration": duration, "count": count,
+                      "ramp_up": ramp_up, "database": database, "variant": variant}
+            stored = f"{label} [{vname}]"
+            version = self.add_version(LOAD, stored, {"input": inputs, **result.to_dict()},
+                                       summary=result.summary().splitlines()[0], turn_id=turn_id)
+            records.append(LoadRecord(stored, version, inputs, result))
+        return LoadComparison(label, records)
 
     def rehearse_migration(self, name: str | None = None, from_version: int | None = None,
                            to_version: int | None = None, *, rows: int = 100_000, workload: Any = None,

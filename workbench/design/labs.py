@@ -60,6 +60,50 @@ class LoadRecord:
         return f"<Load {self.name} v{self.version}: {self.result.summary().splitlines()[0]}>"
 
 
+@dataclass
+class LoadComparison:
+    """Load variants side by side: the same clients and time on copies of the same seeded data."""
+
+    name: str
+    records: list[LoadRecord]
+
+    @property
+    def result(self) -> LoadComparison:  # what a surface shows, as for one LoadRecord
+        return self
+
+    def rows(self) -> list[list[str]]:
+        out = []
+        for record in self.records:
+            r = record.result
+            errors = ", ".join(f"{k} {v}" for k, v in r.errors().items()) or "—"
+            p95 = " / ".join(f"{t['name']} {t['p95_ms']:.1f}" if t["p95_ms"] is not None else f"{t['name']} —"
+                             for t in r.transactions)
+            out.append([record.name.rsplit(" [", 1)[-1].rstrip("]"), f"{r.throughput:,.0f}", f"{r.committed:,}", p95,
+                        errors])
+        return out
+
+    def summary(self) -> str:
+        lines = [f"Load {self.name!r}: {len(self.records)} variants, same clients and time, each on its own copy "
+                 "of the seeded data:"]
+        lines += [f"  {v}: {t}/s, {c} committed; p95 ms {p}; errors: {e}" for v, t, c, p, e in self.rows()]
+        return "\n".join(lines)
+
+    def for_model(self) -> str:
+        stored = ", ".join(f"{r.name} v{r.version}" for r in self.records)
+        return self.summary() + f"\nStored as {stored}."
+
+    def _repr_html_(self) -> str:
+        import html as h
+
+        head = "".join(f"<th>{c}</th>" for c in ("variant", "per s", "committed", "p95 ms", "errors"))
+        body = "".join("<tr>" + "".join(f"<td>{h.escape(c)}</td>" for c in row) + "</tr>" for row in self.rows())
+        return (f"<p><b>Load variants</b> {h.escape(self.name)}</p><table><thead><tr>{head}</tr></thead>"
+                f"<tbody>{body}</tbody></table>" + "".join(r.result._repr_html_() for r in self.records))
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+
 class DesignLabs:
     """Lab databases by (design, database), kept open for the session."""
 
