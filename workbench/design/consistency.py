@@ -178,22 +178,15 @@ def check(design: Any) -> ConsistencyFindings:
         for field in fields:
             table = _table_for(field.entity, schema)
             where = f"{source}: {field.entity}.{field.name}"
-            if table is None:
-                old_table = _table_for(field.entity, previous) if previous is not None else None
-                column = _match(old_table, field.name) if old_table is not None else None
-                if column is not None:
-                    findings.append(_found("XC003", where, f"{old_table.key}.{column.name}",
-                                           f"{label} dropped table {old_table.key}, which this field comes from",
-                                           "Keep the table, or change the contract in the same release."))
-                continue
-            column = _match(table, field.name)
-            if column is None:
+            column = _match(table, field.name) if table is not None else None
+            if column is None:  # not in the newest schema: was it in the version before?
                 old_table = _table_for(field.entity, previous) if previous is not None else None
                 before = _match(old_table, field.name) if old_table is not None else None
                 if before is not None:
-                    findings.append(_found("XC003", where, f"{table.key}.{before.name}",
-                                           f"{label} dropped the column this field returns",
-                                           "Keep the column (or add it back as a view or computed column), or "
+                    gone = f"table {old_table.key}, which this field comes from" if table is None else \
+                        "the column this field returns"
+                    findings.append(_found("XC003", where, f"{old_table.key}.{before.name}", f"{label} dropped {gone}",
+                                           "Keep it (a column can come back as a view or computed column), or "
                                            "remove the field in the same release, as a breaking change."))
                 continue
             severity = _compatible(field.kind, _column_kind(schema, column))

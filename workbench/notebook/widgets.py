@@ -9,6 +9,7 @@ HTML widgets holding SVG, so a saved notebook shows them without a kernel.
 from __future__ import annotations
 
 import html
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -271,9 +272,8 @@ class ExperimentPanel:
         seeded = 1 + sum(1 for v in self.variants if v.get("schema"))  # DDL variants run on a copy of the seed
         self.progress.max = max(1, rows * tables * seeded)
         self.progress.value = 0
-        self.run_button.disabled = True
         self.status.value = f"Seeding {rows:,} rows per table and running the workload…"
-        try:
+        with self._busy(self.run_button, "Failed"):
             record = self.design.run_experiment(self.workload, self.variants, rows=rows, repeat=self.repeat,
                                                 name=self.name, progress=_Progress(self.progress))
             self.result.value = record.comparison._repr_mimebundle_()["text/html"]
@@ -281,33 +281,34 @@ class ExperimentPanel:
                                  f"({rows:,} rows per table).")
             self.progress.value = self.progress.max
             return record.comparison
+
+    @contextmanager
+    def _busy(self, button: Any, failure: str):
+        """The button stays disabled while it runs; a failure is shown in the status line, then raised."""
+        button.disabled = True
+        try:
+            yield
         except Exception as exc:
-            self.status.value = f"<span style='color:#c5221f'>Failed: {html.escape(str(exc))}</span>"
+            self.status.value = f"<span style='color:#c5221f'>{failure}: {html.escape(str(exc))}</span>"
             raise
         finally:
-            self.run_button.disabled = False
+            button.disabled = False
 
     def run_load(self):
         """Run the panel's load on the design's lab; the chart of throughput and p95 latency grows as it runs."""
-        self.load_button.disabled = True
         self.progress.max, self.progress.value = 1000, 0
 
         def live(view: Any) -> None:
             self.load_result.value = view._repr_html_()
             self.progress.value = int(view.share * 1000)
 
-        try:
+        with self._busy(self.load_button, "Load failed"):
             record = self.design.run_load(self.load_spec, clients=self.clients.value, duration=self.seconds.value,
                                           name=f"{self.name}-load", live=live)
             self.load_result.value = record.result._repr_html_()
             self.progress.value = self.progress.max
             self.status.value = f"Stored as load {html.escape(record.name)} v{record.version}."
             return record.result
-        except Exception as exc:
-            self.status.value = f"<span style='color:#c5221f'>Load failed: {html.escape(str(exc))}</span>"
-            raise
-        finally:
-            self.load_button.disabled = False
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         bundle = self.widget._repr_mimebundle_(**kwargs)

@@ -294,12 +294,10 @@ class ERDiagram:
         """The tables this diagram draws (a focus, or all), as a Schema of their own."""
         from .model import Schema
 
-        keys = {t.key for t in self.tables}
-        subset = Schema([t for t in self.tables], dialect=self.schema.dialect, enums=list(self.schema.enums.values()),
-                        domains=list(self.schema.domains.values()), extensions=self.schema.extensions,
-                        name=self.schema.name)
-        subset.views = {k: v for k, v in self.schema.views.items() if keys == set(self.schema.tables)}
-        return subset
+        whole = len(self.tables) == len(self.schema.tables)
+        return Schema(list(self.tables), dialect=self.schema.dialect, enums=list(self.schema.enums.values()),
+                      domains=list(self.schema.domains.values()), extensions=self.schema.extensions,
+                      views=list(self.schema.views.values()) if whole else None, name=self.schema.name)
 
     def mermaid(self) -> str:
         """The drawn tables as a Mermaid erDiagram (GitHub, GitLab and Notion render it)."""
