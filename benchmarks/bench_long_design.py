@@ -31,7 +31,7 @@ def main() -> None:
     os.environ["ANTHROPIC_API_KEY"] = "sk-ant-bench-0000000000"
 
     import workbench.agent.session as session
-    from workbench.agent.loopback import prompt_tokens
+    from workbench.agent.fake import prompt_tokens
     from workbench.agent.session import Architect
     from workbench.design.aggregate import Design
     from workbench.testing import FakeAnthropic, Reply

@@ -3,13 +3,24 @@
     ---
     name: backend-architect
     description: ...
-    model: sonnet            # optional: an alias, a full model id, or `inherit`
-    tools: [Read, Write]     # optional: a YAML list or "Read, Write"
+    model: sonnet            # optional: an alias, a full model id, `opus[1m]`, or `inherit`
+    tools: [Read, Write]     # optional: a YAML list or "Read, Write"; [] means no tools
+    disallowedTools: [Bash]  # optional: taken away from what `tools` gives
+    maxTurns: 20             # optional: model calls per turn
+    effort: high             # optional: low | medium | high | xhigh | max
     ---
     The system prompt.
 
+Every field Claude Code documents for subagents is read. Honoured: name, description, model,
+tools, disallowedTools, maxTurns, effort. The design tools are the workbench's own and are offered
+unless `tools` is `[]` or names them as Claude Code sees them through `workbench mcp`
+(`mcp__workbench__propose_schema`, …), in which case exactly those are offered. Read but not
+applicable here, each reported by a one-line warning: permissionMode, skills, mcpServers, hooks,
+memory, background, isolation, color, initialPrompt. An unknown field is reported the same way.
+
 Agents are found, first match wins, in `./prompts/`, `./.claude/agents/`, the folders
-of WORKBENCH_AGENTS_PATH, and the project's own `prompts/` (the default agent).
+of WORKBENCH_AGENTS_PATH, `$CLAUDE_CONFIG_DIR/agents` (else `~/.claude/agents`), and the
+project's own `prompts/` (the default agent).
 
 A leaf module (it reads Markdown files and imports no other layer): the agent loop runs an
 agent, and the design's readiness scorecard reads the same agent's Delivery Standards.
@@ -25,6 +36,20 @@ from .errors import AgentDefinitionError
 from .yamltext import yaml_problem
 
 DEFAULT_AGENT = "backend-architect"
+EFFORTS = ("low", "medium", "high", "xhigh", "max")
+HONOURED = {"name", "description", "model", "tools", "disallowedTools", "maxTurns", "effort"}
+NOT_APPLICABLE = {
+    "permissionMode": "the workbench asks no permissions: design tools act on the design, bash needs --bash",
+    "skills": "skills are Claude Code's; the workbench loads none",
+    "mcpServers": "the workbench connects to no MCP servers; its own tools are built in",
+    "hooks": "the workbench runs no hooks",
+    "memory": "the design store is the agent's memory here",
+    "background": "a turn runs in its cell",
+    "isolation": "the design's workspace is the agent's only folder",
+    "color": "the notebook has its own styling",
+    "initialPrompt": "the %%architect cell is the prompt",
+}
+MCP_PREFIX = "mcp__workbench__"
 
 
 @dataclass(frozen=True)
@@ -37,6 +62,18 @@ class AgentDefinition:
     model: str | None = None
     tools: tuple[str, ...] | None = None
     path: Path | None = None
+    disallowed_tools: tuple[str, ...] = ()
+    max_turns: int | None = None
+    effort: str | None = None
+    warnings: tuple[str, ...] = ()  # fields read but not applied here, one line each
+
+    @property
+    def design_tools(self) -> tuple[str, ...] | None:
+        """The design tools the agent names as MCP tools (`mcp__workbench__X` → X), or None when it names none."""
+        if self.tools is None:
+            return None
+        named = tuple(t[len(MCP_PREFIX):] for t in self.tools if t.startswith(MCP_PREFIX))
+        return named if named or self.tools == () else None
 
     @classmethod
     def from_file(cls, path: str | Path) -> AgentDefinition:
@@ -90,26 +127,63 @@ class AgentDefinition:
         description = text_field("description", True)
         model = text_field("model", False)
         tools = _parse_tools(meta.get("tools"), where)
+        disallowed = _parse_tools(meta.get("disallowedTools"), where, field="disallowedTools") or ()
+        max_turns = meta.get("maxTurns")
+        if max_turns is not None and (not isinstance(max_turns, int) or isinstance(max_turns, bool) or max_turns < 1):
+            raise AgentDefinitionError(f"{where}: field `maxTurns` must be a positive whole number, got {max_turns!r}.")
+        effort = text_field("effort", False)
+        if effort is not None and effort not in EFFORTS:
+            raise AgentDefinitionError(f"{where}: field `effort` must be one of {', '.join(EFFORTS)}, got {effort!r}.")
+        warnings = []
+        for key in meta:
+            if key in NOT_APPLICABLE:
+                warnings.append(f"{where}: `{key}` is read but not applied in the workbench ({NOT_APPLICABLE[key]}).")
+            elif key not in HONOURED:
+                warnings.append(f"{where}: unknown field `{key}` is ignored (Claude Code's subagent fields: "
+                                f"{', '.join(sorted(HONOURED | set(NOT_APPLICABLE)))}).")
         if not body:
             raise AgentDefinitionError(f"{where}: the system prompt (the text after the front matter) is empty.")
         return cls(name=name, description=description, system_prompt=body, model=model, tools=tools,
-                   path=Path(source) if isinstance(source, Path) else None)
+                   path=Path(source) if isinstance(source, Path) else None, disallowed_tools=disallowed,
+                   max_turns=max_turns, effort=effort, warnings=tuple(warnings))
+
+    def claude_code_file(self, design_tools: list[str]) -> str:
+        """This agent as a Claude Code subagent file whose tools name the workbench's MCP tools
+        (`workbench mcp`), so Claude Code offers them: an explicit `tools:` list limits a subagent to it."""
+        import yaml
+
+        tools = list(self.tools) if self.tools is not None else []
+        tools = [t for t in tools if not t.startswith(MCP_PREFIX)]
+        wanted = self.design_tools if self.design_tools is not None else tuple(design_tools)
+        tools += [MCP_PREFIX + t for t in wanted]
+        meta: dict = {"name": self.name, "description": self.description}
+        if self.model:
+            meta["model"] = self.model
+        meta["tools"] = ", ".join(tools) if tools else []
+        if self.disallowed_tools:
+            meta["disallowedTools"] = ", ".join(self.disallowed_tools)
+        if self.max_turns:
+            meta["maxTurns"] = self.max_turns
+        if self.effort:
+            meta["effort"] = self.effort
+        front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=10_000).strip()
+        return f"---\n{front}\n---\n\n{self.system_prompt.strip()}\n"
 
 
-def _parse_tools(value: object, where: str) -> tuple[str, ...] | None:
+def _parse_tools(value: object, where: str, *, field: str = "tools") -> tuple[str, ...] | None:
     if value is None:
         return None
     if isinstance(value, str):
-        items = [t.strip() for t in value.split(",")]
+        items = [t.strip() for t in value.split(",") if t.strip()]
     elif isinstance(value, list):
         items = value
     else:
-        raise AgentDefinitionError(f"{where}: field `tools` must be a list or a comma-separated string, "
+        raise AgentDefinitionError(f"{where}: field `{field}` must be a list or a comma-separated string, "
                                    f"got {type(value).__name__}.")
     out = []
     for item in items:
         if not isinstance(item, str) or not item.strip():
-            raise AgentDefinitionError(f"{where}: field `tools` has an entry that is not a tool name: {item!r}.")
+            raise AgentDefinitionError(f"{where}: field `{field}` has an entry that is not a tool name: {item!r}.")
         out.append(item.strip())
     return tuple(out)
 
@@ -117,7 +191,12 @@ def _parse_tools(value: object, where: str) -> tuple[str, ...] | None:
 def search_path() -> list[Path]:
     """Folders searched for agent definitions, in priority order."""
     cwd = Path.cwd()
-    folders = [cwd / "prompts", cwd / ".claude" / "agents", *settings().agents_path, PROJECT_ROOT / "prompts"]
+    import os
+
+    claude_home = Path(os.environ["CLAUDE_CONFIG_DIR"]) if os.environ.get("CLAUDE_CONFIG_DIR") else \
+        Path.home() / ".claude"
+    folders = [cwd / "prompts", cwd / ".claude" / "agents", *settings().agents_path, claude_home / "agents",
+               PROJECT_ROOT / "prompts"]
     seen: list[Path] = []
     for folder in folders:
         resolved = folder.resolve()

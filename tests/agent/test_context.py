@@ -7,7 +7,7 @@ import json
 import pytest
 
 from workbench.agent.context import Context, ContextState, summary_text
-from workbench.agent.loopback import prompt_tokens
+from workbench.agent.fake import prompt_tokens
 from workbench.agent.session import Architect
 from workbench.design.aggregate import Design
 from workbench.testing import Reply

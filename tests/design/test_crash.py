@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from workbench.agent.loopback import _Problem, validate_messages_request
+from workbench.agent.fake import Problem as _Problem, validate_messages_request
 from workbench.agent.session import Architect
 from workbench.design.aggregate import Design
 from workbench.errors import DesignBusy

@@ -200,10 +200,15 @@ class ToolRegistry:
         return Grid(["tool", "group", "description"],
                     [[t.name, t.group, t.description.splitlines()[0]] for t in self._tools.values()])
 
-    def select(self, agent_tools: tuple[str, ...] | None, *, bash_enabled: bool = False) -> list[Tool]:
+    def select(self, agent_tools: tuple[str, ...] | None, *, disallowed: tuple[str, ...] = (),
+               design_tools: tuple[str, ...] | None = None, bash_enabled: bool = True) -> list[Tool]:
         """Tools offered to an agent: design and custom tools, plus what its `tools:` list maps onto.
 
-        No `tools:` field means every file tool (Claude Code's "inherit all"). Bash only when enabled.
+        No `tools:` field means every file tool and bash (Claude Code's "inherit all"); `tools: []` means
+        none. `design_tools` (from `mcp__workbench__X` entries) limits the design tools to those named.
+        `disallowed` (Claude Code names or workbench names) takes tools away. Bash is offered whenever the
+        agent may have it, so a conversation's tools never change; it refuses to run until the user enables
+        it (--bash). bash_enabled=False leaves it out (the MCP server, which never runs it).
         """
         if agent_tools is None:
             wanted = {n for names in CLAUDE_CODE_TOOLS.values() for n in names}
@@ -211,13 +216,22 @@ class ToolRegistry:
             wanted = set()
             for name in agent_tools:
                 wanted.update(CLAUDE_CODE_TOOLS.get(name, (name,)))
+        removed: set[str] = set()
+        for name in disallowed:
+            removed.update(CLAUDE_CODE_TOOLS.get(name, (name[len("mcp__workbench__"):] if name.startswith(
+                "mcp__workbench__") else name,)))
+        no_design = agent_tools is not None and len(agent_tools) == 0
         chosen = []
         for tool in self._tools.values():
+            if tool.name in removed:
+                continue
             if tool.group in (DESIGN, CUSTOM):
+                if no_design or (design_tools is not None and tool.name not in design_tools):
+                    continue
                 chosen.append(tool)
             elif tool.group == FILES and tool.name in wanted:
                 chosen.append(tool)
-            elif tool.group == BASH and bash_enabled and tool.name in wanted | {"bash"}:
+            elif tool.group == BASH and bash_enabled and tool.name in wanted:
                 chosen.append(tool)
         return chosen
 

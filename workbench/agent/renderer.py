@@ -22,6 +22,12 @@ class Renderer:
     def end_text(self) -> None:
         """The current text block is complete."""
 
+    def thinking(self, delta: str, snapshot: str) -> None:
+        """A piece of the model's thinking summary; `snapshot` is the thinking block so far."""
+
+    def end_thinking(self) -> None:
+        """The current thinking block is complete."""
+
     def tool_pending(self, name: str) -> None:
         """The model has started writing a call to `name` (its input is still streaming)."""
 
@@ -51,6 +57,8 @@ class ConsoleRenderer(Renderer):
         self.stream = stream or sys.stdout
         self._at_line_start = True
         self._pending = ""  # streamed text not yet written: it goes out a line at a time, redacted
+        self._thought = ""  # streamed thinking not yet written (the same way, indented)
+        self._thinking = False
 
     def _write(self, text: str) -> None:
         if text:
@@ -85,6 +93,21 @@ class ConsoleRenderer(Renderer):
             self._pending = ""
         if not self._at_line_start:
             self._write("\n")
+
+    def thinking(self, delta: str, snapshot: str) -> None:
+        if not self._thinking:
+            self._line("… thinking")
+            self._thinking = True
+        self._thought += delta
+        if "\n" in self._thought:
+            complete, self._thought = self._thought.rsplit("\n", 1)
+            for line in complete.splitlines():
+                self._write(f"  │ {line}\n")
+
+    def end_thinking(self) -> None:
+        if self._thought:
+            self._write(f"  │ {self._thought}\n")
+        self._thought, self._thinking = "", False
 
     def tool_start(self, name: str, input: dict) -> None:
         self._line(f"⚙ {name} …")

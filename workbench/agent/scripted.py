@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .loopback import Reply
+from .fake import Reply
 
 if TYPE_CHECKING:
     from .client import Connection
@@ -136,7 +136,7 @@ def check_script(path: str | Path) -> Path:
 def serve_script(path: str | Path, *, delay: float = 0.004) -> Connection:
     """A connection to a loopback server that answers from a script: the real SDK over HTTP, no key."""
     from .client import Connection, make_client
-    from .loopback import FakeAnthropic
+    from .fake import FakeAnthropic
 
     found = check_script(path)
     server = FakeAnthropic(ScriptedModel.from_file(found, delay=delay)).start()

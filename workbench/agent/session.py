@@ -1,23 +1,32 @@
 """The agent loop: one `Architect` per design, one `ask()` per turn.
 
-Our own loop on `client.messages.stream` (not the SDK's tool runner), because a turn must
-show tool activity as it happens, survive interrupts, and keep the stored history valid:
+Our own loop on `client.beta.messages.stream` (not the SDK's tool runner), because a turn must
+show tool activity as it happens, survive interrupts, and keep the stored history valid.
 
-1. Build the request: system = agent prompt + a workbench addendum that depends only on the
-   offered tools, so tools + system form a stable, cached prefix. The design's current
-   state rides in the new user message instead of the system prompt; earlier turns then
-   stay byte-identical and are read from cache. Breakpoints: the last system block and the
-   last block of the conversation tail.
-2. Stream; text goes to the renderer as it arrives.
-3. Run each `tool_use` through the registry; errors become `is_error` results.
-4. Repeat until `end_turn`, the step limit or the budget. Persist every message, call and
-   usage as it happens.
-5. On a broken stream or an interrupt, keep the partial text (marked), answer every
-   `tool_use` that was stored, and raise a WorkbenchError that says what happened.
+A conversation is append-only (the API's prefix check refuses anything else on the models that
+preserve thinking: build-with-claude/preserved-thinking/prefix-checks):
+
+1. The frame — `system` (agent prompt + an addendum that depends only on the frame's tools), `tools`
+   (every tool the agent may have; bash refuses until --bash) and the model — is fixed for the
+   conversation. `--no-tools` sends `tool_choice: none`, which is not part of the prefix. Another
+   frame (a changed agent file, another model) opens a new conversation and says so.
+2. The design's current state rides in each new user message, never in `system`.
+3. What was sent is what is stored: messages are redacted before they are sent (signed blocks are
+   kept verbatim), so a restart sends the same bytes.
+4. The context is bounded by the API's on-demand compaction (compaction.py): when the next request
+   would pass the budget, a compaction request turns the view into one signed block, stored as a
+   message; later requests start from it. Old artifact versions stay in the design store
+   (read_artifact). Chosen over threshold compaction because the loop decides the moment (between
+   calls, never inside an answer) and knows what the block replaced.
+5. Every stop reason is handled as the docs say (see _Turn.after_answer); a cut-off tool call never
+   runs and is never silently dropped.
+6. Crash and interrupt repair only append (design.turns).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -26,21 +35,25 @@ from typing import TYPE_CHECKING, Any
 
 from .. import interrupts
 from ..config import settings
+from ..design.store import clean_content
 from ..design.usage import Usage
-from ..errors import AuthenticationFailed, ModelError, StreamInterrupted, WorkbenchError
+from ..errors import StreamInterrupted, WorkbenchError
 from ..secrets import redact
 from ..subagent import AgentDefinition, load_agent
-from .client import Connection, connect
-from .context import Context, ContextState, estimate
-from .models import resolve_model, usage_from_api
+from . import compaction
+from .client import Connection, connect, provider
+from .models import ModelInfo, model_info, resolve_model
 from .registry import ToolContext, ToolRegistry, ToolResult
 from .renderer import Renderer
+from .stream import StreamBroke, describe_failure, retryable_event, stream_answer, too_long, turn_error
 
 if TYPE_CHECKING:
     from ..design.aggregate import Design
     from ..design.turns import TurnLog
 
 CACHE = {"type": "ephemeral"}
+BETA_BINDING = "thinking-binding-controls-2026-08-01"
+EVENT_RETRIES = 2  # an `error` event before any content is retried this often, with backoff
 
 
 @dataclass
@@ -66,6 +79,8 @@ class TurnResult:
     model: str
     tool_calls: list[ToolCall] = field(default_factory=list)
     scripted: bool = False
+    thinking: str = ""
+    stop_details: dict | None = None
 
     def footer(self) -> str:
         status = "" if self.status == "ok" else f" · stopped: {self.status.replace('_', ' ')}"
@@ -78,14 +93,6 @@ class TurnResult:
         return f"<TurnResult {self.status}: {len(self.text)} chars, {len(self.tool_calls)} tool calls; {self.footer()}>"
 
 
-class _StreamBroke(Exception):
-    def __init__(self, blocks: list[dict], cause: BaseException, usage: Usage | None) -> None:
-        super().__init__(str(cause))
-        self.blocks = blocks
-        self.cause = cause
-        self.usage = usage
-
-
 class Architect:
     """A conversation with an agent about one design; it continues across calls and restarts.
 
@@ -93,14 +100,16 @@ class Architect:
     else backend-architect). model: an alias or id for these turns. tools: the registry (default:
     the built-in tools). client: a Connection or an SDK client (default: from the environment).
     script: a YAML script of answers, played by a loopback server when no API key is set (the
-    `%architect script` twin). bash: offer the bash tool. max_steps, budget_usd, max_tokens:
-    limits per turn (defaults from WORKBENCH_MAX_STEPS, WORKBENCH_BUDGET, WORKBENCH_MAX_TOKENS).
+    `%architect script` twin). bash: let the bash tool run. effort: low … max (default: the agent's
+    `effort`, else the model's). max_steps, budget_usd, max_tokens: limits per turn (defaults from
+    the agent's maxTurns or WORKBENCH_MAX_STEPS, WORKBENCH_BUDGET, and the model's own output limit
+    or WORKBENCH_MAX_TOKENS).
     """
 
     def __init__(self, design: Design | str = "default", *, agent: str | AgentDefinition | None = None,
                  model: str | None = None, tools: ToolRegistry | None = None, client: Any = None,
                  script: str | Path | None = None, bash: bool = False, max_steps: int | None = None,
-                 budget_usd: float | None = None, max_tokens: int | None = None) -> None:
+                 budget_usd: float | None = None, max_tokens: int | None = None, effort: str | None = None) -> None:
         from ..design.aggregate import Design
 
         self.design = design if isinstance(design, Design) else Design(str(design))
@@ -110,10 +119,12 @@ class Architect:
         self._connection = client if client is None or isinstance(client, Connection) else Connection(client)
         self.script = script
         self.bash = bash
+        self.effort = effort
         cfg = settings()
-        self.max_steps = max_steps if max_steps is not None else cfg.max_steps
+        self._max_steps = max_steps
         self.budget_usd = budget_usd if budget_usd is not None else cfg.budget_usd
-        self.max_tokens = max_tokens or int(os.environ.get("WORKBENCH_MAX_TOKENS") or 8192)
+        self._max_tokens = max_tokens or (int(os.environ["WORKBENCH_MAX_TOKENS"])
+                                          if os.environ.get("WORKBENCH_MAX_TOKENS") else None)
 
     # -- configuration ---------------------------------------------------------------------
     @property
@@ -128,8 +139,19 @@ class Architect:
         """The model id used: -m, else the design's `%architect model`, WORKBENCH_MODEL, the agent's, sonnet."""
         return self._model(self.agent)
 
+    @property
+    def max_steps(self) -> int:
+        if self._max_steps is not None:
+            return self._max_steps
+        return self.agent.max_turns or settings().max_steps
+
+    @max_steps.setter
+    def max_steps(self, value: int) -> None:
+        self._max_steps = value
+
     def _model(self, agent: AgentDefinition) -> str:
-        return resolve_model(self._model_arg or self.design.model_choice or settings().model or agent.model)
+        chosen = self._model_arg or self.design.model_choice or settings().model or agent.model
+        return resolve_model(None if chosen == "inherit" else chosen)
 
     def use_agent(self, agent: str) -> str:
         """Make `agent` (a name or file) the design's agent from now on; returns what was stored."""
@@ -171,8 +193,17 @@ class Architect:
         """Start a new conversation for the design (artifacts are kept)."""
         self.design.reset_conversation()
 
+    def frame_tools(self, agent: AgentDefinition) -> list:
+        """Every tool the agent may have in a conversation (bash included; it refuses until --bash)."""
+        return self.tools.select(agent.tools, disallowed=agent.disallowed_tools, design_tools=agent.design_tools)
+
     def system_blocks(self, agent: AgentDefinition, offered: list) -> list[dict]:
         return [{"type": "text", "text": agent.system_prompt}, {"type": "text", "text": _addendum(offered)}]
+
+    def model_info(self, model: str) -> ModelInfo:
+        """What the model accepts: the Models API (once per process), else the dated catalogue."""
+        client = self.connection.sdk if provider() == "anthropic" else None
+        return model_info(model, client)
 
     # -- a turn ----------------------------------------------------------------------------
     def ask(self, prompt: str, *, renderer: Renderer | None = None, max_steps: int | None = None,
@@ -181,64 +212,88 @@ class Architect:
 
         One turn at a time per design: while another kernel runs one, this waits (WORKBENCH_LOCK_WAIT)
         and then raises DesignBusy; take_over=True runs anyway and closes the other turn as interrupted.
+        use_tools=False: the model may not call tools this turn (`tool_choice: none`; the tools stay defined).
         """
         if not prompt or not prompt.strip():
             raise WorkbenchError("The prompt is empty.", hint="Write your requirements or question in the cell.")
         renderer = renderer or Renderer()
         agent = self.agent
+        for warning in agent.warnings:
+            renderer.notice(warning)
         model = self._model(agent)
         connection = self.connection  # raises MissingAPIKey before anything is stored
-        offered = self.tools.select(agent.tools, bash_enabled=self.bash) if use_tools else []
+        info = self.model_info(model)  # a model the API does not know: ModelError naming the valid ids
+        offered = self.frame_tools(agent)
+        if self.bash and not any(t.name == "bash" for t in offered):
+            renderer.notice(f"--bash has no effect: the agent {agent.name} does not list Bash in its tools.")
         system = self.system_blocks(agent, offered)
+        tool_defs = [t.definition() for t in offered]
+        frame = frame_key(model, system, tool_defs)
         recorded = f"scripted model (as {model})" if connection.scripted else model  # never passed off as Claude's
         log = self.design.start_turn(prompt, agent=agent.name, model=recorded,
-                                     system="\n\n".join(b["text"] for b in system), take_over=take_over)
+                                     system="\n\n".join(b["text"] for b in system), frame=frame, take_over=take_over)
+        if log.restarted:
+            renderer.notice(f"This turn starts a new conversation on design {self.design.name}: {log.restarted}, "
+                            "and the API only continues a conversation whose instructions and tools stay the same. "
+                            "The design's artifacts are all kept; the agent sees them in the design state.")
         if log.repaired:
             renderer.notice(f"The previous turn on design {self.design.name} was cut off (the kernel stopped): "
                             f"{log.repaired} unfinished tool call(s) are now marked as interrupted.")
-        turn = _Turn(self, log, connection, model, system, [t.definition() for t in offered], renderer,
-                     self.max_steps if max_steps is None else max_steps,
-                     self.budget_usd if budget_usd is None else budget_usd)
+        settings_ = _Settings(model=model, info=info, system=system, tool_defs=tool_defs, use_tools=use_tools,
+                              effort=self.effort or agent.effort,
+                              max_tokens=min(self._max_tokens or info.max_output, info.max_output),
+                              max_steps=self.max_steps if max_steps is None else max_steps,
+                              budget=self.budget_usd if budget_usd is None else budget_usd)
+        turn = _Turn(self, log, connection, settings_, renderer)
         renderer.begin_turn(design=self.design.name, agent=agent.name, model=model, note=connection.note)
         return turn.run(prompt)
 
 
-class _Turn:
-    """One turn's state while it runs: the history sent, usage, steps, texts and tool calls."""
+@dataclass
+class _Settings:
+    """What a turn's requests are made of."""
 
-    def __init__(self, architect: Architect, log: TurnLog, connection: Connection, model: str, system: list[dict],
-                 tool_defs: list[dict], renderer: Renderer, max_steps: int, budget: float) -> None:
-        self.architect, self.log, self.connection, self.model = architect, log, connection, model
-        self.system, self.tool_defs, self.renderer = system, tool_defs, renderer
-        self.max_steps, self.budget = max_steps, budget
-        self.history = list(log.history)
+    model: str
+    info: ModelInfo
+    system: list[dict]
+    tool_defs: list[dict]
+    use_tools: bool
+    effort: str | None
+    max_tokens: int
+    max_steps: int
+    budget: float
+
+
+class _Turn:
+    """One turn's state while it runs: the view sent, usage, steps, texts and tool calls."""
+
+    def __init__(self, architect: Architect, log: TurnLog, connection: Connection, cfg: _Settings,
+                 renderer: Renderer) -> None:
+        self.architect, self.log, self.connection, self.cfg, self.renderer = architect, log, connection, cfg, renderer
+        self.model = cfg.model
+        self.history = [{"role": m["role"], "content": m["content"]} for m in log.history]  # the view
         self.usage = Usage()
         self.steps = 0
         self.texts: list[str] = []
+        self.thinking: list[str] = []
         self.calls: list[ToolCall] = []
         self.status: str | None = None
+        self.stop_details: dict | None = None
         self.interrupt = interrupts.InterruptFlag()
         self.ctx = ToolContext(design=architect.design, show=renderer.show, turn_id=log.id,
                                bash_enabled=architect.bash, notice=renderer.notice)
-        self.fixed_tokens = estimate(system) + estimate(tool_defs)
-        self.context = Context(settings().context_budget, ContextState.from_dict(log.context), counter=self._count,
-                               save=lambda state: log.save_context(state.to_dict()))
+        self.size = compaction.Size.from_state(log.context, self.history)
+        self.budget_tokens = compaction.budget(settings().context_budget, cfg.info)
+        self.event_retries = 0
+        self.shrunk = False  # compacted because the API said the request was too long (once per turn)
+        self.prompt_stored = False
 
-    def _count(self, view: list[dict]) -> int:
-        """The API's own count of the request's input tokens (an estimate where the provider has no count)."""
-        try:
-            counted = self.connection.sdk.messages.count_tokens(model=self.model, system=self.system,
-                                                                 tools=self.tool_defs or anthropic_omit(),
-                                                                 messages=_coalesce(view))
-            return int(counted.input_tokens)
-        except Exception:  # noqa: BLE001 - no count endpoint (some gateways): the estimate stands
-            return self.fixed_tokens + estimate(view)
-
+    # -- the loop ----------------------------------------------------------------------------
     def run(self, prompt: str) -> TurnResult:
         """Ask until the agent ends its turn or a limit stops it; the history stays valid whatever happens."""
-        user = {"role": "user", "content": [{"type": "text", "text": f"<design-state>\n{self.log.state}\n"
-                                                                     "</design-state>"},
-                                            {"type": "text", "text": prompt}]}
+        user = {"role": "user", "content": clean_content([
+            {"type": "text", "text": f"<design-state>\n{self.log.state}\n</design-state>"},
+            {"type": "text", "text": prompt}])}
         self.history.append(user)
         self.log.add(user)  # stored with the first answer
         started, error = time.perf_counter(), None
@@ -261,13 +316,16 @@ class _Turn:
             self.status, error = "error", f"{type(exc).__name__}: {exc}"
             raise
         finally:
+            if self.prompt_stored:  # the size of the view, so the next turn need not measure it again
+                self.log.save_context({**self.log.context, "tokens": self.size.tokens, "messages": len(self.history)})
             self.log.finish(status=self.status or "error", steps=self.steps, usage=self.usage,
                             elapsed_s=time.perf_counter() - started, error=redact(error) if error else None)
             if reporter is not None:
                 reporter.listener = None
         result = TurnResult(text="\n\n".join(self.texts), status=self.status, usage=self.usage, steps=self.steps,
                             elapsed_s=time.perf_counter() - started, turn_id=self.log.id, model=self.model,
-                            tool_calls=self.calls, scripted=self.connection.scripted)
+                            tool_calls=self.calls, scripted=self.connection.scripted,
+                            thinking="\n\n".join(self.thinking), stop_details=self.stop_details)
         self.renderer.end_turn(result)
         return result
 
@@ -281,62 +339,177 @@ class _Turn:
         if notice:
             self.renderer.notice(notice)
 
+    def _append(self, message: dict, *, store: bool = True) -> None:
+        """Add a message to the view (and to the store's pending writes)."""
+        message = {"role": message["role"], "content": clean_content(message["content"])}
+        self.history.append(message)
+        self.size.grow(message)
+        if store:
+            self.log.add(message)
+
     def _step(self) -> None:
         """One model call, and the tools it asks for."""
-        if self.steps >= self.max_steps:
+        cfg = self.cfg
+        if self.steps >= cfg.max_steps:
             return self._stop("step_limit", f"Stopped after {self.steps} model calls (the step limit; raise it "
-                                            "with --max-steps).")
-        if self.usage.cost_usd >= self.budget:
+                                            "with --max-steps or the agent's maxTurns).")
+        if self.usage.cost_usd >= cfg.budget:
             return self._stop("budget", f"Stopped: this turn has cost ${self.usage.cost_usd:.4f}, at or over its "
-                                        f"budget of ${self.budget:.2f} (raise it with --budget).")
-        sent = self.context.fit(self.history, self.fixed_tokens)
-        request = _request(self.model, self.architect.max_tokens, self.system, self.tool_defs, sent)
+                                        f"budget of ${cfg.budget:.2f} (raise it with --budget).")
+        if self.size.tokens > self.budget_tokens and self.history[-1]["role"] == "user":
+            self._compact(f"the conversation is about {self.size.tokens:,} tokens, over the budget of "
+                          f"{self.budget_tokens:,} (WORKBENCH_CONTEXT_BUDGET)")
+        request, betas = self._request()
         self.steps += 1
         call_start = time.time()
         try:
-            blocks, stop_reason, used, first_token = _stream(self.connection.sdk, request, self.renderer)
-        except _StreamBroke as broke:
+            answer = stream_answer(self.connection.sdk, request, betas, self.renderer)
+        except StreamBroke as broke:
             return self._broke(broke, request, call_start)
+        self.event_retries = 0
         if self.connection.scripted:
-            used.cost_usd = 0.0
-        self.usage = self.usage + used
-        if stop_reason == "max_tokens":
-            blocks = [b for b in blocks if b["type"] != "tool_use"]  # a cut-off call cannot run
-        message = {"role": "assistant", "content": blocks} if blocks else None
-        self.log.record_call(self.steps, model=self.model, request=_request_meta(request), response=blocks,
-                             stop_reason=stop_reason, usage=used, started_at=call_start, first_token_s=first_token,
-                             elapsed_s=time.time() - call_start, message=message)
-        if message is not None:
-            self.history.append(message)
-        self.texts.extend(b["text"] for b in blocks if b["type"] == "text")
-        uses = [b for b in blocks if b["type"] == "tool_use"]
-        if stop_reason == "max_tokens":
-            return self._stop("max_tokens", "The answer reached the max_tokens limit and was cut (WORKBENCH_MAX_TOKENS).")
-        if stop_reason == "refusal":
-            return self._stop("refusal", "The model declined to answer this request.")
+            answer.usage.cost_usd = 0.0
+        self.usage = self.usage + answer.usage
+        self.size.measured(answer.usage)
+        self._after_answer(answer, request, call_start)
+
+    def _after_answer(self, answer, request: dict, call_start: float) -> None:
+        """Store the answer and act on its stop reason as the API documents (handling-stop-reasons)."""
+        blocks, stop = answer.blocks, answer.stop_reason
+        cut = stop in ("max_tokens", "model_context_window_exceeded") and bool(blocks) and \
+            blocks[-1]["type"] == "tool_use"
+        if cut and request["max_tokens"] < self.cfg.info.max_output:
+            self._record(request, answer, call_start, None)
+            self.cfg.max_tokens = self.cfg.info.max_output
+            self.renderer.notice(f"The answer reached max_tokens ({request['max_tokens']:,}) inside a call to "
+                                 f"{blocks[-1]['name']}; asking again with the model's limit "
+                                 f"({self.cfg.info.max_output:,}).")
+            return None
+        kept = blocks[:-1] if cut else blocks  # a cut-off tool call never runs
+        message = {"role": "assistant", "content": clean_content(kept)} if kept else None
+        self._record(request, answer, call_start, message)
+        self.texts.extend(b["text"] for b in kept if b["type"] == "text")
+        self.thinking.extend(b["thinking"] for b in kept if b["type"] == "thinking" and b.get("thinking"))
+        if stop == "refusal":
+            return self._refused(answer)
+        if stop == "pause_turn":
+            return None  # the API paused a long turn: send the answer back as it is and it goes on
+        if stop in ("max_tokens", "model_context_window_exceeded"):
+            return self._cut_off(stop, blocks[-1] if cut else None)
+        uses = [b for b in kept if b["type"] == "tool_use"]
         if not uses:
             return self._stop("ok")
         results = self._run_tools(uses)
-        self.history.append({"role": "user", "content": results})
-        self.log.add_tool_results(results)
+        self._append({"role": "user", "content": results}, store=False)
+        self.log.add_tool_results(self.history[-1]["content"])
 
-    def _broke(self, broke: _StreamBroke, request: dict, call_start: float) -> None:
-        """The stream failed: keep the partial text (marked), record the call, raise a WorkbenchError."""
+    def _record(self, request: dict, answer, call_start: float, message: dict | None) -> None:
+        self.log.record_call(self.steps, model=self.model, request=_request_meta(request), response=answer.blocks,
+                             stop_reason=answer.stop_reason, usage=answer.usage, started_at=call_start,
+                             first_token_s=answer.first_token_s, elapsed_s=time.time() - call_start, message=message)
+        if message is not None:
+            self.history.append(message)
+            self.size.grow(message)
+            self.prompt_stored = True
+
+    def _cut_off(self, stop: str, call: dict | None) -> None:
+        """The answer was cut (output limit or the end of the context window): say so and let the model go on."""
+        where = "the output limit" if stop == "max_tokens" else "the end of the model's context window"
+        if call is not None:
+            note = (f"Your previous answer was cut off at {where} while you were writing a call to {call['name']}, "
+                    "so that call was not run. Make the artifact in smaller parts: e.g. propose the schema in "
+                    "groups of tables (each call adds to the newest version with the same name when you include "
+                    "the earlier tables), or shorten what the call carries.")
+            self.renderer.notice(f"The answer was cut off at {where} inside a call to {call['name']}; the call was "
+                                 "not run, and the agent is asked to split it.")
+        else:
+            note = "Your previous answer was cut off at " + where + ". Continue exactly where it stopped."
+            self.renderer.notice(f"The answer was cut off at {where}; the agent is asked to continue.")
+        self._append({"role": "user", "content": [{"type": "text", "text": note}]})
+        self.log.flush()  # after the prompt, if that is still waiting
+        self.prompt_stored = True
+        if stop == "model_context_window_exceeded":
+            self.size.tokens = self.budget_tokens + 1  # compact before the next call
+
+    def _refused(self, answer) -> None:
+        """A refusal: show why, and leave this turn out of later requests (else the refusal repeats)."""
+        details = answer.stop_details or {}
+        self.stop_details = details or None
+        category = details.get("category") or "unspecified"
+        explanation = details.get("explanation") or "no explanation given"
+        self.log.flush()
+        self.log.exclude_from_conversation()
+        self._stop("refusal", f"The model declined this request (category: {category}; {explanation}). This turn "
+                              "is kept in the history but left out of the conversation from now on, so the design "
+                              "stays usable: rephrase the request in the next cell.")
+
+    def _request(self) -> tuple[dict, list[str]]:
+        cfg = self.cfg
+        request = build_request(cfg, self.history)
+        betas = [BETA_BINDING] if "thinking" in request else []
+        if compaction.in_view(self.history):
+            betas.append(compaction.BETA)
+        return request, betas
+
+    def _compact(self, why: str) -> None:
+        """Replace the view by one compaction block (or, without compaction, by a summary) and go on."""
+        pending_prompt = not self.prompt_stored
+        self.renderer.notice(f"Compacting the conversation: {why}…")
+        started = time.time()
+        try:
+            block, used = compaction.compact(self.connection.sdk, self.cfg, self.history)
+        except compaction.Unsupported as exc:
+            block, used = compaction.summary_block(self.history, reason=str(exc)), None
+        if used is not None:
+            if self.connection.scripted:
+                used.cost_usd = 0.0
+            self.usage = self.usage + used
+            self.log.record_call(self.steps, model=self.model, request={"model": self.model, "compaction": True},
+                                 response=[block], stop_reason="compaction", usage=used, started_at=started,
+                                 first_token_s=None, elapsed_s=time.time() - started)
+        head = compaction.head_message(block)
+        tail = [self.history[-1]] if pending_prompt else [compaction.continue_note()]
+        ids = self.log.store_now([head] + ([] if pending_prompt else tail))
+        self.history = [head] + tail
+        self.size.reset(self.history)
+        self.log.save_context({**self.log.context, "view_from": ids[0] - 1})
+        self.renderer.notice(f"Compacted: the conversation now starts from a summary of about "
+                             f"{self.size.tokens:,} tokens; every artifact version stays in the design.")
+
+    def _broke(self, broke: StreamBroke, request: dict, call_start: float) -> None:
+        """The stream failed: retry what the docs say to retry, else keep the partial text and raise."""
         partial = [b for b in broke.blocks if b["type"] == "text" and b["text"].strip()]
         if broke.usage is not None:
             self.usage = self.usage + broke.usage
-        reason = _describe_failure(broke.cause)
+        reason = describe_failure(broke.cause)
+        if not broke.blocks and retryable_event(broke.cause) and self.event_retries < EVENT_RETRIES:
+            self.event_retries += 1
+            wait = 0.5 * 2 ** (self.event_retries - 1)
+            self.renderer.notice(f"The model API sent an error before any answer ({reason}); retrying in "
+                                 f"{wait:.1f} s (retry {self.event_retries} of {EVENT_RETRIES})…")
+            self._record_failure(request, call_start, reason, None)
+            time.sleep(wait)
+            return None
+        if too_long(broke.cause) and not self.shrunk and len(self.history) > 1:
+            self.shrunk = True
+            self._record_failure(request, call_start, reason, None)
+            self._compact(f"the API answered that the request is too long ({reason})")
+            return None
         message = None
         if partial:
             partial[-1] = {"type": "text", "text": partial[-1]["text"] + f"\n\n[answer interrupted: {reason}]"}
             self.texts.extend(b["text"] for b in partial)
-            message = {"role": "assistant", "content": partial}
-        self.log.record_call(self.steps, model=self.model, request=_request_meta(request), response=partial,
-                             stop_reason=None, usage=None, started_at=call_start, first_token_s=None,
-                             elapsed_s=time.time() - call_start, error=reason, message=message)
+            message = {"role": "assistant", "content": clean_content(partial)}
+        self._record_failure(request, call_start, reason, message, partial)
         if partial:
             self.renderer.interrupted(reason)
-        raise _turn_error(broke.cause, reason, kept=bool(partial)) from None
+        raise turn_error(broke.cause, reason, kept=bool(partial)) from None
+
+    def _record_failure(self, request: dict, call_start: float, reason: str, message: dict | None,
+                        partial: list | None = None) -> None:
+        self.log.record_call(self.steps, model=self.model, request=_request_meta(request), response=partial or [],
+                             stop_reason=None, usage=None, started_at=call_start, first_token_s=None,
+                             elapsed_s=time.time() - call_start, error=reason, message=message)
 
     def _run_tools(self, uses: list[dict]) -> list[dict]:
         results: list[dict] = []
@@ -352,7 +525,7 @@ class _Turn:
                 results.append(result.as_block(use["id"]))
                 for rest in uses[i + 1:]:
                     results.append(ToolResult("Not run: the user interrupted the turn.", is_error=True).as_block(rest["id"]))
-                self.log.add_tool_results(results)
+                self.log.add_tool_results(clean_content(results))
                 renderer.tool_end(use["name"], result, time.perf_counter() - start)
                 raise
             elapsed = time.perf_counter() - start
@@ -362,59 +535,35 @@ class _Turn:
         return results
 
 
-def anthropic_omit() -> Any:
-    """The SDK's marker for an argument left out."""
-    import anthropic
+def frame_key(model: str, system: list[dict], tool_defs: list[dict]) -> str:
+    """What a conversation keeps identical in every request: model, system and tools (their digest)."""
+    text = json.dumps({"model": model, "system": system, "tools": tool_defs}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
-    return anthropic.omit
 
-
-def _request(model: str, max_tokens: int, system: list[dict], tool_defs: list[dict], history: list[dict]) -> dict:
-    """The Messages API request: cache breakpoints on the last system block and the conversation's last block."""
+def build_request(cfg: _Settings, history: list[dict]) -> dict:
+    """The Messages API request: the frame, the view, thinking and effort as the model takes them, and cache
+    breakpoints on the last system block and the view's last block."""
     messages = _coalesce(history)
     last = messages[-1]["content"]
     last[-1] = {**last[-1], "cache_control": CACHE}
-    sys_blocks = [dict(b) for b in system]
+    sys_blocks = [dict(b) for b in cfg.system]
     sys_blocks[-1]["cache_control"] = CACHE
-    request = {"model": model, "max_tokens": max_tokens, "system": sys_blocks, "messages": messages}
-    if tool_defs:
-        request["tools"] = tool_defs
+    request: dict[str, Any] = {"model": cfg.model, "max_tokens": cfg.max_tokens, "system": sys_blocks,
+                               "messages": messages}
+    if cfg.tool_defs:
+        request["tools"] = cfg.tool_defs
+        if not cfg.use_tools:
+            request["tool_choice"] = {"type": "none"}
+    info = cfg.info
+    if info.adaptive:
+        # summaries shown as they stream; a mismatch is an error, never a silent drop (this loop only appends)
+        request["thinking"] = {"type": "adaptive", "display": "summarized",
+                               "block_binding": {"prefix_mismatch_behavior": "error"}}
+    effort = cfg.effort if cfg.effort in info.effort else None
+    if effort:
+        request["output_config"] = {"effort": effort}
     return request
-
-
-def _stream(client: Any, request: dict, renderer: Renderer):
-    """Stream one answer to the renderer; returns (blocks, stop_reason, usage, seconds to the first token)."""
-    started = time.perf_counter()
-    first_token: float | None = None
-    stream = None
-    try:
-        with client.messages.stream(**request) as stream:
-            for event in stream:
-                kind = event.type
-                if kind == "text":
-                    if first_token is None:
-                        first_token = time.perf_counter() - started
-                    renderer.text(event.text, event.snapshot)
-                elif kind == "content_block_start" and event.content_block.type == "tool_use":
-                    if first_token is None:
-                        first_token = time.perf_counter() - started
-                    renderer.tool_pending(event.content_block.name)
-                elif kind == "content_block_stop" and event.content_block.type == "text":
-                    renderer.end_text()
-            message = stream.get_final_message()
-    except (Exception, KeyboardInterrupt) as exc:
-        if isinstance(exc, _StreamBroke):
-            raise
-        snapshot = _snapshot(stream)
-        blocks = _blocks(snapshot.content) if snapshot is not None else []
-        used = usage_from_api(snapshot.usage, request["model"]) if snapshot is not None else None
-        if isinstance(exc, KeyboardInterrupt):
-            exc = KeyboardInterrupt()
-        raise _StreamBroke(blocks, exc, used) from None
-    if message.stop_reason is None:
-        raise _StreamBroke(_blocks(message.content), ConnectionError("the stream ended before the answer was complete"),
-                           usage_from_api(message.usage, request["model"]))
-    return _blocks(message.content), message.stop_reason, usage_from_api(message.usage, request["model"]), first_token
 
 
 def default_tools() -> ToolRegistry:
@@ -435,9 +584,10 @@ def _addendum(offered: list) -> str:
         for tool in offered:
             lines.append(f"- {tool.name}: {tool.description.splitlines()[0]}")
         lines.append("Tool results are compact summaries. A result marked as an error says what is wrong: "
-                     "correct the input and call the tool again.")
+                     "correct the input and call the tool again. The design store keeps every version of every "
+                     "artifact: read_artifact reads one back. Some turns allow no tool calls: then answer in prose.")
     else:
-        lines.append("No tools are available in this turn: answer in prose.")
+        lines.append("No tools are available: answer in prose.")
     lines.append("Keep prose short and concrete; put details into artifacts.")
     return "\n".join(lines)
 
@@ -459,75 +609,9 @@ def _coalesce(history: list[dict]) -> list[dict]:
     return out
 
 
-def _snapshot(stream: Any) -> Any:
-    if stream is None:
-        return None
-    try:
-        return stream.current_message_snapshot
-    except (AssertionError, AttributeError):
-        return None
-
-
-def _blocks(content: list) -> list[dict]:
-    out = []
-    for block in content:
-        if block.type == "text":
-            if block.text:
-                out.append({"type": "text", "text": block.text})
-        elif block.type == "tool_use":
-            out.append({"type": "tool_use", "id": block.id, "name": block.name,
-                        "input": block.input if isinstance(block.input, dict) else {}})
-        else:
-            out.append(block.model_dump(mode="json", exclude_none=True))
-    return out
-
-
 def _request_meta(request: dict) -> dict:
     return {"model": request["model"], "max_tokens": request["max_tokens"],
             "system_chars": sum(len(b["text"]) for b in request["system"]),
-            "tools": [t["name"] for t in request.get("tools", [])], "messages": len(request["messages"])}
-
-
-def _describe_failure(exc: BaseException) -> str:
-    import anthropic
-
-    if isinstance(exc, KeyboardInterrupt):
-        return "interrupted by you"
-    if isinstance(exc, anthropic.APIStatusError):
-        body = exc.body if isinstance(exc.body, dict) else {}
-        err = body.get("error", body) if isinstance(body, dict) else {}
-        kind = err.get("type") if isinstance(err, dict) else None
-        msg = err.get("message") if isinstance(err, dict) else None
-        if exc.status_code == 200:  # an `error` event inside a 200 stream
-            return f"the API sent an error mid-stream ({kind or 'error'}: {msg or exc.message})"
-        return f"the API answered {exc.status_code} ({kind or 'error'}: {msg or exc.message})"
-    if isinstance(exc, anthropic.APIConnectionError):
-        return "the connection to the model API failed"
-    name = type(exc).__name__
-    if "Protocol" in name or "Connection" in name or "Read" in name:
-        return "the connection to the model API dropped"
-    return redact(f"{name}: {exc}")
-
-
-def _turn_error(exc: BaseException, reason: str, *, kept: bool) -> WorkbenchError:
-    import anthropic
-
-    kept_note = (" The partial answer is kept (marked as interrupted) and the conversation stays valid."
-                 if kept else " Nothing was added to the conversation.")
-    if isinstance(exc, KeyboardInterrupt):
-        return StreamInterrupted("Interrupted by you." + kept_note + " The next %%architect cell continues it.")
-    if isinstance(exc, anthropic.AuthenticationError):
-        return AuthenticationFailed("The model API refused the API key (401 authentication_error).",
-                                    hint="Check ANTHROPIC_API_KEY (a new key from console.anthropic.com) "
-                                         "and run `%architect doctor`.")
-    if isinstance(exc, anthropic.PermissionDeniedError):
-        return ModelError(f"The key may not use this model or feature ({reason}).",
-                          hint="Pick another model with `%architect model NAME`.")
-    if isinstance(exc, anthropic.NotFoundError):
-        return ModelError(f"Not found: {reason}.", hint="Check the model name with `%architect model`.")
-    if isinstance(exc, anthropic.RateLimitError | anthropic.InternalServerError):
-        return ModelError(f"The model API is still failing after the retries: {reason}.",
-                          hint="Try again in a minute; WORKBENCH_MAX_RETRIES raises the number of retries.")
-    if isinstance(exc, anthropic.BadRequestError):
-        return ModelError(f"The model API rejected the request: {reason}.")
-    return StreamInterrupted(f"The answer broke off: {reason}." + kept_note)
+            "tools": [t["name"] for t in request.get("tools", [])], "messages": len(request["messages"]),
+            "tool_choice": (request.get("tool_choice") or {}).get("type", "auto"),
+            "thinking": (request.get("thinking") or {}).get("type")}

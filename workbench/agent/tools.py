@@ -7,6 +7,8 @@ returns a compact summary for the model. Heavy imports happen inside the functio
 
 from __future__ import annotations
 
+import json
+
 from ..design.kinds import SCHEMA
 from .registry import BASH, DESIGN, FILES, Tool, ToolContext, ToolRegistry, ToolResult
 
@@ -334,7 +336,46 @@ def define_api(ctx: ToolContext, openapi: str, name: str = "main", format: str |
     return out.for_model()
 
 
+READ_CHUNK = 10_000
+
+
+def read_artifact(ctx: ToolContext, kind: str, name: str | None = None, version: int | None = None,
+                  offset: int = 0) -> ToolResult:
+    """Read back a stored artifact version: the design keeps every one (the conversation may be compacted)."""
+    from ..design.kinds import LISTED
+
+    if kind not in LISTED:
+        return ToolResult(f"Unknown artifact kind {kind!r}; one of: {', '.join(LISTED)}.", is_error=True)
+    row = ctx.design.latest(kind, name, version)
+    if row is None:
+        which = f" {name!r}" if name else ""
+        at = f" version {version}" if version else ""
+        names = ", ".join(ctx.design.names(kind)) or "none"
+        return ToolResult(f"No {kind}{which}{at} in the design (names: {names}).", is_error=True)
+    body = row.get("body")
+    text = next((body[k] for k in ("source_ddl", "ddl", "spec", "text", "document") if isinstance(body, dict)
+                 and isinstance(body.get(k), str)), None) if isinstance(body, dict) else None
+    if text is None:
+        text = body if isinstance(body, str) else json.dumps(body, indent=1, ensure_ascii=False, default=str)
+    part = text[offset:offset + READ_CHUNK]
+    more = (f"\n[characters {offset:,}–{offset + len(part):,} of {len(text):,}; call again with offset="
+            f"{offset + len(part)} for the rest]") if offset + len(part) < len(text) or offset else ""
+    return ToolResult(f"{kind} {row.get('name')!r} version {row.get('version')}:\n{part}{more}")
+
+
 DOCUMENT_TOOLS = [
+    Tool("read_artifact",
+         "Read back any stored version of a design artifact (schema DDL, architecture spec, API contract, "
+         "decision, experiment, load, rehearsal). The design keeps every version, so use this instead of "
+         "relying on what an earlier message showed.",
+         {"type": "object", "properties": {
+             "kind": {"type": "string", "enum": ["schema", "architecture", "api", "contract", "decision",
+                                                  "experiment", "load", "rehearsal"]},
+             "name": {"type": "string", "description": "default: the newest of that kind"},
+             "version": {"type": "integer", "minimum": 1, "description": "default: the newest"},
+             "offset": {"type": "integer", "minimum": 0, "description": "character offset for long bodies"}},
+          "required": ["kind"], "additionalProperties": False},
+         read_artifact, DESIGN),
     Tool("record_decision",
          "Record an architecture decision (ADR): numbered, with context, the decision and its consequences. "
          "To replace an earlier decision, give its number in supersedes.",

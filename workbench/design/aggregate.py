@@ -127,12 +127,13 @@ class Design:
         """The model calls of one turn (request summary, response, usage, timings)."""
         return self.store.calls(turn_id)
 
-    def start_turn(self, prompt: str, *, agent: str, model: str, system: str, take_over: bool = False) -> TurnLog:
+    def start_turn(self, prompt: str, *, agent: str, model: str, system: str, frame: str = "",
+                   take_over: bool = False) -> TurnLog:
         """Open a turn with the agent (one at a time per design, across kernels); the TurnLog is how the
         agent writes it (see design.turns). take_over: run even though another live kernel holds the design."""
         from .turns import TurnLog
 
-        return TurnLog.start(self, prompt, agent=agent, model=model, system=system, take_over=take_over)
+        return TurnLog.start(self, prompt, agent=agent, model=model, system=system, frame=frame, take_over=take_over)
 
     def is_empty(self) -> bool:
         """No requirements, no artifacts and no turns yet."""

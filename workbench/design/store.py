@@ -143,6 +143,22 @@ MIGRATIONS: list[Migration] = [
 ]
 
 
+SIGNED_BLOCKS = ("thinking", "redacted_thinking", "compaction")
+
+
+def clean_content(content: Any) -> Any:
+    """A message's content with secrets masked string by string, except in the blocks the API signed
+    (thinking, compaction), which must go back byte for byte or the API refuses the conversation. The agent
+    loop sends this same form and the store keeps it (dump_content), so what was sent is what is kept."""
+    if isinstance(content, str):
+        return redact_data(content)
+    return [b if isinstance(b, dict) and b.get("type") in SIGNED_BLOCKS else redact_data(b) for b in content]
+
+
+def dump_content(content: Any) -> str:
+    return json.dumps(clean_content(content), ensure_ascii=False, sort_keys=True, default=str)
+
+
 def dumps(value: Any) -> str:
     """JSON as the store writes it: secrets masked, sorted keys (equal values are equal text).
 
@@ -295,10 +311,10 @@ class Store:
         """The conversation's messages in order, as {'role', 'content'} dicts (with their 'id' if asked);
         `after`: only those with a larger id."""
         with self.transaction(write=False) as conn:
-            rows = conn.execute("SELECT id, role, content FROM messages WHERE design_id = ? AND conversation = ? "
+            rows = conn.execute("SELECT id, role, content, turn_id FROM messages WHERE design_id = ? AND conversation = ? "
                                 "AND id > ? ORDER BY id", (design_id, conversation, after))
             if ids:
-                return [{"id": r[0], "role": r[1], "content": json.loads(r[2])} for r in rows]
+                return [{"id": r[0], "role": r[1], "content": json.loads(r[2]), "turn": r[3]} for r in rows]
             return [{"role": r[1], "content": json.loads(r[2])} for r in rows]
 
     def replace_content(self, message_id: int, content: list[dict]) -> None:
@@ -342,14 +358,17 @@ class Store:
                                   "AND status = 'running'", (error, time.time(), design_id))
             return cursor.rowcount
 
-    def append_messages(self, design_id: int, conversation: int, turn_id: int | None, messages: list[dict]) -> None:
-        """Add messages ({'role', 'content'}) to a conversation, in order."""
+    def append_messages(self, design_id: int, conversation: int, turn_id: int | None, messages: list[dict]) -> list[int]:
+        """Add messages ({'role', 'content'}) to a conversation, in order; returns their ids."""
         now = time.time()
+        ids = []
         with self.transaction() as conn:
-            conn.executemany(
-                "INSERT INTO messages (design_id, conversation, turn_id, role, content, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(design_id, conversation, turn_id, m["role"], dumps(m["content"]), now) for m in messages])
+            for m in messages:
+                cur = conn.execute("INSERT INTO messages (design_id, conversation, turn_id, role, content, created_at) "
+                                   "VALUES (?, ?, ?, ?, ?, ?)",
+                                   (design_id, conversation, turn_id, m["role"], dump_content(m["content"]), now))
+                ids.append(int(cur.lastrowid))
+        return ids
 
     def append_message(self, design_id: int, conversation: int, turn_id: int | None, role: str,
                        content: list[dict]) -> None:

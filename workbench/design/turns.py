@@ -45,7 +45,7 @@ class TurnLog:
     """The stored record of one turn (see the module docstring for its transactions)."""
 
     def __init__(self, design: Design, turn_id: int, conversation: int, history: list[dict], state: str,
-                 holder: str = "", repaired: int = 0) -> None:
+                 holder: str = "", repaired: int = 0, restarted: str | None = None) -> None:
         self.design = design
         self.holder = holder  # who holds the design's turn lock (this turn)
         self.repaired = repaired  # how many interrupted tool calls were answered when the turn started
@@ -55,13 +55,18 @@ class TurnLog:
         self.state = state  # the design-state summary at the start of the turn
         self._pending: list[dict] = []
         self._usage = Usage()
-        self.context: dict = {}  # how this conversation is fitted into the model's context (agent.context)
+        self.context: dict = {}  # the conversation's frame, where its view starts, its size (agent.session)
+        self.restarted = restarted  # why this turn opened a new conversation (the frame changed), if it did
 
     @classmethod
-    def start(cls, design: Design, prompt: str, *, agent: str, model: str, system: str, take_over: bool = False,
-              wait: float | None = None) -> TurnLog:
+    def start(cls, design: Design, prompt: str, *, agent: str, model: str, system: str, frame: str = "",
+              take_over: bool = False, wait: float | None = None) -> TurnLog:
         """Open a turn: take the design's turn lock, repair what a crash left, read what the request needs,
-        store the turn row — one transaction (retried while another live kernel holds the lock)."""
+        store the turn row — one transaction (retried while another live kernel holds the lock).
+
+        `frame` identifies what every request of a conversation must keep identical (system, tools, model):
+        a conversation made under another frame (or before frames were recorded) is not continued; the turn
+        opens a new conversation and says why (`restarted`)."""
         store = design.store
         me = _holder()
         wait = float(os.environ.get("WORKBENCH_LOCK_WAIT") or 10) if wait is None else wait
@@ -74,18 +79,33 @@ class TurnLog:
                     store.close_running_turns(design.id, error="interrupted: the process running this turn stopped")
                     row = dict(conn.execute("SELECT * FROM designs WHERE id = ?", (design.id,)).fetchone())
                     conversation = int(row["conversation"])
-                    context = json.loads(row.get("context") or "{}").get(str(conversation), {})
-                    # what an earlier request summarised is not read again: a turn costs the same at any length
-                    after = int(context.get("summary_through") or 0)
+                    states = json.loads(row.get("context") or "{}")
+                    context = states.get(str(conversation), {})
+                    restarted = None
+                    if frame and context.get("frame") != frame and _has_messages(conn, design.id, conversation):
+                        restarted = ("the agent's instructions, its tools or the model changed" if context.get("frame")
+                                     else "the conversation was started by an earlier release of the workbench")
+                        conversation += 1
+                        store.update_design(design.id, conversation=conversation)
+                        context = {}
+                    if frame and context.get("frame") != frame:
+                        context = {**context, "frame": frame}
+                        states[str(conversation)] = context
+                        store.update_design(design.id, context=json.dumps(states, sort_keys=True))
+                    # the view starts at the last compaction: what it replaced is never read again, so a turn
+                    # costs the same at any length
+                    after = int(context.get("view_from") or 0)
                     repaired = repair_conversation(store, design.id, conversation, after=after)
                     if row["requirements"] is None:
                         store.update_design(design.id, requirements=prompt)
-                    history = store.messages(design.id, conversation, ids=True, after=after)
+                    excluded = set(context.get("excluded_turns") or [])
+                    history = [m for m in store.messages(design.id, conversation, ids=True, after=after)
+                               if m.get("turn") not in excluded or m.get("turn") is None]
                     state = design.state_summary()
                     turn_id = store.start_turn(design.id, conversation, prompt, agent=agent, model=model,
                                                system=system)
                     store.beat(design.id, me["holder"], turn_id)
-                    log = cls(design, turn_id, conversation, history, state, me["holder"], repaired)
+                    log = cls(design, turn_id, conversation, history, state, me["holder"], repaired, restarted)
                     log.context = context
                     return log
             if time.monotonic() >= deadline:
@@ -133,6 +153,24 @@ class TurnLog:
                               elapsed_s=elapsed_s, error=error)
             store.release_turn_lock(self.design.id, self.holder)
 
+    def store_now(self, messages: list[dict]) -> list[int]:
+        """Store messages at once, ahead of what waits for the first answer (a compaction and what follows
+        it); returns their ids."""
+        with self.design.store.transaction():
+            ids = self.design.store.append_messages(self.design.id, self.conversation, self.id, messages)
+            self.design.store.beat(self.design.id, self.holder)
+        return ids
+
+    def flush(self) -> None:
+        """Store what waits (the prompt) now: the turn goes on without a first answer (a refusal reset)."""
+        with self.design.store.transaction():
+            self._flush()
+
+    def exclude_from_conversation(self) -> None:
+        """Leave this turn's messages out of every later request (they stay in the history): a refused turn."""
+        excluded = sorted(set(self.context.get("excluded_turns") or []) | {self.id})
+        self.save_context({**self.context, "excluded_turns": excluded})
+
     def save_context(self, state: dict) -> None:
         """Keep how the conversation is fitted into the model's context, for the requests that follow."""
         store = self.design.store
@@ -161,6 +199,11 @@ STALE_AFTER_S = 600.0  # a lock held from another host counts as abandoned witho
 def _holder() -> dict:
     return {"holder": f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}", "host": socket.gethostname(),
             "pid": os.getpid(), "process_start": process_start(os.getpid())}
+
+
+def _has_messages(conn, design_id: int, conversation: int) -> bool:
+    return conn.execute("SELECT 1 FROM messages WHERE design_id = ? AND conversation = ? LIMIT 1",
+                        (design_id, conversation)).fetchone() is not None
 
 
 def _alive(lock: dict) -> bool:

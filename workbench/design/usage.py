@@ -19,6 +19,7 @@ class Usage:
     cache_write_tokens: int = 0
     cost_usd: float = 0.0
     estimated: bool = False
+    thinking_tokens: int = 0  # part of output_tokens: the model's reasoning (billed as output)
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -28,19 +29,21 @@ class Usage:
             self.cache_write_tokens + other.cache_write_tokens,
             self.cost_usd + other.cost_usd,
             self.estimated or other.estimated,
+            self.thinking_tokens + other.thinking_tokens,
         )
 
     def to_dict(self) -> dict:
         return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
                 "cache_read_tokens": self.cache_read_tokens, "cache_write_tokens": self.cache_write_tokens,
-                "cost_usd": round(self.cost_usd, 6), "estimated": self.estimated}
+                "cost_usd": round(self.cost_usd, 6), "estimated": self.estimated,
+                "thinking_tokens": self.thinking_tokens}
 
     @classmethod
     def from_dict(cls, d: dict | None) -> Usage:
         d = d or {}
         return cls(int(d.get("input_tokens", 0)), int(d.get("output_tokens", 0)),
                    int(d.get("cache_read_tokens", 0)), int(d.get("cache_write_tokens", 0)),
-                   float(d.get("cost_usd", 0.0)), bool(d.get("estimated", False)))
+                   float(d.get("cost_usd", 0.0)), bool(d.get("estimated", False)), int(d.get("thinking_tokens", 0)))
 
     @property
     def cache_hit_rate(self) -> float:
@@ -51,5 +54,6 @@ class Usage:
     def summary(self) -> str:
         """`in 1,204 · cached 8,310 read / 0 written · out 512 · $0.0123`."""
         cost = f"${self.cost_usd:.4f}{' (est.)' if self.estimated else ''}"
+        thinking = f" ({self.thinking_tokens:,} thinking)" if self.thinking_tokens else ""
         return (f"in {self.input_tokens:,} · cached {self.cache_read_tokens:,} read / "
-                f"{self.cache_write_tokens:,} written · out {self.output_tokens:,} · {cost}")
+                f"{self.cache_write_tokens:,} written · out {self.output_tokens:,}{thinking} · {cost}")

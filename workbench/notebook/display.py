@@ -121,6 +121,9 @@ class NotebookRenderer(Renderer):
         self._last = 0.0
         self._dirty = False
         self._status_id: str | None = None
+        self._thinking_id: str | None = None
+        self._thinking_last = 0.0
+        self._thought = ""
 
     # -- streamed text -----------------------------------------------------------------------
     def _markdown(self, text: str) -> dict[str, str]:
@@ -165,6 +168,32 @@ class NotebookRenderer(Renderer):
             self._flush()
         self._text_id = None
         self._snapshot = ""
+
+    # -- thinking ----------------------------------------------------------------------------
+    def _thinking_bundle(self, text: str, *, done: bool) -> dict[str, str]:
+        label = "Thinking" if done else "Thinking…"
+        body = html.escape(text).replace("\n", "<br>")
+        return {"text/plain": f"[{label}] {text}",
+                "text/html": f'<details class="wb-thinking"{"" if done else " open"} style="{_MUTED}">'
+                             f'<summary>{label}</summary><div style="white-space: normal; border-left: 2px solid '
+                             f'#ccc; padding-left: 8px">{body}</div></details>'}
+
+    def thinking(self, delta: str, snapshot: str) -> None:
+        now = time.monotonic()
+        self._thought = snapshot
+        if self._thinking_id is None:
+            self.end_text()
+            self._thinking_id = uuid.uuid4().hex
+            publish(self._thinking_bundle(snapshot, done=False), display_id=self._thinking_id)
+            self._thinking_last = now
+        elif now - self._thinking_last >= self.min_interval:
+            publish(self._thinking_bundle(snapshot, done=False), display_id=self._thinking_id, update=True)
+            self._thinking_last = now
+
+    def end_thinking(self) -> None:
+        if self._thinking_id is not None:  # collapsed once complete; the summary stays one click away
+            publish(self._thinking_bundle(self._thought, done=True), display_id=self._thinking_id, update=True)
+        self._thinking_id, self._thought = None, ""
 
     # -- tools -------------------------------------------------------------------------------
     def _status(self, bundle: dict[str, str], *, new: bool) -> None:

@@ -5,12 +5,12 @@
         fake.enqueue(Reply.text("Hello"))
         ...  # point ANTHROPIC_BASE_URL (or base_url=) at fake.base_url
 
-The fake and the scripted model live in the agent (`workbench.agent.loopback`,
+The fake and the scripted model live in the agent (`workbench.agent.fake`,
 `workbench.agent.scripted`), because `Architect(script=…)` answers from them without a key;
 they are re-exported here for tests.
 """
 
-from ..agent.loopback import FakeAnthropic, RecordedRequest, Reply, count_tokens
+from ..agent.fake import FakeAnthropic, RecordedRequest, Reply, count_tokens
 from ..agent.scripted import ScriptedModel, ScriptError
 
 __all__ = ["FakeAnthropic", "Reply", "RecordedRequest", "ScriptedModel", "ScriptError", "count_tokens"]

@@ -1,5 +1,5 @@
 """`python -m workbench.testing --words N`: serve the fake Messages API from its own process."""
 
-from ..agent.loopback import main
+from ..agent.fake.server import main
 
 main()
