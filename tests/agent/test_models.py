@@ -53,10 +53,35 @@ def test_cost_counts_cache_reads_and_writes_apart():
 
 
 def test_prices_by_version_and_estimates_for_unknown_families():
-    assert price_of("claude-opus-4-1").input == 15.0
+    assert (price_of("claude-sonnet-5-5").input, price_of("claude-sonnet-5-5").output) == (2.0, 10.0)
+    assert price_of("claude-opus-4-1").estimated  # no longer listed on the pricing page: an estimate, flagged
     assert price_of("claude-opus-4-5-20251101").input == 5.0
     assert price_of("claude-haiku-4-5").output == 5.0
     assert price_of("anthropic.claude-haiku-4-5-20251001-v1:0").input == 1.0
     assert price_of("claude-sonnet-4-5@20250929").input == 3.0
     assert price_of("claude-unknownfamily-9").estimated
     assert "(est.)" in usage_from_api({"input_tokens": 10, "output_tokens": 1}, "claude-zzz-1").summary()
+
+
+def test_thinking_tokens_are_counted_and_priced_as_output():
+    usage = usage_from_api({"input_tokens": 0, "output_tokens": 1_000_000,
+                            "output_tokens_details": {"thinking_tokens": 400_000}}, "claude-sonnet-5-5")
+    assert usage.thinking_tokens == 400_000 and usage.cost_usd == pytest.approx(10.0)
+    assert "400,000 thinking" in usage.summary() or "400000 thinking" in usage.summary()
+
+
+def test_a_long_prompt_costs_the_long_prompt_price_and_compaction_iterations_are_charged():
+    small = usage_from_api({"input_tokens": 1_000_000, "output_tokens": 0}, "claude-haiku-5-5")
+    assert small.cost_usd == pytest.approx(0.50)  # above 100k prompt tokens: the long-prompt tier
+    with_compaction = usage_from_api({"input_tokens": 10, "output_tokens": 10, "iterations": [
+        {"type": "compaction", "input_tokens": 1000, "output_tokens": 100, "cache_read_input_tokens": 0,
+         "cache_creation_input_tokens": 0}]}, "claude-sonnet-5-5")
+    assert (with_compaction.input_tokens, with_compaction.output_tokens) == (1010, 110)
+
+
+def test_bedrock_and_vertex_ids_map_to_the_catalogue_and_the_provider_form():
+    assert models.catalogued("us.anthropic.claude-opus-5-5-v1:0").id == "claude-opus-5-5"
+    assert models.catalogued("claude-sonnet-4-5@20250929").id == "claude-sonnet-4-5"
+    assert models.provider_model_id("claude-opus-5-5", "bedrock") == "anthropic.claude-opus-5-5"
+    assert models.provider_model_id("claude-opus-5-5", "vertex") == "claude-opus-5-5"
+    assert models.split_suffix("opus[1m]") == ("opus", True) and resolve_model("opus[1m]") == resolve_model("opus")

@@ -73,9 +73,10 @@ def test_richer_schemas_fall_back_to_the_full_validator():
     assert not tool.run(ToolContext(), {"n": 10}).is_error
 
 
-def test_selection_follows_the_agent_tools_and_bash_opt_in():
+def test_selection_follows_the_agent_tools_disallowed_tools_and_mcp_names():
     registry = ToolRegistry([
         Tool("propose_schema", "d", {"type": "object"}, echo, DESIGN),
+        Tool("lint", "d", {"type": "object"}, echo, DESIGN),
         Tool("read_file", "d", {"type": "object"}, echo, FILES),
         Tool("write_file", "d", {"type": "object"}, echo, FILES),
         Tool("grep", "d", {"type": "object"}, echo, FILES),
@@ -83,10 +84,16 @@ def test_selection_follows_the_agent_tools_and_bash_opt_in():
         Tool("mine", "d", {"type": "object"}, echo),
     ])
     names = lambda tools: sorted(t.name for t in tools)  # noqa: E731
-    assert names(registry.select(("Read",))) == ["mine", "propose_schema", "read_file"]
-    assert names(registry.select(("Read", "Bash"))) == ["mine", "propose_schema", "read_file"]
-    assert "bash" in names(registry.select(("Read", "Bash"), bash_enabled=True))
-    assert names(registry.select(None)) == ["grep", "mine", "propose_schema", "read_file", "write_file"]
+    assert names(registry.select(("Read",))) == ["lint", "mine", "propose_schema", "read_file"]
+    # bash is in the frame whenever the agent may have it (it refuses until --bash); the MCP server leaves it out
+    assert "bash" in names(registry.select(("Read", "Bash")))
+    assert "bash" not in names(registry.select(("Read", "Bash"), bash_enabled=False))
+    assert "bash" not in names(registry.select(("Read",)))
+    assert names(registry.select(None)) == ["bash", "grep", "lint", "mine", "propose_schema", "read_file", "write_file"]
+    assert names(registry.select(())) == []  # tools: [] means no tools at all
+    assert names(registry.select(None, disallowed=("Write", "Bash", "mcp__workbench__lint"))) == [
+        "grep", "mine", "propose_schema", "read_file"]
+    assert names(registry.select(("Read", "mcp__workbench__lint"), design_tools=("lint",))) == ["lint", "read_file"]
 
 
 def test_results_are_clipped_and_secrets_redacted(monkeypatch):

@@ -34,6 +34,9 @@ class Recorder(Renderer):
     def tool_pending(self, name):
         self.events.append(("pending", name))
 
+    def thinking(self, delta, snapshot):
+        self.events.append(("thinking", delta))
+
     def tool_start(self, name, input):
         self.events.append(("start", name, input))
 
@@ -118,7 +121,9 @@ def test_a_tool_call_runs_and_its_result_goes_back(api_env):
     result_block = second[2]["content"][0]
     assert result_block == {"type": "tool_result", "tool_use_id": tool_use["id"], "content": '{"words": 3}',
                             "cache_control": {"type": "ephemeral"}}
-    assert result.text == "Counting.\n\nThere are three words."
+    # on this model (sonnet → claude-sonnet-5-5) text written before a tool call arrives inside thinking
+    assert result.thinking.startswith("Counting.") and result.text == "There are three words."
+    assert any(e[0] == "thinking" for e in rec.events)
     assert [c.name for c in result.tool_calls] == ["count_words"]
 
 
@@ -136,10 +141,18 @@ def test_the_tools_offered_follow_the_agent_definition(api_env):
     api_env.enqueue(Reply.text("ok"), Reply.text("ok"))
     architect().ask("x")
     offered = [t["name"] for t in api_env.message_requests[0]["tools"]]
-    assert {"count_words", "read_file", "write_file", "edit_file", "grep", "list_files"} <= set(offered)
-    assert "bash" not in offered  # the agent lists Bash, but the user has not enabled it
-    architect(bash=True).ask("y")
-    assert "bash" in [t["name"] for t in api_env.message_requests[1]["tools"]]
+    assert {"count_words", "read_file", "write_file", "edit_file", "grep", "list_files", "bash"} <= set(offered)
+    architect(bash=True).ask("y")  # --bash lets bash run; the tools sent stay the same (the prefix holds)
+    assert api_env.message_requests[1]["tools"] == api_env.message_requests[0]["tools"]
+    assert api_env.message_requests[1]["system"] == api_env.message_requests[0]["system"]
+    assert api_env.refused == []
+
+
+def test_bash_is_offered_but_refuses_until_the_user_enables_it(api_env):
+    api_env.enqueue(Reply.tool_call("bash", {"command": "echo hi"}), Reply.text("I cannot run it."))
+    architect().ask("run echo")
+    result = api_env.message_requests[1]["messages"][2]["content"][0]
+    assert result["is_error"] and "--bash" in result["content"]
 
 
 def test_step_limit_stops_the_turn_and_keeps_the_history_valid(api_env):
@@ -238,8 +251,9 @@ def test_retries_are_configurable_and_end_in_a_clear_error(api_env, monkeypatch)
 
 @pytest.mark.parametrize("fault", [{"error_after": 4}, {"drop_after": 4}])
 def test_a_broken_stream_keeps_the_partial_text_marked_and_the_history_valid(api_env, fault):
+    fault = {k: v + 4 for k, v in fault.items()}  # after the thinking block's four events
     api_env.enqueue(Reply.tool_call("count_words", {"text": "a"}),
-                    Reply.text("The partial answer goes on and on.", text_chunk=4, **fault),
+                    Reply.text("The partial answer goes on and on.", text_chunk=4, thinking="Hm.", **fault),
                     Reply.text("Recovered."))
     rec = Recorder()
     with pytest.raises(StreamInterrupted) as info:
@@ -305,8 +319,9 @@ def test_the_key_never_reaches_the_store_or_workspace(api_env, isolated):
 def test_no_tools_sends_no_tool_definitions(api_env):
     api_env.enqueue(Reply.text("prose only"))
     architect().ask("x", use_tools=False)
-    assert "tools" not in api_env.message_requests[0]
-    assert "No tools are available" in api_env.message_requests[0]["system"][-1]["text"]
+    # tools stay defined (they are part of the prefix the API checks); tool_choice none forbids calls
+    assert api_env.message_requests[0]["tool_choice"] == {"type": "none"}
+    assert [t["name"] for t in api_env.message_requests[0]["tools"]] == architect().tools.names()
 
 
 def test_reset_starts_a_new_conversation(api_env):

@@ -58,12 +58,14 @@ class Size:
     """The conversation's size in tokens: measured by the API, plus an estimate of what came after."""
 
     tokens: int
+    fixed: int = 0  # system and tools: in every request, and in the API's count
 
     @classmethod
-    def from_state(cls, state: dict, history: list[dict]) -> Size:
+    def from_state(cls, state: dict, history: list[dict], fixed: int) -> Size:
         if "tokens" in state and int(state.get("messages") or 0) <= len(history):
-            return cls(int(state["tokens"]) + sum(estimate(m) for m in history[int(state.get("messages") or 0):]))
-        return cls(sum(estimate(m) for m in history))
+            return cls(int(state["tokens"]) + sum(estimate(m) for m in history[int(state.get("messages") or 0):]),
+                       fixed)
+        return cls(fixed + sum(estimate(m) for m in history), fixed)
 
     def grow(self, message: dict) -> None:
         self.tokens += estimate(message)
@@ -73,7 +75,7 @@ class Size:
         self.tokens = usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
 
     def reset(self, history: list[dict]) -> None:
-        self.tokens = sum(estimate(m) for m in history)
+        self.tokens = self.fixed + sum(estimate(m) for m in history)
 
 
 def in_view(history: list[dict]) -> bool:
@@ -90,7 +92,7 @@ def compact(client: Any, cfg: Any, history: list[dict]) -> tuple[dict, Usage]:
 
     from .models import usage_from_api
     from .session import build_request
-    from .stream import error_of, stored_blocks
+    from .stream import error_of, stored_blocks, too_long
 
     if not cfg.info.compaction:
         raise Unsupported(f"{cfg.model} does not offer compaction")
@@ -100,10 +102,14 @@ def compact(client: Any, cfg: Any, history: list[dict]) -> tuple[dict, Usage]:
     request.pop("tool_choice", None)
     request["compaction"] = {"type": "summarize", "instructions": INSTRUCTIONS}
     try:
-        response = client.beta.messages.create(**request, betas=[BETA])
-    except (anthropic.BadRequestError, anthropic.NotFoundError, anthropic.PermissionDeniedError) as exc:
+        # streamed: the SDK refuses a non-streaming request whose max_tokens may take over ten minutes
+        with client.beta.messages.stream(**request, betas=[BETA]) as stream:
+            response = stream.get_final_message()
+    except anthropic.APIStatusError as exc:
         _, _, message = error_of(exc)
-        if "compaction" in message.lower() or isinstance(exc, anthropic.NotFoundError):
+        if too_long(exc):
+            raise Unsupported(f"the conversation is too long even to compact ({message})") from None
+        if exc.status_code in (400, 403, 404) and ("compaction" in message.lower() or exc.status_code == 404):
             raise Unsupported(f"the API refused the compaction request ({message})") from None
         raise
     blocks = stored_blocks(response.content)

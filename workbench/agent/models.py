@@ -232,7 +232,7 @@ def provider_model_id(model_id: str, provider: str) -> str:
 
 
 _lock = threading.Lock()
-_from_api: dict[str, ModelInfo] = {}
+_from_api: dict[str, ModelInfo] = {}  # endpoint|model → what its Models API said
 
 
 def model_info(model_id: str, client: Any = None) -> ModelInfo:
@@ -241,13 +241,14 @@ def model_info(model_id: str, client: Any = None) -> ModelInfo:
     base = catalogued(model_id)
     if client is None:
         return base
+    key = f"{getattr(client, 'base_url', '')}|{model_id}"  # one answer per endpoint and model
     with _lock:
-        cached = _from_api.get(model_id)
+        cached = _from_api.get(key)
     if cached is not None:
         return cached
     info = capabilities(model_id, client, base)
     with _lock:
-        _from_api[model_id] = info
+        _from_api[key] = info
     return info
 
 

@@ -282,8 +282,13 @@ class _Turn:
         self.interrupt = interrupts.InterruptFlag()
         self.ctx = ToolContext(design=architect.design, show=renderer.show, turn_id=log.id,
                                bash_enabled=architect.bash, notice=renderer.notice)
-        self.size = compaction.Size.from_state(log.context, self.history)
+        self.size = compaction.Size.from_state(log.context, self.history,
+                                                compaction.estimate(cfg.system) + compaction.estimate(cfg.tool_defs))
         self.budget_tokens = compaction.budget(settings().context_budget, cfg.info)
+        # the most one step (an answer and its tool results) has added: compaction comes a step early, so that
+        # neither the next request nor the compaction request itself passes the window
+        self.step_growth = int(log.context.get("step_growth") or 0)
+        self.checked_at: int | None = None
         self.event_retries = 0
         self.shrunk = False  # compacted because the API said the request was too long (once per turn)
         self.prompt_stored = False
@@ -317,7 +322,8 @@ class _Turn:
             raise
         finally:
             if self.prompt_stored:  # the size of the view, so the next turn need not measure it again
-                self.log.save_context({**self.log.context, "tokens": self.size.tokens, "messages": len(self.history)})
+                self.log.save_context({**self.log.context, "tokens": self.size.tokens, "messages": len(self.history),
+                                       "step_growth": self.step_growth})
             self.log.finish(status=self.status or "error", steps=self.steps, usage=self.usage,
                             elapsed_s=time.perf_counter() - started, error=redact(error) if error else None)
             if reporter is not None:
@@ -356,9 +362,15 @@ class _Turn:
         if self.usage.cost_usd >= cfg.budget:
             return self._stop("budget", f"Stopped: this turn has cost ${self.usage.cost_usd:.4f}, at or over its "
                                         f"budget of ${cfg.budget:.2f} (raise it with --budget).")
-        if self.size.tokens > self.budget_tokens and self.history[-1]["role"] == "user":
-            self._compact(f"the conversation is about {self.size.tokens:,} tokens, over the budget of "
-                          f"{self.budget_tokens:,} (WORKBENCH_CONTEXT_BUDGET)")
+        if self.checked_at is not None:
+            self.step_growth = max(self.step_growth, self.size.tokens - self.checked_at)
+        ahead = min(self.step_growth, self.budget_tokens // 2)  # a step larger than that cannot be made room for
+        if self.size.tokens + ahead > self.budget_tokens and self.history[-1]["role"] == "user" \
+                and len(self.history) > 1:
+            self._compact(f"the conversation is about {self.size.tokens:,} tokens, and one more step of up to "
+                          f"{ahead:,} would pass the budget of {self.budget_tokens:,} "
+                          "(WORKBENCH_CONTEXT_BUDGET)")
+        self.checked_at = self.size.tokens
         request, betas = self._request()
         self.steps += 1
         call_start = time.time()
@@ -459,6 +471,8 @@ class _Turn:
         try:
             block, used = compaction.compact(self.connection.sdk, self.cfg, self.history)
         except compaction.Unsupported as exc:
+            self.renderer.notice(f"The API could not compact ({exc}); the conversation goes on from a plain summary "
+                                 "of what was asked and done instead.")
             block, used = compaction.summary_block(self.history, reason=str(exc)), None
         if used is not None:
             if self.connection.scripted:

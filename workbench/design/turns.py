@@ -82,14 +82,20 @@ class TurnLog:
                     states = json.loads(row.get("context") or "{}")
                     context = states.get(str(conversation), {})
                     restarted = None
-                    if frame and context.get("frame") != frame and _has_messages(conn, design.id, conversation):
-                        restarted = ("the agent's instructions, its tools or the model changed" if context.get("frame")
-                                     else "the conversation was started by an earlier release of the workbench")
+                    # a conversation from before frames were recorded holds no thinking (nothing bound to a
+                    # prefix): it is continued, unless that release had replaced its start by a summary
+                    legacy = not context.get("frame") and int(context.get("summary_through") or 0) > 0
+                    changed = bool(context.get("frame")) and context.get("frame") != frame
+                    if frame and (changed or legacy) and _has_messages(conn, design.id, conversation):
+                        restarted = ("the agent's instructions, its tools or the model changed" if changed
+                                     else "the conversation was kept in a form this release does not continue")
                         conversation += 1
                         store.update_design(design.id, conversation=conversation)
                         context = {}
                     if frame and context.get("frame") != frame:
-                        context = {**context, "frame": frame}
+                        context = {k: v for k, v in context.items() if k not in ("compact_through", "summary_through",
+                                                                               "turns", "artifacts")}
+                        context["frame"] = frame
                         states[str(conversation)] = context
                         store.update_design(design.id, context=json.dumps(states, sort_keys=True))
                     # the view starts at the last compaction: what it replaced is never read again, so a turn
