@@ -92,11 +92,24 @@ need_asyncapi_specs() {
   fi
 }
 
+CLAUDE_CODE_VERSION=2.1.197
+need_claude_code() {
+  # Claude Code's CLI, for the test that runs an exported agent in it against the fake (npm, into .cache)
+  [ -x .cache/claude-code/node_modules/.bin/claude ] && return 0
+  if command -v npm >/dev/null 2>&1; then
+    echo "setup: installing @anthropic-ai/claude-code@$CLAUDE_CODE_VERSION for the Claude Code test (npm, into .cache)…"
+    npm install --prefix .cache/claude-code --no-audit --no-fund --silent \
+      "@anthropic-ai/claude-code@$CLAUDE_CODE_VERSION" >/dev/null 2>&1 \
+      || echo "setup: npm could not install Claude Code; its test will say so" >&2
+  fi
+}
+
 if [ "${1:-}" = "--browser" ]; then  # what the tests need beyond the package: a browser, PostgreSQL extensions, Mermaid
   need_chromium
   need_pg_extensions
   need_mermaid
   need_asyncapi_specs
+  need_claude_code
   exit 0
 fi
 

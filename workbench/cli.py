@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from .agent.models import EFFORTS
 from .errors import WorkbenchError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -34,7 +35,7 @@ def _ask(args: argparse.Namespace) -> int:
 
     prompt = " ".join(args.prompt) if args.prompt else sys.stdin.read()
     architect = Architect(args.design, agent=args.agent, model=args.model, max_steps=args.max_steps,
-                          budget_usd=args.budget, script=args.script)
+                          budget_usd=args.budget, script=args.script, effort=args.effort)
     try:
         architect.ask(prompt, renderer=ConsoleRenderer(), use_tools=not args.no_tools)
     finally:
@@ -177,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-a", "--agent", help="agent definition name or file")
     p.add_argument("-m", "--model", help="model alias or id")
     p.add_argument("--no-tools", action="store_true", help="answer without tools")
+    p.add_argument("-e", "--effort", choices=EFFORTS, help="how much the model thinks and writes (default: the "
+                   "agent's effort, else the model's)")
     p.add_argument("--max-steps", type=int, help="most model calls in the turn")
     p.add_argument("--budget", type=float, help="most USD to spend in the turn")
     p.add_argument("--script", help="answer from this YAML script when no API key is set (a scripted model)")
@@ -234,10 +237,38 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("mcp", _mcp, "serve a design's tools over MCP (stdio) to Claude Code or any MCP client")
     p.add_argument("-d", "--design", default="default", help="the design the tools work on (default: default)")
 
+    p = command("agent", _agent, "export an agent definition for Claude Code, with the design tools it may call")
+    p.add_argument("action", choices=["export"], help="export: write the agent as a Claude Code subagent file")
+    p.add_argument("name", nargs="?", help="agent name or file (default: the default agent)")
+    p.add_argument("--claude-code", action="store_true", help="the Claude Code subagent format (the only one today)")
+    p.add_argument("-o", "--output", help="file to write, or - for stdout (default: .claude/agents/NAME.md, where "
+                   "Claude Code finds a project's subagents)")
+
     p = command("demo", _demo, "run the tour notebook and write build/tour.html (scripted model without a key)")
     p.add_argument("-o", "--output", default="build", help="output folder (default: build)")
 
     return parser
+
+
+def _agent(args: argparse.Namespace) -> int:
+    """The agent as a Claude Code subagent whose tools are the workbench's MCP tools (`workbench mcp`)."""
+    from pathlib import Path
+
+    from .agent.tools import builtin_registry
+    from .subagent import load_agent
+
+    agent = load_agent(args.name)
+    design_tools = [t.name for t in builtin_registry().select(None, bash_enabled=False)]
+    text = agent.claude_code_file(design_tools)
+    if args.output == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    out = Path(args.output or Path(".claude") / "agents" / f"{agent.name}.md")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(f"Wrote {out}. Claude Code offers it as the subagent {agent.name!r} when `workbench mcp -d DESIGN` is "
+          "configured as the MCP server named workbench (e.g. claude mcp add workbench -- workbench mcp -d DESIGN).")
+    return EXIT_OK
 
 
 def _version() -> str:

@@ -74,6 +74,7 @@ def test_thirty_turns_with_a_small_budget_and_flags_toggled_need_no_refused_requ
     assert len(design.latest("schema")["body"]["ddl"]) >= len(ddl)
     text = design.history_markdown(conversation=1)
     assert "Turn 0: go on" in text and "Turn 24: go on" in text
+    assert "> *thinking*" in text and "> *the conversation was compacted here" in text  # shown, quoted
 
 
 def test_a_restarted_kernel_sends_the_stored_conversation_byte_for_byte(api_env):

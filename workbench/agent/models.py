@@ -105,7 +105,7 @@ CATALOGUE: dict[str, ModelInfo] = {m.id: m for m in (
     _m("claude-fable-5-1", Price(10.0, 50.0, 0.025), **_PRESERVED),
     _m("claude-mythos-5-1", Price(10.0, 50.0, 0.025), **_PRESERVED),
     _m("claude-opus-5", Price(5.0, 25.0), thinking=("adaptive", "disabled")),
-    _m("claude-sonnet-5", Price(2.0, 10.0)),
+    _m("claude-sonnet-5", Price(2.0, 10.0), thinking=("adaptive", "disabled")),  # whats-new-sonnet-5-5: disabled works on 5
     _m("claude-fable-5", Price(10.0, 50.0)),
     _m("claude-mythos-5", Price(10.0, 50.0)),
     _m("claude-mythos-preview", Price(10.0, 50.0), thinking=("adaptive", "enabled"), effort=_NO_XHIGH,

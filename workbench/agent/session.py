@@ -239,8 +239,14 @@ class Architect:
         if log.repaired:
             renderer.notice(f"The previous turn on design {self.design.name} was cut off (the kernel stopped): "
                             f"{log.repaired} unfinished tool call(s) are now marked as interrupted.")
+        effort = self.effort or agent.effort
+        if effort and effort not in info.effort:
+            accepted = ", ".join(info.effort) or "none"
+            renderer.notice(f"Effort {effort!r} is not one {model} takes (it takes: {accepted}); the model's default "
+                            "effort is used.")
+            effort = None
         settings_ = _Settings(model=model, info=info, system=system, tool_defs=tool_defs, use_tools=use_tools,
-                              effort=self.effort or agent.effort,
+                              effort=effort,
                               max_tokens=min(self._max_tokens or info.max_output, info.max_output),
                               max_steps=self.max_steps if max_steps is None else max_steps,
                               budget=self.budget_usd if budget_usd is None else budget_usd)

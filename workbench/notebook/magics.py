@@ -13,6 +13,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from ..agent.models import EFFORTS
 from .interpolate import interpolate
 from .state import KernelState
 
@@ -93,6 +94,8 @@ class WorkbenchMagics(Magics):
     @argument("-a", "--agent", help="agent definition to use from now on for this design")
     @argument("--new", action="store_true", help="start a new conversation (artifacts are kept)")
     @argument("--no-tools", action="store_true", help="answer in prose only, without tools")
+    @argument("-e", "--effort", choices=EFFORTS, help="how much the model thinks and writes (default: the agent's "
+              "effort, else the model's)")
     @argument("--max-steps", type=int, help="most model calls in this turn (default 12, WORKBENCH_MAX_STEPS)")
     @argument("--budget", type=float, help="most USD to spend in this turn (default 2.00, WORKBENCH_BUDGET)")
     @argument("--bash", action="store_true", help="let the agent run shell commands in the design workspace")
@@ -124,7 +127,7 @@ class WorkbenchMagics(Magics):
         if args.new:
             design.reset_conversation()
         architect = self.state.architect(design, model=args.model, max_steps=args.max_steps, budget=args.budget,
-                                         bash=args.bash)
+                                         bash=args.bash, effort=args.effort)
         architect.ask(prompt, renderer=NotebookRenderer(), use_tools=not args.no_tools, take_over=args.take_over)
 
     # -- %architect SUBCOMMAND -------------------------------------------------------------------

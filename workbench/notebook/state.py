@@ -75,7 +75,7 @@ class KernelState:
         return f"No ANTHROPIC_API_KEY: %%architect answers come from the scripted model in {path}, not from Claude."
 
     def architect(self, design: Design, *, model: str | None = None, max_steps: int | None = None,
-                  budget: float | None = None, bash: bool = False) -> Architect:
+                  budget: float | None = None, bash: bool = False, effort: str | None = None) -> Architect:
         """An Architect for one cell, on the kernel's connection (opened once, kept for the kernel)."""
         from ..agent.client import connect
         from ..agent.session import Architect
@@ -86,7 +86,8 @@ class KernelState:
         if self._connection is None:
             self._connection = connect(script=self.script)
         return Architect(design, model=model, tools=self.tools, client=self._connection,
-                         bash=bash or self.bash_enabled, max_steps=max_steps, budget_usd=budget)
+                         bash=bash or self.bash_enabled, max_steps=max_steps, budget_usd=budget,
+                         effort=effort)
 
     def _close_connection(self) -> None:
         if self._connection is not None:
