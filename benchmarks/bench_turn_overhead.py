@@ -60,9 +60,19 @@ def prior_turns(design, n: int) -> None:
 
 
 def measure(label: str, words: int, delay: float, history: int, runs: int, first_turn: bool = False) -> dict:
+    import workbench.agent.session as session
     from workbench.agent.client import connect
-    from workbench.agent.session import Architect, _request
+    from workbench.agent.session import Architect
     from workbench.notebook.display import NotebookRenderer
+
+    sent: list[tuple[dict, list[str]]] = []  # the workbench's own request, replayed as-is by the raw side
+    real_stream = session.stream_answer
+
+    def recording(sdk, request, betas, renderer):
+        sent.append((request, betas))
+        return real_stream(sdk, request, betas, renderer)
+
+    session.stream_answer = recording
 
     proc, base_url = serve(words, delay)
     try:
@@ -72,8 +82,9 @@ def measure(label: str, words: int, delay: float, history: int, runs: int, first
         request = None  # the workbench's request of the previous run: every run sends the same one
 
         def raw_run() -> float:
+            body, betas = request
             start = time.perf_counter()
-            with client.messages.stream(**request) as stream:
+            with client.beta.messages.stream(**body, betas=betas) as stream:
                 for _event in stream:
                     pass
                 stream.get_final_message()
@@ -85,18 +96,13 @@ def measure(label: str, words: int, delay: float, history: int, runs: int, first
             architect = Architect(name, client=connection)
             if not first_turn:
                 prior_turns(architect.design, history)
-            agent = architect.agent
-            offered = architect.tools.select(agent.tools)
-            history_before = architect.design.messages()
             raw_first = request is not None and i % 2 == 1  # alternate which side goes first
             raw = raw_run() if raw_first else None
             renderer = NotebookRenderer()
             start = time.perf_counter()
             architect.ask("Design a URL shortener.", renderer=renderer)
             elapsed = time.perf_counter() - start
-            sent = history_before + [architect.design.messages()[len(history_before)]]
-            request = _request(architect.model, architect.max_tokens, architect.system_blocks(agent, offered),
-                               [t.definition() for t in offered], sent)
+            request = sent[-1]
             if raw is None:
                 raw = raw_run()
             if i >= 2:  # warm-up: imports, connections
@@ -104,6 +110,7 @@ def measure(label: str, words: int, delay: float, history: int, runs: int, first
                 raw_times.append(raw)
                 rates.append(renderer.busiest_second())
     finally:
+        session.stream_answer = real_stream
         proc.terminate()
         proc.wait()
     raw_m, wb_m = statistics.median(raw_times), statistics.median(wb_times)

@@ -15,6 +15,8 @@ from workbench.subagent import AgentDefinition
 from workbench.testing import Reply
 from workbench.testing.synthetic import synthetic_ddl
 
+from ..conftest import PROJECT
+
 
 class Notices(Renderer):
     def __init__(self) -> None:
@@ -220,3 +222,28 @@ def test_the_agent_files_fields_shape_the_requests(api_env, tmp_path):
     api_env.enqueue(Reply.text("ok"))
     Architect("fields2", agent=limited).ask("hi")
     assert [t["name"] for t in api_env.message_requests[1]["tools"]] == ["lint"]
+
+
+def test_the_api_conformance_script_passes_against_the_fake(fake, monkeypatch, capsys):
+    """scripts/api_conformance.py runs its scenarios against the API for a user with a key; here against the
+    fake, so the script keeps working. The responder plays a model that follows the scenario's prompt."""
+    import importlib.util
+
+    def responder(body):
+        last = body["messages"][-1]["content"]
+        if any(b.get("type") == "tool_result" for b in last if isinstance(b, dict)):
+            return Reply.text("done")
+        prompt = " ".join(b.get("text", "") for b in last if isinstance(b, dict))
+        if "propose_schema" in prompt:
+            return Reply.tool_call("propose_schema", {"ddl": synthetic_ddl(12), "dialect": "postgres"})
+        return Reply.text("A trade-off: " + "shorter codes collide sooner; " * 60)
+
+    fake.responder = responder
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0123456789abcdef")
+    spec = importlib.util.spec_from_file_location("api_conformance", PROJECT / "scripts" / "api_conformance.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.main(["--base-url", fake.base_url]) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "4 passed, 0 failed" in out
+    assert fake.refused == [] and fake.compactions >= 1
