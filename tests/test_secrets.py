@@ -76,6 +76,9 @@ def test_a_prompt_full_of_secrets_leaves_no_trace_in_store_exports_or_outputs(ap
     found += [f"console: {s[:8]}…" for s in PLANTED if s in out.getvalue()]
     assert found == []
     assert "***" in design.messages()[0]["content"][1]["text"]  # masked, not dropped
+    # the thinking that repeated the key (signed, so it cannot be masked) was left out, and the API-strict fake
+    # accepted the conversation without it
+    assert api_env.refused == [] and len(api_env.message_requests) == 2
 
 
 def test_a_malformed_url_shows_no_password_in_the_notebook(kernel):

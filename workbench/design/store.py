@@ -152,7 +152,17 @@ def clean_content(content: Any) -> Any:
     loop sends this same form and the store keeps it (dump_content), so what was sent is what is kept."""
     if isinstance(content, str):
         return redact_data(content)
-    return [b if isinstance(b, dict) and b.get("type") in SIGNED_BLOCKS else redact_data(b) for b in content]
+    out = []
+    for block in content:
+        if not (isinstance(block, dict) and block.get("type") in SIGNED_BLOCKS):
+            out.append(redact_data(block))
+        elif block.get("type") == "thinking" and redact_data(block.get("thinking", "")) != block.get("thinking", ""):
+            # a signed block cannot be masked (the API would refuse it), but thinking may be left out as long as it
+            # is never sent again: dropped here, before the next request, so no secret is kept or re-sent
+            continue
+        else:
+            out.append(block)
+    return out
 
 
 def dump_content(content: Any) -> str:
