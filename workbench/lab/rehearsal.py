@@ -276,7 +276,7 @@ def _run_plan(lab: Lab, label: str, statements: list[str], traffic: Any, clients
     going.wait(120)
     if "error" in holder:
         raise holder["error"]
-    time.sleep(warm_up)  # the workload runs before the first statement, as on a live server
+    _await_workload(lab, conn, clients, warm_up)  # the workload runs before the first statement, as on a live server
     steps = []
     try:
         for statement in statements:
@@ -330,6 +330,28 @@ def _run_plan(lab: Lab, label: str, statements: list[str], traffic: Any, clients
         until.set()
         thread.join(60)
     return Plan(label, steps, holder.get("result"))
+
+
+def _await_workload(lab: Lab, conn: Any, clients: int, warm_up: float, timeout: float = 60.0) -> None:
+    """Return once every client has been seen running a statement and one is running now (on a server that
+    lists sessions), else after `warm_up` seconds: workers start slowly on a busy machine, and a statement
+    rehearsed before the workload holds the table would show no blocking."""
+    sql = lab.driver.active_sessions_sql
+    if not sql:
+        time.sleep(warm_up)
+        return
+    seen: set = set()
+    deadline = time.monotonic() + timeout
+    cursor = conn.cursor()
+    while time.monotonic() < deadline:
+        cursor.execute(sql)
+        now = {row[0] for row in cursor.fetchall()}
+        seen |= now
+        if len(seen) >= clients and now:
+            return
+        time.sleep(0.01)
+    raise LabError(f"The rehearsal's workload did not get going: {len(seen)} of {clients} clients ran a statement "
+                   f"within {timeout:.0f} s.", hint="Check the workload's SQL with %%load first, or use fewer clients.")
 
 
 def _relfiles(conn: Any, driver: Any) -> dict[str, Any]:

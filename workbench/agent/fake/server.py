@@ -259,6 +259,8 @@ class FakeAnthropic:
             i, j = verdict.tampered
             raise rules.Problem(f"messages.{i}.content.{j}: Invalid `signature` in `thinking` block. Send thinking "
                                 "blocks back exactly as the API returned them.")
+        if not model.preserved_thinking:  # the prefix check is made by the models that preserve thinking only
+            verdict.mismatched = []       # (preserved-thinking/prefix-checks: its supportedModels)
         failing = verdict.unreadable + verdict.mismatched
         if failing and rules.binding_behaviour(req) != "drop_block":
             i, j = failing[0]

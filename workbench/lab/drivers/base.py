@@ -212,6 +212,7 @@ class Driver:
     held_locks_sql: str | None = None    # (mode, relation) a session holds on the lab's relations; %s: its id
     blocked_by_sql: str | None = None    # ids of the sessions waiting for session %s
     relfiles_sql: str | None = None      # (table, storage id) of the lab's tables: a new id is a rewrite
+    active_sessions_sql: str | None = None  # ids of the principal's other sessions running a statement now
 
     def hypothetical(self, lab: Lab, cursor: Any, indexes: list[str]) -> Any:
         """A context in which `indexes` (CREATE INDEX statements) exist for EXPLAIN only: nothing is built."""

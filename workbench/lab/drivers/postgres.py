@@ -91,6 +91,8 @@ class PostgresDriver(Driver):
                       "WHERE l.pid = %s AND l.granted AND c.relnamespace = current_schema()::regnamespace "
                       "AND c.relkind IN ('r', 'p')")
     blocked_by_sql = "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))"
+    active_sessions_sql = ("SELECT pid FROM pg_stat_activity WHERE usename = current_user AND state = 'active' "
+                           "AND pid <> pg_backend_pid()")
     relfiles_sql = ("SELECT relname, relfilenode FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
                     "AND relkind IN ('r', 'p')")
 
