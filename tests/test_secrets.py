@@ -63,7 +63,7 @@ def test_a_prompt_full_of_secrets_leaves_no_trace_in_store_exports_or_outputs(ap
     import io
 
     out = io.StringIO()
-    Architect("leaky").ask(prompt, renderer=ConsoleRenderer(out))
+    result = Architect("leaky").ask(prompt, renderer=ConsoleRenderer(out))
     design = Design("leaky")
     design.export(isolated / "doc.html", conversation=True)
     design.export(isolated / "doc.md", conversation=True)
@@ -76,9 +76,11 @@ def test_a_prompt_full_of_secrets_leaves_no_trace_in_store_exports_or_outputs(ap
     found += [f"console: {s[:8]}…" for s in PLANTED if s in out.getvalue()]
     assert found == []
     assert "***" in design.messages()[0]["content"][1]["text"]  # masked, not dropped
-    # the thinking that repeated the key (signed, so it cannot be masked) was left out, and the API-strict fake
-    # accepted the conversation without it
-    assert api_env.refused == [] and len(api_env.message_requests) == 2
+    # the answer whose signed thinking repeated the key (it cannot be masked, and must go back with the tool
+    # results) was withheld: not stored, its tool call not run, and the next turn goes on
+    assert result.status == "withheld" and not (isolated / ".workbench" / "designs" / "leaky" / "notes.md").exists()
+    api_env.enqueue(Reply.text("Next answer."))
+    assert Architect("leaky").ask("go on").status == "ok" and api_env.refused == []
 
 
 def test_a_malformed_url_shows_no_password_in_the_notebook(kernel):

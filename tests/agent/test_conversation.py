@@ -247,3 +247,48 @@ def test_the_api_conformance_script_passes_against_the_fake(fake, monkeypatch, c
     out = capsys.readouterr().out
     assert "4 passed, 0 failed" in out
     assert fake.refused == [] and fake.compactions >= 1
+
+
+def test_a_refusal_after_a_compaction_keeps_the_summary_the_conversation_starts_from(api_env, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CONTEXT_BUDGET", "6000")
+    a = Architect("refused-after-compaction")
+    for i in range(3):
+        api_env.enqueue(Reply.text(f"Answer {i}: " + "we shard by tenant; " * 120))
+        a.ask(f"turn {i}")
+    api_env.enqueue(Reply.refusal(category="cyber", explanation="Declined.", text="No."))
+    rec = Notices()
+    assert a.ask("the refused request " + "with detail " * 200, renderer=rec).status == "refusal"
+    assert any(n.startswith("Compacted") for n in rec.notices)  # compacted at the start of the refused turn
+    api_env.enqueue(Reply.text("Back on track."))
+    assert a.ask("next").status == "ok"
+    sent = api_env.message_requests[-1]["messages"]
+    assert sent[0]["content"][0]["type"] == "compaction"  # the summary stays
+    assert "the refused request" not in str(sent)  # neither the prompt nor the summary holds the refused turn
+    assert api_env.refused == []
+
+
+def test_calls_finished_before_a_cut_one_run_and_their_results_go_back(api_env):
+    api_env.models["claude-sonnet-5-5"] = models.replace(models.CATALOGUE["claude-sonnet-5-5"], max_output=3000)
+    small = {"ddl": "CREATE TABLE a (id bigint PRIMARY KEY);", "dialect": "postgres"}
+    big = {"ddl": synthetic_ddl(40), "dialect": "postgres"}
+    api_env.enqueue(Reply.tool_calls([("propose_schema", small), ("propose_schema", big)]), Reply.text("Done."))
+    result = Architect("cut-two").ask("schema")
+    assert result.status == "ok" and [c.input["ddl"] for c in result.tool_calls] == [small["ddl"]]
+    answer = api_env.message_requests[1]["messages"][-1]["content"]
+    assert answer[0]["type"] == "tool_result" and answer[-1]["type"] == "text"  # result first, then the note
+    assert api_env.refused == []
+
+
+def test_the_scripted_model_and_the_real_api_never_share_a_conversation(api_env, tmp_path):
+    script = tmp_path / "s.yaml"
+    script.write_text("turns:\n  - steps:\n      - text: Scripted hello.\n")
+    monkey_key = __import__("os").environ.pop("ANTHROPIC_API_KEY")
+    try:
+        assert Architect("switch", script=script).ask("hello").status == "ok"
+    finally:
+        __import__("os").environ["ANTHROPIC_API_KEY"] = monkey_key
+    api_env.enqueue(Reply.text("Real answer."))
+    rec = Notices()
+    assert Architect("switch").ask("now for real", renderer=rec).status == "ok"
+    assert any("starts a new conversation" in n for n in rec.notices)
+    assert "Scripted hello" not in str(api_env.message_requests[-1]["messages"]) and api_env.refused == []

@@ -91,19 +91,19 @@ def compact(client: Any, cfg: Any, history: list[dict]) -> tuple[dict, Usage]:
     import anthropic
 
     from .models import usage_from_api
-    from .session import build_request
+    from .session import BETA_BINDING, build_request
     from .stream import error_of, stored_blocks, too_long
 
     if not cfg.info.compaction:
         raise Unsupported(f"{cfg.model} does not offer compaction")
-    request = build_request(cfg, history)
-    request.pop("thinking", None)
+    request = build_request(cfg, history)  # thinking as in the turn: one thinking configuration per turn
     request.pop("output_config", None)
     request.pop("tool_choice", None)
     request["compaction"] = {"type": "summarize", "instructions": INSTRUCTIONS}
     try:
         # streamed: the SDK refuses a non-streaming request whose max_tokens may take over ten minutes
-        with client.beta.messages.stream(**request, betas=[BETA]) as stream:
+        betas = [BETA] + ([BETA_BINDING] if "thinking" in request else [])
+        with client.beta.messages.stream(**request, betas=betas) as stream:
             response = stream.get_final_message()
     except anthropic.APIStatusError as exc:
         _, _, message = error_of(exc)

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import interrupts
 from ..config import settings
-from ..design.store import clean_content
+from ..design.store import clean_content, secret_in_signed
 from ..design.usage import Usage
 from ..errors import StreamInterrupted, WorkbenchError
 from ..secrets import redact
@@ -71,7 +71,7 @@ class TurnResult:
     """What one `ask()` produced."""
 
     text: str
-    status: str  # ok | step_limit | budget | max_tokens | refusal
+    status: str  # ok | step_limit | budget | max_tokens | refusal | withheld
     usage: Usage
     steps: int
     elapsed_s: float
@@ -228,7 +228,7 @@ class Architect:
             renderer.notice(f"--bash has no effect: the agent {agent.name} does not list Bash in its tools.")
         system = self.system_blocks(agent, offered)
         tool_defs = [t.definition() for t in offered]
-        frame = frame_key(model, system, tool_defs)
+        frame = frame_key(model, system, tool_defs, _endpoint(connection))
         recorded = f"scripted model (as {model})" if connection.scripted else model  # never passed off as Claude's
         log = self.design.start_turn(prompt, agent=agent.name, model=recorded,
                                      system="\n\n".join(b["text"] for b in system), frame=frame, take_over=take_over)
@@ -295,6 +295,9 @@ class _Turn:
         # neither the next request nor the compaction request itself passes the window
         self.step_growth = int(log.context.get("step_growth") or 0)
         self.checked_at: int | None = None
+        self.must_compact = False  # the window was reached: compact before the next call, whatever the estimate
+        self.warned_budget = False
+        self.compacted_len: int | None = None  # the view's length right after this turn's last compaction
         self.event_retries = 0
         self.shrunk = False  # compacted because the API said the request was too long (once per turn)
         self.prompt_stored = False
@@ -371,11 +374,17 @@ class _Turn:
         if self.checked_at is not None:
             self.step_growth = max(self.step_growth, self.size.tokens - self.checked_at)
         ahead = min(self.step_growth, self.budget_tokens // 2)  # a step larger than that cannot be made room for
-        if self.size.tokens + ahead > self.budget_tokens and self.history[-1]["role"] == "user" \
-                and len(self.history) > 1:
-            self._compact(f"the conversation is about {self.size.tokens:,} tokens, and one more step of up to "
-                          f"{ahead:,} would pass the budget of {self.budget_tokens:,} "
-                          "(WORKBENCH_CONTEXT_BUDGET)")
+        over = self.size.tokens + ahead > self.budget_tokens
+        if (over or self.must_compact) and self.history[-1]["role"] == "user" and self._compactable():
+            self._compact("the model's context window was reached" if self.must_compact and not over else
+                          f"the conversation is about {self.size.tokens:,} tokens, and one more step of up to "
+                          f"{ahead:,} would pass the budget of {self.budget_tokens:,} (WORKBENCH_CONTEXT_BUDGET)")
+        elif over and not self.warned_budget and not self._compactable():
+            self.warned_budget = True
+            self.renderer.notice(f"The conversation was just compacted and is still about {self.size.tokens:,} "
+                                 f"tokens against a budget of {self.budget_tokens:,}: raise WORKBENCH_CONTEXT_BUDGET "
+                                 "(the instructions, tools and this turn alone take that much).")
+        self.must_compact = False
         self.checked_at = self.size.tokens
         request, betas = self._request()
         self.steps += 1
@@ -396,7 +405,7 @@ class _Turn:
         blocks, stop = answer.blocks, answer.stop_reason
         cut = stop in ("max_tokens", "model_context_window_exceeded") and bool(blocks) and \
             blocks[-1]["type"] == "tool_use"
-        if cut and request["max_tokens"] < self.cfg.info.max_output:
+        if cut and stop == "max_tokens" and request["max_tokens"] < self.cfg.info.max_output:
             self._record(request, answer, call_start, None)
             self.cfg.max_tokens = self.cfg.info.max_output
             self.renderer.notice(f"The answer reached max_tokens ({request['max_tokens']:,}) inside a call to "
@@ -404,6 +413,14 @@ class _Turn:
                                  f"({self.cfg.info.max_output:,}).")
             return None
         kept = blocks[:-1] if cut else blocks  # a cut-off tool call never runs
+        if any(b["type"] == "tool_use" for b in kept) and secret_in_signed(kept):
+            # signed thinking cannot be masked, and must go back with the tool results: the answer is not kept
+            self._record(request, answer, call_start, None)
+            self.log.flush()  # the prompt stays (masked); the next prompt follows it
+            self.prompt_stored = True
+            return self._stop("withheld", "The model's answer repeated a secret inside its (signed) thinking, which "
+                                          "cannot be masked; the answer and its tool calls were not kept, so the "
+                                          "secret is neither stored nor sent again. Ask again without the secret.")
         message = {"role": "assistant", "content": clean_content(kept)} if kept else None
         self._record(request, answer, call_start, message)
         self.texts.extend(b["text"] for b in kept if b["type"] == "text")
@@ -412,9 +429,9 @@ class _Turn:
             return self._refused(answer)
         if stop == "pause_turn":
             return None  # the API paused a long turn: send the answer back as it is and it goes on
-        if stop in ("max_tokens", "model_context_window_exceeded"):
-            return self._cut_off(stop, blocks[-1] if cut else None)
         uses = [b for b in kept if b["type"] == "tool_use"]
+        if stop in ("max_tokens", "model_context_window_exceeded"):
+            return self._cut_off(stop, blocks[-1] if cut else None, uses)
         if not uses:
             return self._stop("ok")
         results = self._run_tools(uses)
@@ -430,8 +447,9 @@ class _Turn:
             self.size.grow(message)
             self.prompt_stored = True
 
-    def _cut_off(self, stop: str, call: dict | None) -> None:
-        """The answer was cut (output limit or the end of the context window): say so and let the model go on."""
+    def _cut_off(self, stop: str, call: dict | None, complete: list[dict]) -> None:
+        """The answer was cut (output limit or the end of the context window): say so and let the model go on.
+        Calls the answer finished before the cut run as usual; the note follows their results."""
         where = "the output limit" if stop == "max_tokens" else "the end of the model's context window"
         if call is not None:
             note = (f"Your previous answer was cut off at {where} while you were writing a call to {call['name']}, "
@@ -443,11 +461,12 @@ class _Turn:
         else:
             note = "Your previous answer was cut off at " + where + ". Continue exactly where it stopped."
             self.renderer.notice(f"The answer was cut off at {where}; the agent is asked to continue.")
-        self._append({"role": "user", "content": [{"type": "text", "text": note}]})
-        self.log.flush()  # after the prompt, if that is still waiting
+        results = self._run_tools(complete) if complete else []
+        self._append({"role": "user", "content": results + [{"type": "text", "text": note}]}, store=False)
+        self.log.add_tool_results(self.history[-1]["content"])  # with the prompt, if that is still waiting
         self.prompt_stored = True
         if stop == "model_context_window_exceeded":
-            self.size.tokens = self.budget_tokens + 1  # compact before the next call
+            self.must_compact = True
 
     def _refused(self, answer) -> None:
         """A refusal: show why, and leave this turn out of later requests (else the refusal repeats)."""
@@ -469,17 +488,25 @@ class _Turn:
             betas.append(compaction.BETA)
         return request, betas
 
+    def _compactable(self) -> bool:
+        """Something to compact: more than the prompt, and more than the view the last compaction left."""
+        if len(self.history) <= 1:
+            return False
+        return self.compacted_len is None or len(self.history) > self.compacted_len + 1
+
     def _compact(self, why: str) -> None:
         """Replace the view by one compaction block (or, without compaction, by a summary) and go on."""
         pending_prompt = not self.prompt_stored
         self.renderer.notice(f"Compacting the conversation: {why}…")
         started = time.time()
+        # exactly what was sent before: a prompt not yet answered is not summarised, it follows the summary
+        covered = self.history[:-1] if pending_prompt else self.history
         try:
-            block, used = compaction.compact(self.connection.sdk, self.cfg, self.history)
+            block, used = compaction.compact(self.connection.sdk, self.cfg, covered)
         except compaction.Unsupported as exc:
             self.renderer.notice(f"The API could not compact ({exc}); the conversation goes on from a plain summary "
                                  "of what was asked and done instead.")
-            block, used = compaction.summary_block(self.history, reason=str(exc)), None
+            block, used = compaction.summary_block(covered, reason=str(exc)), None
         if used is not None:
             if self.connection.scripted:
                 used.cost_usd = 0.0
@@ -491,6 +518,7 @@ class _Turn:
         tail = [self.history[-1]] if pending_prompt else [compaction.continue_note()]
         ids = self.log.store_now([head] + ([] if pending_prompt else tail))
         self.history = [head] + tail
+        self.compacted_len = len(self.history)
         self.size.reset(self.history)
         self.log.save_context({**self.log.context, "view_from": ids[0] - 1})
         self.renderer.notice(f"Compacted: the conversation now starts from a summary of about "
@@ -537,17 +565,19 @@ class _Turn:
         for i, use in enumerate(uses):
             renderer.tool_start(use["name"], use["input"])
             start = time.perf_counter()
+            interrupted = False
             try:
                 result = tools.dispatch(self.ctx, use["name"], use["input"])
-                self._check_interrupt()
             except KeyboardInterrupt:
-                result = ToolResult("Interrupted by the user while running.", is_error=True)
+                result, interrupted = ToolResult("Interrupted by the user while running.", is_error=True), True
+            interrupted = interrupted or self.interrupt.requested  # a call that finished keeps its real result
+            if interrupted:
                 results.append(result.as_block(use["id"]))
                 for rest in uses[i + 1:]:
                     results.append(ToolResult("Not run: the user interrupted the turn.", is_error=True).as_block(rest["id"]))
                 self.log.add_tool_results(clean_content(results))
                 renderer.tool_end(use["name"], result, time.perf_counter() - start)
-                raise
+                raise KeyboardInterrupt
             elapsed = time.perf_counter() - start
             renderer.tool_end(use["name"], result, elapsed)
             self.calls.append(ToolCall(use["name"], use["input"], result, elapsed))
@@ -555,10 +585,19 @@ class _Turn:
         return results
 
 
-def frame_key(model: str, system: list[dict], tool_defs: list[dict]) -> str:
-    """What a conversation keeps identical in every request: model, system and tools (their digest)."""
-    text = json.dumps({"model": model, "system": system, "tools": tool_defs}, sort_keys=True, ensure_ascii=False)
+def frame_key(model: str, system: list[dict], tool_defs: list[dict], endpoint: str = "") -> str:
+    """What a conversation keeps identical in every request: model, system and tools, and who answers (the
+    scripted model, a provider, a base URL: thinking signed by one is not valid at another)."""
+    text = json.dumps({"model": model, "system": system, "tools": tool_defs, "endpoint": endpoint}, sort_keys=True,
+                      ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _endpoint(connection: Connection) -> str:
+    if connection.scripted:
+        return "scripted"
+    base = str(getattr(connection.sdk, "base_url", "") or "")
+    return f"{provider()} {base}"
 
 
 def build_request(cfg: _Settings, history: list[dict]) -> dict:

@@ -156,13 +156,20 @@ def clean_content(content: Any) -> Any:
     for block in content:
         if not (isinstance(block, dict) and block.get("type") in SIGNED_BLOCKS):
             out.append(redact_data(block))
-        elif block.get("type") == "thinking" and redact_data(block.get("thinking", "")) != block.get("thinking", ""):
+        elif secret_in_signed([block]):
             # a signed block cannot be masked (the API would refuse it), but thinking may be left out as long as it
             # is never sent again: dropped here, before the next request, so no secret is kept or re-sent
             continue
         else:
             out.append(block)
     return out
+
+
+def secret_in_signed(content: Any) -> bool:
+    """Whether a signed thinking block of `content` holds text the redactor would mask."""
+    return isinstance(content, list) and any(
+        isinstance(b, dict) and b.get("type") == "thinking" and redact_data(b.get("thinking", "")) != b.get("thinking", "")
+        for b in content)
 
 
 def dump_content(content: Any) -> str:

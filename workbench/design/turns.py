@@ -101,10 +101,10 @@ class TurnLog:
                     # the view starts at the last compaction: what it replaced is never read again, so a turn
                     # costs the same at any length
                     after = int(context.get("view_from") or 0)
-                    repaired = repair_conversation(store, design.id, conversation, after=after)
+                    excluded = set(context.get("excluded_turns") or [])
+                    repaired = repair_conversation(store, design.id, conversation, after=after, skip_turns=excluded)
                     if row["requirements"] is None:
                         store.update_design(design.id, requirements=prompt)
-                    excluded = set(context.get("excluded_turns") or [])
                     history = [m for m in store.messages(design.id, conversation, ids=True, after=after)
                                if m.get("turn") not in excluded or m.get("turn") is None]
                     state = design.state_summary()
@@ -161,9 +161,10 @@ class TurnLog:
 
     def store_now(self, messages: list[dict]) -> list[int]:
         """Store messages at once, ahead of what waits for the first answer (a compaction and what follows
-        it); returns their ids."""
+        it); returns their ids. They belong to the conversation, not to this turn: a refusal later in the turn
+        leaves the turn out, never the summary the conversation now starts from."""
         with self.design.store.transaction():
-            ids = self.design.store.append_messages(self.design.id, self.conversation, self.id, messages)
+            ids = self.design.store.append_messages(self.design.id, self.conversation, None, messages)
             self.design.store.beat(self.design.id, self.holder)
         return ids
 
@@ -219,14 +220,16 @@ def _alive(lock: dict) -> bool:
     return is_running(int(lock["pid"]), lock.get("process_start"))
 
 
-def repair_conversation(store, design_id: int, conversation: int, *, after: int = 0) -> int:
+def repair_conversation(store, design_id: int, conversation: int, *, after: int = 0,
+                        skip_turns: set[int] | frozenset[int] = frozenset()) -> int:
     """Answer every tool call a crash left unanswered (the API refuses a conversation with one); returns how many.
 
     The answer is an error result saying the turn was interrupted, in the message right after the
     call: a new message when the call is last, else at the start of the next user message. A call
     followed directly by another answer (never written by this release) becomes a note in its text.
     """
-    messages = store.messages(design_id, conversation, ids=True, after=after)
+    messages = [m for m in store.messages(design_id, conversation, ids=True, after=after)
+                if m.get("turn") is None or m.get("turn") not in skip_turns]  # refused turns are never sent again
     answered = 0
     for i, message in enumerate(messages):
         if message["role"] != "assistant" or not isinstance(message["content"], list):
