@@ -101,6 +101,24 @@ def test_postgres_statement_timeout():
         lab.run("SELECT pg_sleep(2)")
 
 
+@pytest.mark.parametrize("kind", ["postgres", "mysql"])
+def test_a_session_that_lifts_its_own_limit_is_still_stopped_by_the_watchdog(kind):
+    """statement_timeout / max_statement_time are the session's to change; the watchdog's cancel is not
+    (on MariaDB it logs in again as the lab's principal, into the lab's own database, to KILL QUERY)."""
+    import time
+
+    server(kind)
+    lift, sleep = {"postgres": ("SET statement_timeout = 0", "SELECT pg_sleep(30)"),
+                   "mysql": ("SET SESSION max_statement_time = 0", "SELECT SLEEP(30)")}[kind]
+    with Lab(kind, timeout=1) as lab:
+        lab.run(lift)
+        started = time.monotonic()
+        with pytest.raises(SQLError, match="timeout of 1 s"):
+            lab.run(sleep)
+        assert time.monotonic() - started < 10  # stopped near 1 s, not after the 30 s it asked for
+        assert lab.run("SELECT 1").rows == [(1,)]
+
+
 @pytest.mark.parametrize("kind", ["sandbox", "postgres", "mysql"])
 def test_plans_read_the_same_everywhere(kind):
     if kind != "sandbox":

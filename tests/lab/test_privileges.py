@@ -228,6 +228,34 @@ def test_the_sqlite_sandbox_cannot_reach_other_files_or_change_its_settings(isol
     raw.close()
 
 
+def test_a_sandbox_load_cannot_reach_another_designs_file_or_write_outside_its_lab(isolated):
+    """The attacks of issue 18 through the load tool's path (Design.run_load): design A's load attaches
+    design B's sandbox and deletes its rows, copies its own data out with VACUUM INTO, and attaches a new
+    file. The load workers' connections run under the same authorizer as run_sql: every attack is refused."""
+    from workbench.design.aggregate import Design
+
+    ddl = "CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL);"
+    victim = Design("other")
+    victim.add_schema_ddl(ddl)
+    victim_file = victim.lab().path
+    kept = victim.run_sql("SELECT count(*) FROM items", record=False).rows[0][0]
+    attacker = Design("attacker")
+    attacker.add_schema_ddl(ddl)
+    copy, made = isolated / "x.db", isolated / "made.db"
+    record = attacker.run_load({"transactions": [
+        {"name": "steal", "sql": [f"ATTACH DATABASE '{victim_file}' AS a", "DELETE FROM a.items"]},
+        {"name": "copy", "sql": f"VACUUM INTO '{copy}'"},
+        {"name": "make", "sql": f"ATTACH DATABASE '{made}' AS m"}]}, clients=2, duration=1)
+    result = record.result
+    assert kept > 0 and result.committed == 0
+    assert set(result.errors()) == {"other"} and result.errors()["other"] > 0
+    assert any("refuses ATTACH" in note for note in result.notes), result.notes  # says why, and what is allowed
+    raw = sqlite3.connect(victim_file)
+    assert raw.execute("SELECT count(*) FROM items").fetchone() == (kept,)
+    raw.close()
+    assert not copy.exists() and not made.exists()
+
+
 def test_a_named_sqlite_file_is_read_only_at_the_file_level(tmp_path):
     path = tmp_path / "app.db"
     conn = sqlite3.connect(path)

@@ -199,3 +199,97 @@ def test_load_variants_compare_a_guard_against_none_on_copies_of_the_same_data(i
     assert [r.name for r in design.loads()] == ["sale [as given]", "sale [unique]"]
     # the design's own lab was not touched: its sale table holds its seeded rows, and no unique index
     assert design.run_sql("SELECT count(*) FROM sale", database=database, record=False).rows[0][0] == 1000
+
+
+# -- issue 18: a load's statements are bounded, its parameters checked, and what it ran is reported -----------
+RUNAWAY = {  # each stopped only by the load itself: a statement with no end, or a session that lifted its own limit
+    "sandbox": ["WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"],
+    "postgres": ["SET statement_timeout = 0", "SELECT pg_sleep(100)"],
+    "mysql": ["SET SESSION max_statement_time = 0", "SELECT SLEEP(100)"],
+}
+STILL_RUNNING = {  # the runaway statements the server still runs for the lab's principal
+    "postgres": "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(100)%' AND state = 'active'",
+    "mysql": "SELECT count(*) FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP(100)%'",
+}
+
+
+def _load_workers() -> list[int]:
+    """This process's load workers that still exist (children running workbench.lab.traffic), from /proc."""
+    import os
+    from pathlib import Path
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == os.getpid() and b"workbench.lab.traffic" in command:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("database", ["sandbox", "postgres", "mysql"])
+def test_a_runaway_load_statement_is_stopped_when_the_load_ends(database):
+    import os
+    import threading
+
+    if database != "sandbox":
+        need(_server_up(database), f"{database} is not reachable")
+    dialect = {"sandbox": "sqlite"}.get(database, database)
+    with Lab(database, name="runaway") as lab:
+        lab.load(Schema.from_ddl("CREATE TABLE t (id int);", dialect))
+        box: dict = {}
+        started = time.monotonic()
+        run = threading.Thread(target=lambda: box.setdefault("result", lab.run_load(
+            {"transactions": [{"name": "forever", "sql": RUNAWAY[database]}]}, clients=4, duration=2)), daemon=True)
+        run.start()
+        run.join(2 + 20)  # a liveness bound: the 2 s, the grace, and the workers' start and logins on a busy machine
+        took = time.monotonic() - started
+        left = _load_workers()
+        for pid in left:  # before the fix: end them, so the failure does not leave them running
+            os.kill(pid, signal.SIGKILL)
+        assert not run.is_alive() and left == [], f"the load had not returned after {took:.0f} s; workers {left}"
+        result = box["result"]
+        assert result.duration_s < 2 + 4  # from the clients' start: the 2 s, 1 s of grace, and the cancels
+        assert result.committed == 0 and result.errors() == {"timeout": 4}
+        assert "forever: 0 committed" in result.summary() and "timeout 4" in result.summary()
+        assert any("still running when the load ended" in n for n in result.notes), result.notes
+        if database in STILL_RUNNING:  # the server stopped them too (their sessions end with the workers)
+            deadline = time.monotonic() + 10
+            while lab.run(STILL_RUNNING[database]).rows[0][0] and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert lab.run(STILL_RUNNING[database]).rows[0][0] == 0
+        assert lab.run("SELECT 1").rows == [(1,)]  # the lab still works
+
+
+def test_a_range_parameter_outside_64_bit_integers_says_which_and_what_is_allowed():
+    from workbench.errors import LabError
+
+    with Lab(name="ranges") as lab:
+        lab.load(Schema.from_ddl("CREATE TABLE t (id bigint);", "sqlite"))
+        with pytest.raises(LabError, match=r"Parameter :n: range \[0, 10+\] .* -9,223,372,036,854,775,808"):
+            lab.run_load({"transactions": ["SELECT :n"], "params": {"n": {"range": [0, 10**30]}}}, clients=1,
+                         duration=1)
+        with pytest.raises(LabError, match=r"Parameter :n: 'range' is \[lo, hi\]"):
+            lab.run_load({"transactions": ["SELECT :n"], "params": {"n": {"range": [1]}}}, clients=1, duration=1)
+        # the widest range that is allowed runs, drawn without listing its values
+        wide = lab.run_load({"transactions": ["INSERT INTO t VALUES (:n)"],
+                             "params": {"n": {"range": [-2**63, 2**63 - 1]}}}, clients=1, count=50)
+        assert wide.committed == 50 and lab.run("SELECT count(DISTINCT id) FROM t").rows == [(50,)]
+
+
+@pytest.mark.parametrize("database", ["postgres", "mysql"])
+def test_a_short_load_of_many_clients_commits_from_its_first_moment(database):
+    """64 clients take a while to log in (about 2 s on MariaDB here): the load's clock starts once they are
+    connected, so even a half-second load commits, and its duration is the time the clients ran."""
+    need(_server_up(database), f"{database} is not reachable")
+    with Lab(database, name="quick") as lab:
+        lab.load(Schema.from_ddl("CREATE TABLE t (id int);", database))
+        result = lab.run_load("SELECT 1", clients=64, duration=0.5)
+    assert result.committed > 0 and result.errors() == {}, result.summary()
+    assert result.duration_s < 2.0  # the half second and the records' collection, not the logins
+

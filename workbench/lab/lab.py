@@ -520,6 +520,9 @@ class Lab:
                                  f"statement ({message}).",
                                  hint="Only reading runs here; use a sandbox, or open with write=True / --write.",
                                  statement=sql)
+        if self.driver.guard_note and self.driver.is_denied(message):
+            return SQLError(f"The database refused the statement: {message}", statement=sql,
+                            hint=f"The lab's guard: {self.driver.guard_note}.")
         return SQLError(f"The database refused the statement: {message}", statement=sql)
 
     def _interrupted(self, conn: Any) -> None:

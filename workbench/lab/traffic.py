@@ -12,15 +12,19 @@
 
 Clients are real parallel work: processes (as many as the machine has cores), each running its share
 of the clients as threads that wait on the database (the drivers release the GIL there). Every client
-logs in as the lab's own principal, with its own connection. A transaction runs its statements between
-BEGIN and COMMIT (one statement: autocommit); an error rolls it back and is counted by class (unique
-violation, deadlock, serialization failure, lock timeout, other). PostgreSQL's lock waits are sampled
-from pg_locks while the load runs. An interrupt stops every client within about a second; the result
-keeps what was measured and says it was interrupted.
+logs in as the lab's own principal, with its own connection, before the load's clock starts, and runs its
+statements under the same guard as run_sql (the driver's `guard`: SQLite's authorizer). A transaction runs
+its statements between BEGIN and COMMIT (one statement: autocommit); an error rolls it back and is counted
+by class (unique violation, deadlock, serialization failure, lock timeout, timeout, other). A worker's
+watchdog cancels, with the driver's own cancel, a transaction still running GRACE_S after the load's end
+(or longer than the lab's timeout): it counts as a timeout, and the load ends shortly after its duration.
+PostgreSQL's lock waits are sampled from pg_locks while the load runs. An interrupt stops every client
+within about a second; the result keeps what was measured and says it was interrupted.
 
 Parameters (`:name` in the SQL) come from `params`: `{"range": [lo, hi]}`, `{"values": [...]}` or
 `{"from": "table.column"}` (values drawn from the seeded data), each with an optional Zipf `skew` (1.0
-and above: a few hot values get most of the traffic).
+and above: a few hot values get most of the traffic). A range holds 64-bit integers and is drawn from,
+never listed; a skewed one has at most MAX_SKEWED values.
 """
 
 from __future__ import annotations
@@ -43,9 +47,15 @@ from ..interrupts import requested, watching
 if TYPE_CHECKING:
     from .lab import Lab
 
-ERROR_CLASSES = ("unique violation", "deadlock", "serialization failure", "lock timeout", "other")
+ERROR_CLASSES = ("unique violation", "deadlock", "serialization failure", "lock timeout", "timeout", "other")
 MAX_CLIENTS = 256
 TICK_S = 0.5  # how often workers report what they committed, for live charts
+GRACE_S = 1.0  # a transaction still running this long after the load's end (or a stop) is cancelled
+WATCH_S = 0.1  # how often a worker's watchdog looks at its clients' transactions
+CANCEL_AGAIN_S = 0.5  # a cancelled transaction still running (its next statement) is cancelled again after this
+STRAGGLER_S = 15.0  # past the end and the grace, the parent stops waiting for a worker's record
+BIGINT = (-2**63, 2**63 - 1)  # what a range parameter may draw: the engines' 64-bit integers
+MAX_SKEWED = 1_000_000  # values a skewed range may have (a skew keeps one weight per value)
 
 
 # -- the workload -------------------------------------------------------------------------------------
@@ -138,6 +148,8 @@ class _Drawer:
             cumulative = self.cumulative.get(name)
             if cumulative:
                 out[name] = values[bisect_left(cumulative, self.rng.random() * cumulative[-1])]
+            elif isinstance(values, range):  # drawn, never listed: a range may hold 2**64 values
+                out[name] = values.start + self.rng.randrange(values.stop - values.start)
             else:
                 out[name] = values[self.rng.randrange(len(values))]
         return out
@@ -172,114 +184,182 @@ def _cursor_transaction(cursor: Any, bound: list, statements: list, drawer: Any,
         cursor.execute("COMMIT")
 
 
-def _client(target: _Target, plan: dict, client: int, seed: int, stop: Any, deadline: float,
-            quota: int | None, record: dict, lock: threading.Lock) -> None:
-    """One client: its own connection, transactions until the deadline, the quota or a stop."""
+@dataclass
+class _Slot:
+    """One client as its worker's watchdog sees it: the connection, and since when its transaction runs."""
+
+    conn: Any = None
+    since: float | None = None  # perf_counter() when the running transaction started; None between them
+    stopped: bool = False       # the watchdog cancelled the running transaction
+    cancelled: float = 0.0      # when it last did
+
+
+def _client(target: _Target, plan: dict, client: int, seed: int, stop: Any, begin: Any,
+            quota: int | None, record: dict, lock: threading.Lock, slot: _Slot, connected: Any) -> None:
+    """One client: its own connection, made before the load's clock starts (`connected()` says it is done),
+    then, once `begin` is set, transactions until the deadline, the quota or a stop. Its statements run under
+    the driver's guard, as run_sql's do (the SQLite authorizer), and the worker's _watchdog bounds them."""
     from .drivers import driver_for
 
     driver = driver_for(target.dialect)
-    rng = random.Random(seed * 7919 + client)
-    drawer = _Drawer(plan["values"], plan["skews"], rng)
     transactions = plan["transactions"]
-    cumulative = list(accumulate(t["weight"] for t in transactions))
-    bound = [[driver.bind(sql, {n: None for n in names}) if names else (sql, None) for sql, names in t["statements"]]
-             for t in transactions]
     try:
         conn = target.connect()
     except Exception as exc:  # noqa: BLE001 - a client that cannot log in is an error of the run
         with lock:
             record["failures"].append(f"client {client}: cannot connect: {str(exc).splitlines()[0][:200]}")
+        connected()
         return
-    cursor = conn.cursor()
-    begin = driver.begin
-    # this client's own tallies, merged once at the end: no lock shared between clients on the hot path
-    latencies: list[list[float]] = [[] for _ in transactions]
-    with lock:
-        record["live"].append(latencies)  # read (never written) by the worker's ticker: appends are atomic
-    timeline: dict[int, int] = {}
-    errors: Counter = Counter()
-    examples: dict = {}
-    t0 = record["t0"]
-    prepare = driver.prepares
-    fast = driver.fast_client(conn, [t["statements"] for t in transactions])
-    single = len(transactions) == 1
-    done = 0
     try:
-        while not stop.is_set() and time.perf_counter() < deadline and (quota is None or done < quota):
-            index = 0 if single else bisect_left(cumulative, rng.random() * cumulative[-1])
-            statements = bound[index]
-            several = len(statements) > 1
-            started = time.perf_counter()
-            try:
-                if fast is not None:
-                    _fast_transaction(fast, index, transactions[index]["statements"], drawer, several)
-                else:
-                    _cursor_transaction(cursor, statements, transactions[index]["statements"], drawer, several,
-                                        begin, prepare)
-                outcome = None
-            except Exception as exc:  # noqa: BLE001 - a failed transaction is data: counted by class
-                outcome = driver.error_class(exc)
-                if outcome == "other" and (transactions[index]["name"], outcome) not in examples:
-                    examples[(transactions[index]["name"], outcome)] = str(exc).strip().splitlines()[0][:200]
-                try:
-                    if several and fast is not None:
-                        fast.command(b"ROLLBACK")
-                    elif several:  # one statement ran in autocommit: nothing is open
-                        cursor.execute("ROLLBACK")
-                except Exception:  # noqa: BLE001 - nothing open to roll back
-                    pass
-            elapsed = time.perf_counter() - started
-            if outcome is None:
-                latencies[index].append(elapsed)
-                second = int(started - t0)
-                timeline[second] = timeline.get(second, 0) + 1
-            else:
-                errors[(transactions[index]["name"], outcome)] += 1
-            done += 1
-            if plan["think_s"]:
-                time.sleep(plan["think_s"])
+        cursor = conn.cursor()
+        fast = driver.fast_client(conn, [t["statements"] for t in transactions])
+    except BaseException:
+        connected()
+        conn.close()
+        raise
+    slot.conn = conn
+    connected()
+    # this client's own tallies, merged once at the end: no lock shared between clients on the hot path
+    tally = _Tally([[] for _ in transactions], {}, Counter(), {})
+    with lock:
+        record["live"].append(tally.latencies)  # read (never written) by the worker's ticker: appends are atomic
+    try:
+        begin.wait()
+        delay = plan["ramp_s"] * (client / max(1, plan["clients"]))
+        if not (delay > 0 and stop.wait(delay)):
+            with driver.guard(conn):
+                _transactions(driver, cursor, fast, plan, random.Random(seed * 7919 + client), stop, quota,
+                              record["t0"], record["deadline"], slot, tally)
     finally:
         try:
             conn.close()
         except Exception:  # noqa: BLE001 - closing a broken connection
             pass
         with lock:
-            for i, values in enumerate(latencies):
+            for i, values in enumerate(tally.latencies):
                 record["latencies"][i].extend(values)
-            for second, n in timeline.items():
+            for second, n in tally.timeline.items():
                 record["timeline"][second] = record["timeline"].get(second, 0) + n
-            record["errors"].update(errors)
-            for key, message in examples.items():
+            record["errors"].update(tally.errors)
+            for key, message in tally.examples.items():
                 record["examples"].setdefault(key, message)
 
 
+@dataclass
+class _Tally:
+    latencies: list[list[float]]  # per transaction, of the committed ones
+    timeline: dict[int, int]      # second → committed
+    errors: Counter               # (transaction, class) → n
+    examples: dict                # (transaction, class) → a message
+
+
+def _transactions(driver: Any, cursor: Any, fast: Any, plan: dict, rng: random.Random, stop: Any,
+                  quota: int | None, t0: float, deadline: float, slot: _Slot, tally: _Tally) -> None:
+    """A client's transactions until the deadline, the quota or a stop, each counted in `tally`."""
+    transactions = plan["transactions"]
+    drawer = _Drawer(plan["values"], plan["skews"], rng)
+    cumulative = list(accumulate(t["weight"] for t in transactions))
+    bound = [[driver.bind(sql, {n: None for n in names}) if names else (sql, None) for sql, names in t["statements"]]
+             for t in transactions]
+    single = len(transactions) == 1
+    done = 0
+    while not stop.is_set() and time.perf_counter() < deadline and (quota is None or done < quota):
+        index = 0 if single else bisect_left(cumulative, rng.random() * cumulative[-1])
+        name, statements = transactions[index]["name"], bound[index]
+        several = len(statements) > 1
+        slot.stopped = False
+        started = slot.since = time.perf_counter()
+        try:
+            if fast is not None:
+                _fast_transaction(fast, index, transactions[index]["statements"], drawer, several)
+            else:
+                _cursor_transaction(cursor, statements, transactions[index]["statements"], drawer, several,
+                                    driver.begin, driver.prepares)
+            slot.since = None
+            # stopped without an error (MariaDB's SLEEP returns early when killed): still a timeout
+            outcome = "timeout" if slot.stopped else None
+        except Exception as exc:  # noqa: BLE001 - a failed transaction is data: counted by class
+            slot.since = None  # the rollback is not the watchdog's to stop
+            message = str(exc).strip()
+            outcome = "timeout" if slot.stopped or driver.is_timeout(message) else driver.error_class(exc)
+            if outcome == "other" and (name, outcome) not in tally.examples:
+                tally.examples[(name, outcome)] = message.splitlines()[0][:200] if message else type(exc).__name__
+            try:
+                if several and fast is not None:
+                    fast.command(b"ROLLBACK")
+                elif several:  # one statement ran in autocommit: nothing is open
+                    cursor.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001 - nothing open to roll back
+                pass
+        if outcome is None:
+            tally.latencies[index].append(time.perf_counter() - started)
+            second = int(started - t0)
+            tally.timeline[second] = tally.timeline.get(second, 0) + 1
+        else:
+            tally.errors[(name, outcome)] += 1
+        done += 1
+        if plan["think_s"]:
+            time.sleep(plan["think_s"])
+
+
 def _worker(target: _Target, plan: dict, clients: list[int], seed: int, go: Any, stop: Any, duration: float,
-            quotas: dict[int, int | None], ramp_s: float, tick: Any = None) -> dict:
+            quotas: dict[int, int | None], tick: Any = None, ready: Any = None) -> dict:
     """A worker process's clients, as threads (they wait on the database, not on the GIL); its record.
-    `tick(snapshot)` is called every TICK_S with the latencies committed since the last one (live charts)."""
+    The clients log in first (64 take seconds on MariaDB): `ready()` is called when they have, and the load's
+    clock starts at `go`. `tick(snapshot)` is called every TICK_S with the latencies committed since the last
+    one (live charts)."""
     record = {"latencies": [[] for _ in plan["transactions"]], "errors": Counter(), "timeline": {},
-              "failures": [], "examples": {}, "t0": 0.0, "live": []}
+              "failures": [], "examples": {}, "t0": 0.0, "deadline": 0.0, "live": []}
     lock = threading.Lock()
-    threads = []
+    begin, done = threading.Event(), threading.Event()
+    connected = threading.Semaphore(0)
+    slots = [_Slot() for _ in clients]
+    threads = [threading.Thread(target=_client, args=(target, plan, client, seed, stop, begin, quotas.get(client),
+                                                      record, lock, slot, connected.release), daemon=True)
+               for client, slot in zip(clients, slots, strict=True)]
+    for thread in threads:
+        thread.start()
+    for _ in threads:
+        connected.acquire()
+    if ready is not None:
+        ready()
     go.wait()
     record["t0"] = time.perf_counter()
-    deadline = record["t0"] + duration
-    done = threading.Event()
+    record["deadline"] = record["t0"] + duration
+    begin.set()
+    threading.Thread(target=_watchdog, args=(target, slots, record["deadline"], stop, done), daemon=True).start()
     if tick is not None:
         threading.Thread(target=_ticker, args=(record, lock, tick, done), daemon=True).start()
-    for client in clients:
-        delay = ramp_s * (client / max(1, plan["clients"]))
-        thread = threading.Thread(target=_delayed, args=(delay, stop, _client, target, plan, client, seed,
-                                                          stop, deadline, quotas.get(client), record, lock),
-                                  daemon=True)
-        threads.append(thread)
-        thread.start()
     for thread in threads:
         thread.join()
     done.set()
     record["errors"] = dict(record["errors"])
     del record["live"]
     return record
+
+
+def _watchdog(target: _Target, slots: list[_Slot], deadline: float, stop: Any, done: threading.Event) -> None:
+    """Cancels (with the driver's own cancel, as run_sql's watchdog does) a client's transaction that runs past
+    the load's end plus GRACE_S, past a stop plus GRACE_S, or longer than the lab's timeout. A setting the
+    session could change (statement_timeout, max_statement_time) is no bound on SQL the model wrote, and a
+    timer per transaction would cost the hot path: one thread per worker looks every WATCH_S."""
+    from .drivers import driver_for
+
+    driver = driver_for(target.dialect)
+    end = deadline + GRACE_S
+    while not done.wait(WATCH_S):
+        now = time.perf_counter()
+        if stop.is_set():
+            end = min(end, now + GRACE_S)
+        for slot in slots:
+            since = slot.since
+            if since is None or now < end and now - since < target.timeout or now - slot.cancelled < CANCEL_AGAIN_S:
+                continue
+            slot.stopped, slot.cancelled = True, now
+            try:
+                driver.cancel(target, slot.conn)
+            except Exception:  # noqa: BLE001 - the transaction may have ended meanwhile
+                pass
 
 
 def _ticker(record: dict, lock: threading.Lock, tick: Any, done: threading.Event) -> None:
@@ -308,18 +388,23 @@ def _worker_main() -> None:
     import pickle
     import sys
 
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    size = int.from_bytes(stdin.read(8), "big")
-    job = pickle.loads(stdin.read(size))
+    # stdin is read with os.read, not sys.stdin: a daemon thread blocked in sys.stdin's read holds its lock,
+    # and the interpreter's exit then waits for that lock (about a second), in every worker of every load
+    stdout = sys.stdout.buffer
+    size = int.from_bytes(_read_exactly(0, 8), "big")
+    job = pickle.loads(_read_exactly(0, size))
     go, stop = threading.Event(), threading.Event()
 
     def commands() -> None:
-        for line in stdin:
-            if line.strip() == b"go":
-                go.set()
-            elif line.strip() == b"stop":
-                stop.set()
-                go.set()
+        pending = b""
+        while chunk := os.read(0, 4096):
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                if line.strip() == b"go":
+                    go.set()
+                elif line.strip() == b"stop":
+                    stop.set()
+                    go.set()
         stop.set()  # the parent is gone: stop
         go.set()
 
@@ -332,17 +417,24 @@ def _worker_main() -> None:
             stdout.write(kind + len(body).to_bytes(8, "big") + body)
             stdout.flush()
 
-    stdout.write(b"R")
-    stdout.flush()
+    def ready() -> None:
+        with writing:
+            stdout.write(b"R")
+            stdout.flush()
+
     record = _worker(job["target"], job["plan"], job["clients"], job["seed"], go, stop, job["duration"],
-                     job["quotas"], job["ramp_s"], tick=lambda snapshot: say(b"P", snapshot))
+                     job["quotas"], tick=lambda snapshot: say(b"P", snapshot), ready=ready)
     say(b"D", record)
 
 
-def _delayed(delay: float, stop: Any, fn: Any, *args: Any) -> None:
-    if delay > 0 and stop.wait(delay):
-        return
-    fn(*args)
+def _read_exactly(fd: int, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = os.read(fd, n - len(data))
+        if not chunk:
+            raise SystemExit("the load's parent closed the pipe before sending the job")
+        data += chunk
+    return data
 
 
 # -- the result ----------------------------------------------------------------------------------------
@@ -509,7 +601,7 @@ class LiveLoad:
 
 
 # -- running it ----------------------------------------------------------------------------------------
-def _plan(lab: Lab, traffic: Traffic, clients: int) -> dict:
+def _plan(lab: Lab, traffic: Traffic, clients: int, ramp_s: float = 0.0) -> dict:
     """What the workers need: the transactions with their parameter names, and every parameter's values."""
     from .workload import _PARAM, _STRINGS
 
@@ -519,10 +611,7 @@ def _plan(lab: Lab, traffic: Traffic, clients: int) -> dict:
         if "values" in rule:
             values[name] = list(rule["values"])
         elif "range" in rule:
-            lo, hi = (int(x) for x in rule["range"])
-            if hi < lo:
-                raise LabError(f"Parameter :{name}: range {lo}..{hi} is empty.")
-            values[name] = list(range(lo, hi + 1))
+            values[name] = _range(name, rule)
         else:
             table, _, column = str(rule["from"]).rpartition(".")
             if not table:
@@ -548,7 +637,26 @@ def _plan(lab: Lab, traffic: Traffic, clients: int) -> dict:
             statements.append((sql, names))
         transactions.append({"name": t.name, "weight": t.weight, "statements": statements})
     return {"transactions": transactions, "values": values, "skews": skews, "think_s": traffic.think_ms / 1000,
-            "clients": clients}
+            "clients": clients, "ramp_s": float(ramp_s)}
+
+
+def _range(name: str, rule: dict) -> range:
+    """A range parameter's values, kept as a range (drawn from, never listed)."""
+    given = rule["range"]
+    if not (isinstance(given, (list, tuple)) and len(given) == 2
+            and all(isinstance(x, int) and not isinstance(x, bool) or isinstance(x, float) and x.is_integer()
+                    for x in given)):
+        raise LabError(f"Parameter :{name}: 'range' is [lo, hi], two integers; got {given!r}.")
+    lo, hi = (int(x) for x in given)
+    if hi < lo:
+        raise LabError(f"Parameter :{name}: range [{lo}, {hi}] is empty.", hint="Give [lo, hi] with lo <= hi.")
+    if lo < BIGINT[0] or hi > BIGINT[1]:
+        raise LabError(f"Parameter :{name}: range [{lo}, {hi}] is outside what a database integer holds: lo and hi "
+                       f"go from {BIGINT[0]:,} to {BIGINT[1]:,} (64-bit integers).")
+    if rule.get("skew") and hi - lo >= MAX_SKEWED:
+        raise LabError(f"Parameter :{name}: a skewed range has at most {MAX_SKEWED:,} values; [{lo}, {hi}] has "
+                       f"{hi - lo + 1:,}.", hint="Narrow the range, or drop the skew for a uniform draw.")
+    return range(lo, hi + 1)
 
 
 class _LockSampler(threading.Thread):
@@ -601,7 +709,7 @@ def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None
         raise LabError(f"clients={clients}: between 1 and {MAX_CLIENTS}.")
     if duration <= 0 and not count:
         raise LabError("Give a duration in seconds (or a count of transactions).")
-    plan = _plan(lab, traffic, clients)
+    plan = _plan(lab, traffic, clients, ramp_up)
     notes: list[str] = []
     target = _Target(lab.dialect, lab.url, lab.kind, lab.namespace, lab.login, lab.path, lab.timeout)
     # processes, so clients do not queue on one interpreter's GIL (more would only take CPU from the server)
@@ -611,19 +719,23 @@ def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None
                                      for c in range(clients)}
     limit = duration if duration > 0 else 24 * 3600.0
     pool = [_Process({"target": target, "plan": plan, "clients": share[w], "seed": seed, "duration": limit,
-                      "quotas": quotas, "ramp_s": ramp_up}) for w in range(workers)]
+                      "quotas": quotas}) for w in range(workers)]
     records: list[dict] = []
     sampler = _LockSampler(target, lab.driver.lock_waits_sql) if lab.driver.lock_waits_sql else None
     # the remembering handler: a KeyboardInterrupt swallowed somewhere still stops the run at the next poll
     watch = LiveLoad(workers, limit) if live is not None else None
     with watching() as flag:
-        interrupted, elapsed = _drive(pool, records, sampler, flag, started, until, progress, limit, live, watch)
-    return _result(lab.dialect, clients, elapsed, plan, records, sampler, notes, interrupted, workers)
+        interrupted, elapsed = _drive(pool, records, sampler, flag, started, until, progress, limit, live, watch,
+                                      notes)
+    return _result(lab.dialect, clients, elapsed, plan, records, sampler, notes, interrupted, workers, lab.timeout)
 
 
 def _drive(pool: list, records: list[dict], sampler: Any, flag: Any, started: Any, until: Any, progress: Any,
-           limit: float, live: Any = None, watch: LiveLoad | None = None) -> tuple[bool, float]:
-    """Start the workers, collect their records; on an interrupt, stop them and keep what they measured."""
+           limit: float, live: Any = None, watch: LiveLoad | None = None,
+           notes: list[str] | None = None) -> tuple[bool, float]:
+    """Start the workers, collect their records; on an interrupt, stop them and keep what they measured.
+    A worker that has not reported STRAGGLER_S after the end (its watchdog stops statements before) is
+    ended, and `notes` say so."""
     interrupted = False
     began: float | None = None
     try:
@@ -649,6 +761,13 @@ def _drive(pool: list, records: list[dict], sampler: Any, flag: Any, started: An
                     pending.remove(worker)
                     if record is not None:
                         records.append(record)
+                    elif notes is not None:
+                        notes.append(f"a worker process ended without results: {worker.failure()}")
+            if pending and time.perf_counter() > began + limit + GRACE_S + STRAGGLER_S:
+                if notes is not None:
+                    notes.append(f"{len(pending)} worker process(es) had not finished {STRAGGLER_S:g} s after the "
+                                 "load's end and were stopped")
+                break
             if flag.requested or requested():
                 raise KeyboardInterrupt
             if watch is not None and any(worker.ticks for worker in pool):
@@ -697,6 +816,7 @@ class _Process:
         self.messages: queue.Queue = queue.Queue()
         self.record: dict | None = None
         self.ticks: list[dict] = []  # live snapshots not yet taken by the caller
+        self.gone = False  # its output ended: everything it said has been read
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -715,11 +835,15 @@ class _Process:
                 self.messages.put(("done" if kind == b"D" else "tick", pickle.loads(out.read(size))))
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        kind, _ = self.messages.get(timeout=timeout)
+        """Until the worker's clients have logged in (or failed to)."""
+        try:
+            kind, _ = self.messages.get(timeout=timeout)
+        except queue.Empty:
+            kind = "late"
         if kind != "ready":
-            self.errors.seek(0)
-            detail = self.errors.read().decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            raise LabError(f"A load worker did not start: {detail[0][:300]}")
+            self.gone = kind == "gone"
+            why = self.failure() if self.gone else f"its clients had not connected after {timeout:g} s"
+            raise LabError(f"A load worker did not start: {why}")
 
     def send(self, command: bytes) -> None:
         try:
@@ -732,7 +856,7 @@ class _Process:
         if self.record is not None:
             return self.record
         deadline = time.monotonic() + timeout
-        while self.record is None:
+        while self.record is None and not self.gone:
             try:
                 kind, value = self.messages.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
@@ -741,12 +865,20 @@ class _Process:
                 self.record = value
             elif kind == "tick":
                 self.ticks.append(value)
-            else:  # "gone": the process ended without a record (alive() now says so)
-                return None
+            elif kind == "gone":  # its output is closed and read to the end: no record is coming
+                self.gone = True
         return self.record
 
     def alive(self) -> bool:
-        return self.process.poll() is None or not self.messages.empty()
+        """Whether a record may still come. Not the process's own state: a worker that has exited may have
+        its record still in the pipe, being read (its exit is no sign the record was lost)."""
+        return not self.gone
+
+    def failure(self) -> str:
+        """The last line the worker wrote to stderr (why it gave no record)."""
+        self.errors.seek(0)
+        lines = self.errors.read().decode(errors="replace").strip().splitlines()
+        return lines[-1][:300] if lines else f"exit status {self.process.poll()}"
 
     def close(self) -> None:
         try:
@@ -762,7 +894,10 @@ class _Process:
 
 
 def _result(dialect: str, clients: int, elapsed: float, plan: dict, records: list[dict], sampler: Any,
-            notes: list[str], interrupted: bool, workers: int) -> LoadResult:
+            notes: list[str], interrupted: bool, workers: int, timeout: float = 0.0) -> LoadResult:
+    from .drivers import driver_for
+
+    driver = driver_for(dialect)
     transactions = []
     errors: Counter = Counter()
     for record in records:
@@ -771,8 +906,14 @@ def _result(dialect: str, clients: int, elapsed: float, plan: dict, records: lis
             notes.append(failure)
         for (name, cls), message in record.get("examples", {}).items():
             example = f"{name}: {cls} error, e.g. {message}"
+            if driver.guard_note and driver.is_denied(message):
+                example += f" ({driver.guard_note})"
             if example not in notes:
                 notes.append(example)
+    stopped = sum(n for (_, cls), n in errors.items() if cls == "timeout")
+    if stopped:
+        notes.append(f"{stopped:,} transactions were stopped and counted as timeout: still running when the load "
+                     f"ended (its duration + {GRACE_S:g} s), or longer than the lab's timeout of {timeout:g} s")
     for i, t in enumerate(plan["transactions"]):
         values = sorted(v for record in records for v in record["latencies"][i])
         ms = [v * 1000 for v in values]
@@ -790,12 +931,16 @@ def _result(dialect: str, clients: int, elapsed: float, plan: dict, records: lis
                           "share_waiting": sum(1 for s in sampler.samples if s) / len(sampler.samples)}
         if sampler.note:
             notes.append(sampler.note)
-    from .drivers import driver_for
-
-    if driver_for(dialect).load_note:
-        notes.append(driver_for(dialect).load_note)
+    if driver.load_note:
+        notes.append(driver.load_note)
     if len(records) < workers:
         notes.append(f"{workers - len(records)} of {workers} worker processes gave no results")
+    if not any(t["committed"] for t in transactions) and not errors:
+        why = ("no worker process gave results" if not records else
+               "no client could connect" if sum(len(r["failures"]) for r in records) >= clients else
+               "the load was stopped before a transaction finished" if interrupted else
+               f"no transaction finished in the {elapsed:.2f} s the clients ran")
+        notes.insert(0, f"nothing committed and nothing failed: {why}")
     return LoadResult(dialect, clients, elapsed, transactions, timeline, lock_waits, notes, interrupted)
 
 

@@ -178,8 +178,12 @@ class Driver:
     def cancel(self, lab: Lab, conn: Any) -> None:
         """Stop the statement running on conn (called from the watchdog's thread)."""
 
+    guard_note: str | None = None  # what the guard refuses, said with a statement it refused
+
     def guard(self, conn: Any) -> Any:
-        """A context in which statements from the user or the model run (an engine-side guard, if any)."""
+        """A context in which statements from the user or the model run (an engine-side guard, if any): the one
+        place for it, used by Lab.run, apply and explain (so experiments, variants and rehearsals) and by every
+        load client (workbench.lab.traffic) on its own connection."""
         from contextlib import nullcontext
 
         return nullcontext()

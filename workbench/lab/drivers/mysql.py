@@ -150,9 +150,10 @@ class MySQLDriver(Driver):
         return dropped
 
     def cancel(self, lab: Lab, conn: Any) -> None:
-        """KILL QUERY from a second login of the same user (a user may always stop its own statements)."""
+        """KILL QUERY from a second login of the same user (a user may always stop its own statements), into
+        the lab's own database: the principal may not enter the URL's."""
         login = lab.login
-        side = _connect(lab.url, database=None, user=login.user if login else None,
+        side = _connect(lab.url, database=lab.namespace, user=login.user if login else None,
                         password=login.password if login else None)
         try:
             with side.cursor() as cursor:

@@ -148,6 +148,9 @@ class SQLiteDriver(Driver):
     def is_interrupt(self, message: str) -> bool:
         return message.strip().lower() == "interrupted"
 
+    guard_note = ("the sandbox refuses ATTACH and DETACH (so VACUUM INTO), PRAGMAs that set a value and extension "
+                  "loading: a lab's SQL reaches its own database only")
+
     def guard(self, conn: Any) -> Any:
         return _Authorized(conn)
 
