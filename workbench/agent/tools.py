@@ -273,7 +273,8 @@ LAB_TOOLS = [
          "Run concurrent clients against the design's lab (its schema and seeded data) for a few seconds: a weighted "
          "mix of transactions, each one or more statements run together. Returns throughput, latency "
          "p50/p95/p99/max per transaction, errors by class (unique violation, deadlock, serialization failure, "
-         "lock timeout, timeout: a transaction still running when the load ended) and lock waits. Use it for contention questions: a seat sold twice, a hot row; with variants, "
+         "lock timeout, timeout: a transaction still running when the load ended) and lock waits. Use it for "
+         "contention questions: a seat sold twice, a hot row; with variants, "
          "to compare ways of doing it (a UNIQUE constraint vs SELECT … FOR UPDATE, a hot counter vs sharded ones).",
          {"type": "object", "properties": {
              "transactions": {"type": "array", "minItems": 1, "items": {
