@@ -10,10 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..conftest import KEY, PROJECT, need
-
 from workbench.design.aggregate import Design
 from workbench.testing import Reply
+
+from ..conftest import KEY, PROJECT, need
 
 CLAUDE = PROJECT / ".cache" / "claude-code" / "node_modules" / ".bin" / "claude"
 WORKBENCH = Path(sys.executable).with_name("workbench")

@@ -16,7 +16,8 @@ import time
 
 import pytest
 
-from workbench.agent.fake import Problem as _Problem, validate_messages_request
+from workbench.agent.fake import Problem as _Problem
+from workbench.agent.fake import validate_messages_request
 from workbench.agent.session import Architect
 from workbench.design.aggregate import Design
 from workbench.errors import DesignBusy

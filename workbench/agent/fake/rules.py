@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
 from ..models import ModelInfo
 from .binding import blocks_of
 
