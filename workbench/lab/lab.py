@@ -22,6 +22,7 @@ variants on identical data. How each engine does these is its driver's business
 from __future__ import annotations
 
 import re
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -91,7 +92,7 @@ class Lab:
         self.driver: Driver = driver_for(self.dialect)
         database_url(self.url)  # a malformed URL fails here, with its password masked
         if self.kind == "server":
-            self.login = self.driver.lab_principal(self.url, self.owner, self.timeout)
+            self.login = _principal(self.driver, self.url, self.owner, self.timeout)
             namespace = f"wb_lab_{_slug(self.name)}_{uuid.uuid4().hex[:6]}"
             self.driver.create_namespace(self.url, namespace, self.login, owner_info(self.owner, self.name))
             self.namespace = namespace
@@ -604,3 +605,18 @@ def _progress(total: int, progress: Any):
         return None
     # shown only when the load takes more than a second
     return tqdm(total=total, unit=" rows", unit_scale=True, desc="seeding", delay=1.0, leave=False)
+
+
+_PRINCIPALS: dict[tuple[str, str, str], Any] = {}
+_PRINCIPALS_LOCK = threading.Lock()
+
+
+def _principal(driver: Driver, url: str, owner: str, timeout: float) -> Any:
+    """The design's principal on a server, made once per process: a lab made later (a rehearsal's copy, a
+    variant) logs in as the same principal with the same password, so the logins of the labs already open
+    (their load workers log in anew) keep working."""
+    key = (driver.dialect, url, owner)
+    with _PRINCIPALS_LOCK:
+        if key not in _PRINCIPALS:
+            _PRINCIPALS[key] = driver.lab_principal(url, owner, timeout)
+        return _PRINCIPALS[key]

@@ -218,7 +218,7 @@ def default_workload(schema: Schema, statements: list[str]) -> dict:
 
 
 def rehearse(base: Lab, schema: Schema, migration: str | list[str], *, rows: Any = 100_000, seed: int = 42,
-             workload: Any = None, clients: int = 4, safe: bool = True, warm_up: float = 0.5) -> Rehearsal:
+             workload: Any = None, clients: int = 4, safe: bool = True) -> Rehearsal:
     """Rehearse `migration` (SQL text or statements) from `schema` on copies of seeded data (see the module
     docstring). `base` is any lab of the engine to rehearse on; the copies are made beside it."""
     from ..schema.statements import split_statements
@@ -246,14 +246,14 @@ def rehearse(base: Lab, schema: Schema, migration: str | list[str], *, rows: Any
         seeded.seed(rows, seed=seed, progress=False)
         for i, (label, steps) in enumerate(plans):
             if i == len(plans) - 1:
-                out.plans.append(_run_plan(seeded, label, steps, traffic, clients, warm_up))
+                out.plans.append(_run_plan(seeded, label, steps, traffic, clients))
                 continue
             with seeded.copy(f"rehearse-{label.replace(' ', '-')}") as lab:
-                out.plans.append(_run_plan(lab, label, steps, traffic, clients, warm_up))
+                out.plans.append(_run_plan(lab, label, steps, traffic, clients))
     return out
 
 
-def _run_plan(lab: Lab, label: str, statements: list[str], traffic: Any, clients: int, warm_up: float) -> Plan:
+def _run_plan(lab: Lab, label: str, statements: list[str], traffic: Any, clients: int) -> Plan:
     driver = lab.driver
     conn = lab.connection()
     session = None
@@ -261,12 +261,17 @@ def _run_plan(lab: Lab, label: str, statements: list[str], traffic: Any, clients
         cursor = conn.cursor()
         cursor.execute(driver.backend_id_sql)
         session = cursor.fetchone()[0]
-    until, going = threading.Event(), threading.Event()
+    until, going, working = threading.Event(), threading.Event(), threading.Event()
     holder: dict[str, Any] = {}
+
+    def reported(watch: Any) -> None:
+        if watch.committed >= clients:
+            working.set()
 
     def load() -> None:
         try:
-            holder["result"] = lab.run_load(traffic, clients=clients, duration=3600, until=until, started=going)
+            holder["result"] = lab.run_load(traffic, clients=clients, duration=3600, until=until, started=going,
+                                            live=reported)
         except Exception as exc:  # noqa: BLE001 - reported with the plan
             holder["error"] = exc
             going.set()
@@ -276,7 +281,7 @@ def _run_plan(lab: Lab, label: str, statements: list[str], traffic: Any, clients
     going.wait(120)
     if "error" in holder:
         raise holder["error"]
-    _await_workload(lab, conn, clients, warm_up)  # the workload runs before the first statement, as on a live server
+    _await_workload(lab, conn, clients, working)  # the workload runs before the first statement, as on a live server
     steps = []
     try:
         for statement in statements:
@@ -332,26 +337,27 @@ def _run_plan(lab: Lab, label: str, statements: list[str], traffic: Any, clients
     return Plan(label, steps, holder.get("result"))
 
 
-def _await_workload(lab: Lab, conn: Any, clients: int, warm_up: float, timeout: float = 60.0) -> None:
-    """Return once every client has been seen running a statement and one is running now (on a server that
-    lists sessions), else after `warm_up` seconds: workers start slowly on a busy machine, and a statement
-    rehearsed before the workload holds the table would show no blocking."""
-    sql = lab.driver.active_sessions_sql
-    if not sql:
-        time.sleep(warm_up)
-        return
-    seen: set = set()
+def _await_workload(lab: Lab, conn: Any, clients: int, working: threading.Event, timeout: float = 60.0) -> None:
+    """Return once the workload has committed a transaction per client and, on a server that lists sessions, once
+    every client has been seen running a statement and one is running now: workers start slowly on a busy
+    machine, and a statement rehearsed before the workload holds the table would show no blocking."""
     deadline = time.monotonic() + timeout
-    cursor = conn.cursor()
+    sql = lab.driver.active_sessions_sql
+    seen: set = set()
+    cursor = conn.cursor() if sql else None
     while time.monotonic() < deadline:
-        cursor.execute(sql)
-        now = {row[0] for row in cursor.fetchall()}
-        seen |= now
-        if len(seen) >= clients and now:
+        if cursor is not None:
+            cursor.execute(sql)
+            now = {row[0] for row in cursor.fetchall()}
+            seen |= now
+            if len(seen) >= clients and now:
+                return
+        elif working.wait(0.05):
             return
         time.sleep(0.01)
-    raise LabError(f"The rehearsal's workload did not get going: {len(seen)} of {clients} clients ran a statement "
-                   f"within {timeout:.0f} s.", hint="Check the workload's SQL with %%load first, or use fewer clients.")
+    raise LabError(f"The rehearsal's workload did not get going within {timeout:.0f} s"
+                   + (f": {len(seen)} of {clients} clients ran a statement." if sql else "."),
+                   hint="Check the workload's SQL with %%load first, or use fewer clients.")
 
 
 def _relfiles(conn: Any, driver: Any) -> dict[str, Any]:

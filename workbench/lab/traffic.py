@@ -549,6 +549,11 @@ class LiveLoad:
         self._reported[tick] += 1
         self._latencies.setdefault(tick, []).extend(values)
 
+    @property
+    def committed(self) -> int:
+        """Transactions the workers have reported so far."""
+        return sum(self._counts.values())
+
     def series(self) -> list[tuple[float, float, float | None]]:
         """(seconds, transactions/s, p95 ms) for each tick every worker has reported."""
         out = []

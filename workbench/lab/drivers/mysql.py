@@ -58,9 +58,6 @@ class MySQLDriver(Driver):
     begin = "START TRANSACTION"
     load_note = ("lock waits are not sampled on MariaDB/MySQL: its lock tables need the PROCESS privilege, which "
                  "the lab's principal does not have; deadlocks and lock timeouts are counted as errors")
-    # a user always sees its own threads in the process list, without the PROCESS privilege
-    active_sessions_sql = ("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = SUBSTRING_INDEX(CURRENT_USER(), "
-                           "'@', 1) AND COMMAND = 'Query' AND ID <> CONNECTION_ID()")
     _ERROR_CLASSES = {1062: "unique violation", 1213: "deadlock", 1205: "lock timeout", 1969: "lock timeout"}
 
     def error_class(self, exc: BaseException) -> str:
