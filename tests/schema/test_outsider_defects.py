@@ -10,6 +10,7 @@ import sys
 from urllib.parse import urlparse
 
 from workbench.schema import Schema
+from workbench.schema.types import canonical
 
 from ..conftest import need, run_script
 
@@ -63,3 +64,36 @@ def test_mysql_delimiter_never_set_back_reads_as_the_client_loads_it(mysql_url, 
     path.write_text(DELIMITER_NEVER_RESET)
     cli = subprocess.run([sys.executable, "-m", "workbench.cli", "lint", str(path)], capture_output=True, text=True)
     assert cli.returncode in (0, 1), cli.stderr  # findings, not a refused file (exit 2)
+
+
+# -- 2. unsigned integer types -------------------------------------------------------------------------
+UNSIGNED_SQLITE = ("CREATE TABLE counters (id INTEGER PRIMARY KEY, hits BIGINT UNSIGNED NOT NULL DEFAULT 0, "
+                   "port SMALLINT UNSIGNED, level TINYINT UNSIGNED DEFAULT 0, total INT UNSIGNED, "
+                   "mid MEDIUMINT UNSIGNED);")
+
+
+def test_unsigned_integers_map_to_every_dialect(pg_url, mysql_url, sqlite_url):
+    from workbench.testing.fidelity import load
+
+    schema = Schema.from_ddl(UNSIGNED_SQLITE, "sqlite")
+    assert schema.tables["counters"].columns["hits"].type == "BIGINT UNSIGNED"  # as written, not sqlglot's UBIGINT
+    assert load(sqlite_url, schema.to_ddl("sqlite"), "sqlite") == []
+    assert schema.diff(live(sqlite_url)).changes == []
+
+    # PostgreSQL: the next wider signed type, so every unsigned value fits (BIGINT UNSIGNED stays BIGINT, noted)
+    pg_ddl = schema.to_ddl("postgres")
+    assert load(pg_url, pg_ddl, "postgres") == []
+    pg = live(pg_url).tables["counters"].columns
+    assert {c: pg[c].type for c in ("hits", "port", "level", "total", "mid")} == {
+        "hits": "BIGINT", "port": "INT", "level": "SMALLINT", "total": "BIGINT", "mid": "INT"}
+    assert "values above 9223372036854775807 do not fit" in pg_ddl
+    run_script(pg_url, "INSERT INTO counters (id, port, level, total, mid) VALUES (1, 65535, 255, 4294967295, "
+                       "16777215);", "postgres")
+
+    # MySQL/MariaDB: unsigned integers, with their numeric defaults
+    assert load(mysql_url, schema.to_ddl("mysql"), "mysql") == []
+    my = live(mysql_url).tables["counters"].columns
+    assert {c: canonical(my[c].type, "mysql") for c in ("hits", "port", "level", "total", "mid")} == {
+        "hits": "BIGINT UNSIGNED", "port": "SMALLINT UNSIGNED", "level": "TINYINT UNSIGNED",
+        "total": "INT UNSIGNED", "mid": "MEDIUMINT UNSIGNED"}
+    assert my["hits"].default == "0" and my["level"].default == "0"

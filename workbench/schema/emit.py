@@ -273,6 +273,9 @@ class _Emitter:
             return "TEXT"
         text = T.transpile_type(column.type, self.src, self.dst)
         info = T.info(column.type, self.src)
+        if self.dst == "postgres" and self.cross and info.unsigned and info.family == "integer" and info.size == 8:
+            self.notes.append(f"{table.key}.{column.name}: BIGINT UNSIGNED is BIGINT (PostgreSQL has no unsigned or "
+                              "wider integer): values above 9223372036854775807 do not fit")
         if self.dst == "mysql" and self.cross:
             referenced = self._referenced_type(table, column)
             if referenced is not None and referenced != text:

@@ -277,7 +277,7 @@ class _Builder:
             if default and text.lower().startswith(default + "."):
                 text = T.canonical(text[len(default) + 1:], self.dialect)  # may be a built-in type after all
             return text
-        return kind.sql(dialect=self.type_dialect) if self.type_dialect else kind.sql()
+        return kind.sql(dialect=self.type_dialect) if self.type_dialect else T.neutral(kind)
 
     # -- CREATE TABLE --------------------------------------------------------------------------
     def _create_table(self, st: Statement) -> None:
