@@ -97,3 +97,28 @@ def test_unsigned_integers_map_to_every_dialect(pg_url, mysql_url, sqlite_url):
         "hits": "BIGINT UNSIGNED", "port": "SMALLINT UNSIGNED", "level": "TINYINT UNSIGNED",
         "total": "INT UNSIGNED", "mid": "MEDIUMINT UNSIGNED"}
     assert my["hits"].default == "0" and my["level"].default == "0"
+
+
+# -- 3. date_part defaults --------------------------------------------------------------------------------
+DATE_PART_DEFAULTS = ("CREATE TABLE events (id int PRIMARY KEY, "
+                      "created double precision DEFAULT date_part('epoch'::text, now()) NOT NULL, "
+                      "year int DEFAULT date_part('year'::text, CURRENT_DATE), "
+                      "epoch numeric DEFAULT EXTRACT(epoch FROM now()), "
+                      "day timestamp DEFAULT date_trunc('day'::text, now()), "
+                      "tomorrow timestamp DEFAULT (now() + '1 day'::interval), "
+                      "label text DEFAULT to_char(now(), 'YYYY'::text), "
+                      "CHECK (date_part('year', now()) > 2000));\n")
+
+
+def test_date_part_defaults_are_emitted_as_postgresql_reads_them(pg_url, tmp_path):
+    from workbench.testing.fidelity import FreshDatabase, load
+
+    schema = Schema.from_ddl(DATE_PART_DEFAULTS, "postgres")
+    assert "EXTRACT" not in schema.tables["events"].columns["created"].default
+    emitted = schema.to_ddl("postgres")
+    assert load(pg_url, emitted, "postgres") == []  # the check the diff alone cannot make: it loads
+    ours = live(pg_url)
+    with FreshDatabase("postgres", tmp_path) as db:  # and means what the file means on the server
+        assert load(db.url, DATE_PART_DEFAULTS, "postgres") == []
+        assert ours.diff(live(db.url)).changes == []
+    assert ours.tables["events"].columns["created"].default.startswith("date_part(")

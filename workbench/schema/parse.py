@@ -1118,7 +1118,7 @@ def _canonical_default(sql: str, family: str, dialect: str) -> str:
     from sqlglot import exp
 
     try:
-        value = strip_literal_casts(sqlglot.parse_one(sql, read=dialect))
+        value = strip_literal_casts(_read_expression(sql, dialect))
     except Exception:  # noqa: BLE001 - kept as written when it cannot be read
         return sql
     if isinstance(value, exp.CurrentTimestamp | exp.CurrentDate | exp.CurrentTime):
@@ -1139,7 +1139,22 @@ def _canonical_default(sql: str, family: str, dialect: str) -> str:
             return text
     if isinstance(value, exp.Boolean) and dialect == "mysql":
         return "1" if value.this else "0"
-    return value.sql(dialect=dialect)
+    return _own_functions(value.sql(dialect=dialect))
+
+
+def _read_expression(sql: str, dialect: str) -> Any:
+    """An expression as sqlglot reads it, with PostgreSQL's date_part(…) kept a call (see _kept_date_part): read
+    as EXTRACT, `date_part('epoch'::text, now())` is written back as `EXTRACT(CAST('epoch' AS TEXT) FROM …)`,
+    which PostgreSQL cannot read."""
+    import sqlglot
+
+    if dialect != "postgres" or "date_part" not in sql.lower():
+        return sqlglot.parse_one(sql, read=dialect)
+    from sqlglot.dialects.dialect import Dialect
+
+    reader = Dialect.get_or_raise(dialect)
+    st = _kept_date_part(Statement(sql, 1, 1, reader.tokenize(sql), sql))
+    return reader.parser(error_level=_raise()).parse(st.tokens, sql)[0]
 
 
 _WHY = {
