@@ -122,3 +122,80 @@ def test_date_part_defaults_are_emitted_as_postgresql_reads_them(pg_url, tmp_pat
         assert load(db.url, DATE_PART_DEFAULTS, "postgres") == []
         assert ours.diff(live(db.url)).changes == []
     assert ours.tables["events"].columns["created"].default.startswith("date_part(")
+
+
+# -- 4. unnamed ADD CHECK, CREATE TABLE AS / LIKE, SELECT f(…) ------------------------------------------
+ADD_CHECK = ("CREATE TABLE stock (id int PRIMARY KEY, qty int, price int);\n"
+             "ALTER TABLE stock ADD CHECK (qty >= 0);\n"
+             "ALTER TABLE stock ADD CONSTRAINT price_positive CHECK (price > 0);\n")
+
+
+def test_unnamed_add_check_is_modelled(pg_url, mysql_url, sqlite_url):
+    from workbench.testing.fidelity import load
+
+    for dialect, url in (("postgres", pg_url), ("mysql", mysql_url)):
+        schema = Schema.from_ddl(ADD_CHECK, dialect)
+        assert [(c.expression, c.name) for c in schema.tables["stock"].checks] == [
+            ("qty >= 0", None), ("price > 0", "price_positive")], dialect
+        assert schema.statements_skipped == []
+        assert load(url, ADD_CHECK, dialect) == []
+        assert schema.diff(live(url)).changes == [], dialect  # the server's own name for it is no change
+    # SQLite's ALTER TABLE adds columns only: the server refuses both statements, and the model says so
+    errors = load(sqlite_url, ADD_CHECK, "sqlite")
+    assert [e.split(":")[0] for e in errors] == ["line 2", "line 3"]
+    schema = Schema.from_ddl(ADD_CHECK, "sqlite")
+    assert schema.tables["stock"].checks == [] and schema.diff(live(sqlite_url)).changes == []
+    assert {line: why for line, _, why in schema.statements_skipped}[2].startswith("SQLite cannot add a constraint")
+
+
+CTAS = ("CREATE TABLE t (id int PRIMARY KEY, qty int);\n"
+        "CREATE VIEW v AS SELECT id, qty FROM t;\n"
+        "CREATE TABLE x AS SELECT * FROM v;\n"
+        "ALTER TABLE x ADD PRIMARY KEY (id);\n")
+
+
+def test_create_table_as_select_is_reported_not_emitted_without_columns(pg_url):
+    from workbench.testing.fidelity import load
+
+    schema = Schema.from_ddl(CTAS, "postgres")
+    assert "x" not in schema.tables
+    skipped = {line: why for line, _, why in schema.statements_skipped}
+    assert skipped[3].startswith("table x is created from a query (AS SELECT)")
+    assert skipped[4] == "a change to x, whose CREATE TABLE at line 3 is not modelled"
+    emitted = schema.to_ddl("postgres")
+    assert "PRIMARY KEY (id)\n);" in emitted and "CREATE TABLE x" not in emitted
+    assert load(pg_url, emitted, "postgres") == []
+
+
+LIKE = ("CREATE TABLE parent (id VARCHAR(9) PRIMARY KEY);\n"
+        "CREATE TABLE src (id INT AUTO_INCREMENT PRIMARY KEY, n INT NOT NULL DEFAULT 3 CHECK (n > 0), u VARCHAR(9), "
+        "p VARCHAR(9), UNIQUE KEY uu (u), KEY kn (n), CONSTRAINT fk FOREIGN KEY (p) REFERENCES parent (id)) "
+        "COMMENT='hi';\n"
+        "CREATE TABLE copy LIKE src;\n")
+
+
+def test_mysql_create_table_like_copies_what_the_server_copies(mysql_url):
+    from workbench.testing.fidelity import load
+
+    schema = Schema.from_ddl(LIKE, "mysql")
+    assert list(schema.tables["copy"].columns) == ["id", "n", "u", "p"]
+    assert load(mysql_url, LIKE, "mysql") == []
+    assert schema.diff(live(mysql_url)).changes == []  # keys, indexes (the FK's too), checks; not the FK
+
+
+FUNCTION_MAKES_A_TABLE = ("CREATE FUNCTION make_audit() RETURNS void LANGUAGE sql AS "
+                          "$$ CREATE TABLE audit (id int) $$;\n"
+                          "SELECT make_audit();\n"
+                          "SELECT pg_catalog.set_config('search_path', 'public', false);\n"
+                          "CREATE TABLE t (id int PRIMARY KEY);\n")
+
+
+def test_a_select_that_calls_a_function_says_so(pg_url):
+    from workbench.testing.fidelity import load
+
+    assert load(pg_url, FUNCTION_MAKES_A_TABLE, "postgres") == []
+    assert sorted(live(pg_url).tables) == ["audit", "t"]  # the call made a table
+    schema = Schema.from_ddl(FUNCTION_MAKES_A_TABLE, "postgres")
+    skipped = {line: why for line, _, why in schema.statements_skipped}
+    assert skipped[2].startswith("a call of make_audit(): what a function does (it may create tables")
+    assert skipped[3] == "a session setting (pg_dump's set_config)"
