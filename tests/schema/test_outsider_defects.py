@@ -199,3 +199,27 @@ def test_a_select_that_calls_a_function_says_so(pg_url):
     skipped = {line: why for line, _, why in schema.statements_skipped}
     assert skipped[2].startswith("a call of make_audit(): what a function does (it may create tables")
     assert skipped[3] == "a session setting (pg_dump's set_config)"
+
+
+# -- 5. AUTO_INCREMENT on an indexed column that is not the primary key's first -----------------------
+AUTO_INCREMENT_KEYED = (
+    "CREATE TABLE by_index (code VARCHAR(10) PRIMARY KEY, n INT NOT NULL AUTO_INCREMENT, KEY n_key (n));\n"
+    "CREATE TABLE by_unique (code VARCHAR(10) NOT NULL, n INT NOT NULL AUTO_INCREMENT, PRIMARY KEY (code), "
+    "UNIQUE KEY n_unique (n));\n"
+    "CREATE TABLE second_of_key (a INT NOT NULL, b INT NOT NULL AUTO_INCREMENT, PRIMARY KEY (a, b), KEY bk (b, a));\n")
+
+
+def test_auto_increment_on_the_first_column_of_any_index_survives(mysql_url, tmp_path):
+    from workbench.schema.model import AUTO_INCREMENT
+    from workbench.testing.fidelity import FreshDatabase, load
+
+    schema = Schema.from_ddl(AUTO_INCREMENT_KEYED, "mysql")
+    emitted = schema.to_ddl("mysql")
+    assert "left out" not in emitted
+    assert load(mysql_url, emitted, "mysql") == []
+    ours = live(mysql_url)
+    for table, column in (("by_index", "n"), ("by_unique", "n"), ("second_of_key", "b")):
+        assert ours.tables[table].columns[column].generated == AUTO_INCREMENT, table
+    with FreshDatabase("mysql", tmp_path) as db:  # the server accepts the file as written: the same tables
+        assert load(db.url, AUTO_INCREMENT_KEYED, "mysql") == []
+        assert live(db.url).diff(ours).changes == []
