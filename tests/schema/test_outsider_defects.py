@@ -223,3 +223,42 @@ def test_auto_increment_on_the_first_column_of_any_index_survives(mysql_url, tmp
     with FreshDatabase("mysql", tmp_path) as db:  # the server accepts the file as written: the same tables
         assert load(db.url, AUTO_INCREMENT_KEYED, "mysql") == []
         assert live(db.url).diff(ours).changes == []
+
+
+# -- 6. PostgreSQL → MySQL: long names, zoned timestamp defaults, foreign keys in another order ----------
+LONG = "a_column_name_that_is_long_enough_to_overflow_mysql_limit_of_sixty_four"
+PG_TO_MYSQL = (
+    "CREATE SCHEMA reporting;\n"
+    "CREATE TABLE reporting.a_table_name_that_is_quite_long_in_the_reporting_namespace_x (id int PRIMARY KEY, "
+    f"{LONG} int CHECK ({LONG} > 0));\n"
+    "CREATE TABLE a_table_name_that_is_quite_long_in_the_reporting_namespace_x (id int PRIMARY KEY, "
+    "ref int REFERENCES reporting.a_table_name_that_is_quite_long_in_the_reporting_namespace_x (id));\n"
+    f"CREATE INDEX ON reporting.a_table_name_that_is_quite_long_in_the_reporting_namespace_x ({LONG});\n"
+    "CREATE TABLE ev (id int PRIMARY KEY, at timestamptz DEFAULT '1970-01-01 00:00:00+00' NOT NULL, "
+    "b timestamptz DEFAULT '2020-05-01 10:00:00+05:30', c timestamp DEFAULT 'epoch');\n"
+    "CREATE TABLE parent (a int NOT NULL, b int NOT NULL, UNIQUE (a, b));\n"
+    "CREATE TABLE child (id int PRIMARY KEY, x int, y int, FOREIGN KEY (y, x) REFERENCES parent (b, a));\n")
+
+
+def test_postgres_schema_loads_into_mysql(pg_url, mysql_url):
+    from workbench.testing.fidelity import load
+
+    assert load(pg_url, PG_TO_MYSQL, "postgres") == []  # the file is good PostgreSQL
+    schema = Schema.from_ddl(PG_TO_MYSQL, "postgres")
+    assert load(mysql_url, schema.to_ddl("mysql"), "mysql") == []  # was: ERROR 1103, 1067 and errno 150
+    mysql = live(mysql_url)
+    assert len(mysql.tables) == len(schema.tables) and all(len(name) <= 64 for name in mysql.tables)
+    long_table = next(t for k, t in mysql.tables.items() if k.startswith("reporting_"))
+    short_column = next(c for c in long_table.columns if c.startswith(LONG[:40]))
+    assert short_column != LONG and len(short_column) <= 64
+    assert [i.columns for i in long_table.indexes] == [(short_column,)] and long_table.checks  # references agree
+    fk = mysql.tables["a_table_name_that_is_quite_long_in_the_reporting_namespace_x"].foreign_keys[0]
+    assert fk.ref_table == long_table.key
+    # the same name is cut the same way every time
+    assert Schema.from_ddl(PG_TO_MYSQL, "postgres").to_ddl("mysql") == schema.to_ddl("mysql")
+
+    columns = mysql.tables["ev"].columns  # UTC, what a timestamptz holds
+    assert (columns["at"].default, columns["b"].default, columns["c"].default) == (
+        "'1970-01-01 00:00:00'", "'2020-05-01 04:30:00'", "'1970-01-01 00:00:00'")
+    pairs = {(c, r) for fk in mysql.tables["child"].foreign_keys for c, r in zip(fk.columns, fk.ref_columns)}
+    assert pairs == {("x", "a"), ("y", "b")}  # the same key: y → b, x → a

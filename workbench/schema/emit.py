@@ -19,7 +19,7 @@ import re
 from . import types as T
 from .expressions import tables_read, view_order
 from .model import AUTO_INCREMENT, IDENTITY_ALWAYS, IDENTITY_BY_DEFAULT, SERIAL, Column, Index, Schema, Table
-from .names import MAX_LENGTH, qualified, quote
+from .names import MAX_LENGTH, quote, shorten, too_long
 
 _LITERAL = re.compile(r"^(-?\d+(\.\d+)?|'([^']|'')*'|NULL|TRUE|FALSE|"
                       r"(CURRENT_TIMESTAMP|CURRENT_DATE|CURRENT_TIME|LOCALTIMESTAMP)(\(\d*\))?)$", re.IGNORECASE)
@@ -59,6 +59,13 @@ class _Emitter:
         self.auto_increment: str | None = None  # MySQL: the table's AUTO_INCREMENT column
 
     def q(self, name: str) -> str:
+        """An identifier as the target writes it; into another dialect, cut to its length limit (names.shorten:
+        deterministic, so a table's name and every reference to it agree)."""
+        if self.cross and too_long(name, self.dst):
+            short = shorten(name, self.dst)
+            self.notes.append(f"{name} is {short} here: {self.dst} names are at most {MAX_LENGTH[self.dst]} "
+                              f"{'bytes' if self.dst == 'postgres' else 'characters'}")
+            name = short
         return quote(name, self.dst)
 
     def table_name(self, key: str) -> str:
@@ -66,7 +73,10 @@ class _Emitter:
         flat = self.flat_names.get(key.lower())
         if flat is not None:
             return self.q(flat)
-        return qualified(key, self.dst, namespaces=not self.cross or self.dst == "postgres")
+        if "." in key and (not self.cross or self.dst == "postgres") and self.dst != "sqlite":
+            namespace, name = key.split(".", 1)
+            return f"{self.q(namespace)}.{self.q(name)}"
+        return self.q(key.split(".", 1)[-1])
 
     @property
     def flat_names(self) -> dict[str, str]:
@@ -391,7 +401,20 @@ class _Emitter:
         text = T.portable_expression(sql, self.src, self.dst, deterministic)
         if text is None:
             self.notes.append(f"left out, {self.src}-specific: {what}")
+        elif any(too_long(word, self.dst) for word in re.findall(r"\w+", text)):
+            text = self._short_names(text)
         return text
+
+    def _short_names(self, text: str) -> str:
+        """An expression with the names that are too long for the target cut as q() cuts them."""
+        import sqlglot
+        from sqlglot import exp
+
+        tree = sqlglot.parse_one(text, read=self.dst)
+        for node in tree.find_all(exp.Identifier):
+            if too_long(node.name, self.dst):
+                node.set("this", shorten(node.name, self.dst))
+        return tree.sql(dialect=self.dst)
 
     def default(self, column: Column, where: str) -> str | None:
         """The DEFAULT clause's expression for the target dialect, or None when it cannot be carried."""
@@ -402,6 +425,10 @@ class _Emitter:
         text = self.carried(sql, f"{where} DEFAULT {sql}")
         if text is None:
             return None
+        if self.cross and self.dst == "mysql" and T.info(column.type, self.src).family in ("timestamp", "date"):
+            text = _mysql_datetime(text, T.info(column.type, self.src).family, f"{where} DEFAULT {sql}", self.notes)
+            if text is None:
+                return None
         if self.cross and self.dst == "postgres" and T.info(column.type, self.src).family == "boolean" \
                 and text.strip() in ("0", "1", "'0'", "'1'"):
             text = "TRUE" if text.strip("'") == "1" else "FALSE"
@@ -414,8 +441,11 @@ class _Emitter:
 
     def foreign_key(self, fk, table: Table | None = None) -> str:
         named = f"CONSTRAINT {self.q(fk.name)} " if fk.name else ""
-        cols = ", ".join(self.q(c) for c in fk.columns)
-        refs = ", ".join(self.q(c) for c in fk.ref_columns)
+        pairs = list(zip(fk.columns, fk.ref_columns, strict=False))
+        if self.dst == "mysql":
+            pairs = self._in_key_order(fk, pairs)
+        cols = ", ".join(self.q(c) for c, _ in pairs) if pairs else ", ".join(self.q(c) for c in fk.columns)
+        refs = ", ".join(self.q(r) for _, r in pairs)
         text = f"{named}FOREIGN KEY ({cols}) REFERENCES {self.table_name(fk.ref_table)} ({refs})"
         not_null = table is not None and any((c := table.column(n)) is not None and not c.nullable for n in fk.columns)
         for clause, action in (("ON DELETE", fk.on_delete), ("ON UPDATE", fk.on_update)):
@@ -426,10 +456,29 @@ class _Emitter:
             text += f" {clause} {action}"
         return text
 
+    def _in_key_order(self, fk, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """InnoDB needs an index on the referenced table that starts with the referenced columns in their order
+        (errno 150 otherwise); PostgreSQL takes any order of a key's columns. Where only another order is a key,
+        the column pairs are written in that order: the same foreign key."""
+        parent = self.schema.tables.get(fk.ref_table)
+        if parent is None or len(pairs) < 2:
+            return pairs
+        keys = [parent.primary_key, *(u.columns for u in parent.uniques),
+                *(i.columns for i in parent.indexes if not any(i.expressions))]
+        wanted = [r.lower() for _, r in pairs]
+        if any([c.lower() for c in key[:len(wanted)]] == wanted for key in keys):
+            return pairs
+        by_ref = {r.lower(): (c, r) for c, r in pairs}
+        for key in keys:
+            head = [c.lower() for c in key[:len(wanted)]]
+            if sorted(head) == sorted(wanted):
+                return [by_ref[c] for c in head]
+        return pairs
+
     # -- indexes and comments --------------------------------------------------------------------
     def index_name(self, table: Table, index: Index) -> str:
         base = index.name or "ix_" + "_".join([table.name] + [re.sub(r"\W+", "_", c) for c in index.columns])
-        base = base[: MAX_LENGTH.get(self.dst, 63)]
+        base = shorten(base, self.dst) if self.cross else base[: MAX_LENGTH.get(self.dst, 63)]
         name = base
         if self.dst != "mysql":  # PostgreSQL and SQLite index names are unique per schema, not per table
             n = 2
@@ -518,6 +567,40 @@ class _Emitter:
                 out.append(f"COMMENT ON COLUMN {self.table_name(table.key)}.{self.q(column.name)} IS "
                            f"{_string(column.comment)};")
         return out
+
+
+_ZONED = re.compile(r"^'(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d(?::\d\d(?:\.\d+)?)?)\s*(Z|[+-]\d\d(?::?\d\d)?)'$",
+                    re.IGNORECASE)
+
+
+def _mysql_datetime(text: str, family: str, what: str, notes: list[str]) -> str | None:
+    """A PostgreSQL date/time literal default as MySQL's DATETIME takes it (None, noted, when it has none):
+    a time zone offset (`'1970-01-01 00:00:00+00'`, refused by MariaDB with ERROR 1067) is applied, giving the
+    UTC time, which is what a TIMESTAMPTZ holds; `'epoch'` is its date; `'infinity'` has no counterpart."""
+    from datetime import datetime, timezone
+
+    word = text.strip("'").strip().lower() if text.startswith("'") else ""
+    if word == "epoch":
+        return "'1970-01-01'" if family == "date" else "'1970-01-01 00:00:00'"
+    if word in ("infinity", "-infinity"):
+        notes.append(f"left out: {what} (MySQL dates have no infinity)")
+        return None
+    match = _ZONED.match(text.strip())
+    if match is None:
+        return text
+    day, time, zone = match.groups()
+    zone = "+00:00" if zone.upper() == "Z" else zone
+    if len(zone) == 3:
+        zone += ":00"
+    elif ":" not in zone:
+        zone = f"{zone[:3]}:{zone[3:]}"
+    whole, _, fraction = time.partition(".")
+    if whole.count(":") == 1:
+        whole += ":00"
+    moment = datetime.fromisoformat(f"{day}T{whole}{zone}")
+    utc = moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    notes.append(f"{what}: '{utc}{'.' + fraction if fraction else ''}' in UTC (MySQL's DATETIME has no time zone)")
+    return f"'{utc}{'.' + fraction if fraction else ''}'"
 
 
 def _string(value: str) -> str:

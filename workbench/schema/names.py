@@ -41,6 +41,26 @@ _SIMPLE = re.compile(r"^[a-z_][a-z0-9_]*$")
 _SIMPLE_ANY_CASE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+def too_long(name: str, dialect: str) -> bool:
+    """Longer than `dialect` takes: PostgreSQL counts bytes (UTF-8), MySQL/MariaDB characters."""
+    return (len(name.encode()) if dialect == "postgres" else len(name)) > MAX_LENGTH[dialect]
+
+
+def shorten(name: str, dialect: str) -> str:
+    """`name` cut to `dialect`'s limit with a hash of the whole name at the end (`…_1a2b3c4d`), or as it is when it
+    fits. The same name always gives the same short one, so every reference to it stays right, and two long
+    names that share their beginning stay two names (PostgreSQL itself cuts without one, so they would collide)."""
+    if not too_long(name, dialect):
+        return name
+    import hashlib
+
+    suffix = "_" + hashlib.sha1(name.encode()).hexdigest()[:8]
+    keep = name
+    while too_long(keep + suffix, dialect):
+        keep = keep[:-1]
+    return keep + suffix
+
+
 def is_reserved(name: str, dialect: str | None = None) -> bool:
     """Reserved in `dialect`, or in any of the three when no dialect is given."""
     if dialect is None:
