@@ -262,3 +262,33 @@ def test_postgres_schema_loads_into_mysql(pg_url, mysql_url):
         "'1970-01-01 00:00:00'", "'2020-05-01 04:30:00'", "'1970-01-01 00:00:00'")
     pairs = {(c, r) for fk in mysql.tables["child"].foreign_keys for c, r in zip(fk.columns, fk.ref_columns)}
     assert pairs == {("x", "a"), ("y", "b")}  # the same key: y → b, x → a
+
+
+# -- 7. the project's own DBML reads back ---------------------------------------------------------------
+ODD_NAMES = ('CREATE TYPE mood AS ENUM (\'a "b"\', \'c\\d\');\n'
+             'CREATE TABLE "line\nbreak" (id int PRIMARY KEY, "quo""te" int DEFAULT -1, "back\\slash" numeric '
+             'DEFAULT -1.5, "tab\tbed" mood, CONSTRAINT "u\nq" UNIQUE ("quo""te"));\n'
+             'CREATE INDEX "ix\nodd" ON "line\nbreak" ("back\\slash");\n'
+             'CREATE TABLE child (id int PRIMARY KEY, parent int, CONSTRAINT "fk\nodd" FOREIGN KEY (parent) '
+             'REFERENCES "line\nbreak" (id));\n')
+
+
+def test_the_projects_dbml_reads_back(pg_url, tmp_path):
+    from workbench.testing.fidelity import FreshDatabase, load
+
+    assert load(pg_url, ODD_NAMES, "postgres") == []  # names PostgreSQL takes
+    schema = Schema.from_ddl(ODD_NAMES, "postgres")
+    dbml = schema.to_dbml()
+    assert "[default: `-1`]" in dbml  # DBML numbers have no sign: `default: -1` does not read
+    back = Schema.from_dbml(dbml)  # was: "The DBML does not read at line …"
+    assert list(back.tables) == list(schema.tables)
+    table = back.tables["line\nbreak"]
+    assert list(table.columns) == ["id", 'quo"te', "back\\slash", "tab\tbed"]
+    assert table.columns['quo"te'].default == "-1" and table.columns["back\\slash"].default == "-1.5"
+    assert sorted(i.name for i in table.indexes) == ["ix\nodd", "u\nq"]  # DBML's unique keys are unique indexes
+    assert back.tables["child"].foreign_keys[0].name == "fk\nodd"
+    assert [e.values for e in back.enums.values()] == [('a "b"', "c\\d")]
+    assert back.to_dbml() == dbml  # and writes the same DBML again
+    with FreshDatabase("postgres", tmp_path) as db:  # and what it reads is the schema the server has
+        assert load(db.url, back.to_ddl("postgres"), "postgres") == []
+        assert live(pg_url).diff(live(db.url)).changes == []
