@@ -4,8 +4,6 @@ real databases where a database decides: parse, dialect guessing, reflection, em
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 

@@ -260,7 +260,7 @@ def test_postgres_schema_loads_into_mysql(pg_url, mysql_url):
     columns = mysql.tables["ev"].columns  # UTC, what a timestamptz holds
     assert (columns["at"].default, columns["b"].default, columns["c"].default) == (
         "'1970-01-01 00:00:00'", "'2020-05-01 04:30:00'", "'1970-01-01 00:00:00'")
-    pairs = {(c, r) for fk in mysql.tables["child"].foreign_keys for c, r in zip(fk.columns, fk.ref_columns)}
+    pairs = {(c, r) for fk in mysql.tables["child"].foreign_keys for c, r in zip(fk.columns, fk.ref_columns, strict=True)}
     assert pairs == {("x", "a"), ("y", "b")}  # the same key: y → b, x → a
 
 
@@ -292,3 +292,69 @@ def test_the_projects_dbml_reads_back(pg_url, tmp_path):
     with FreshDatabase("postgres", tmp_path) as db:  # and what it reads is the schema the server has
         assert load(db.url, back.to_ddl("postgres"), "postgres") == []
         assert live(pg_url).diff(live(db.url)).changes == []
+
+
+# -- 8. lint: reserved words as the servers reserve them; a partial index that serves a foreign key -------
+def test_body_role_function_as_mariadb_takes_them(mysql_url):
+    ddl = "CREATE TABLE pages (id INT PRIMARY KEY, body TEXT, role INT, function INT);"
+    run_script(mysql_url, ddl + "\nINSERT INTO pages (id, body, role, function) VALUES (1, 'x', 2, 3);\n"
+               "UPDATE pages SET role = 4 WHERE function = 3;", "mysql")  # MariaDB takes all three unquoted
+    findings = {f.column: f.message for f in Schema.from_ddl(ddl, "mysql").lint() if f.rule == "WB013"}
+    assert "body" not in findings and "role" not in findings  # MariaDB's BODY is reserved only in Oracle mode
+    # MySQL 8.0 reserves FUNCTION (its manual: "became reserved in 8.0.1"): said, with who accepts it
+    assert findings == {"function": "'function' is a reserved word in MySQL 8.0 (MariaDB accepts it): every query "
+                                    "must quote it"}
+
+
+def test_mysql_reserved_words_are_what_mariadb_refuses(mysql_url):
+    """Every word of SQLAlchemy's MySQL and MariaDB lists, on the real MariaDB: those the workbench calls
+    MariaDB-reserved are refused as a column name, the others are taken."""
+    import pymysql
+    from sqlalchemy.dialects.mysql.reserved_words import RESERVED_WORDS_MARIADB, RESERVED_WORDS_MYSQL
+
+    from workbench.schema.names import mysql_reserved
+
+    u = urlparse(mysql_url.replace("mysql+pymysql", "mysql"))
+    conn = pymysql.connect(host=u.hostname, port=u.port or 3306, user=u.username, password=u.password or "",
+                           database=u.path.lstrip("/"), autocommit=True)
+    refused, taken = set(), set()
+    try:
+        cursor = conn.cursor()
+        for word in sorted({w.lower() for w in RESERVED_WORDS_MYSQL | RESERVED_WORDS_MARIADB}):
+            try:
+                cursor.execute(f"CREATE TABLE probe (id INT, {word} INT)")
+                cursor.execute(f"SELECT {word} FROM probe WHERE {word} = 1 ORDER BY {word}")
+                taken.add(word)
+            except pymysql.err.MySQLError:
+                refused.add(word)
+            cursor.execute("DROP TABLE IF EXISTS probe")
+    finally:
+        conn.close()
+    assert refused == set(mysql_reserved("mariadb"))
+    assert {"body", "role", "function"} <= taken
+
+
+PARTIAL_FK_INDEX = ("CREATE TABLE parent (id int PRIMARY KEY);\n"
+                    "CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id), note text);\n"
+                    "CREATE INDEX child_parent ON child (parent_id) WHERE parent_id IS NOT NULL;\n")
+
+
+def test_a_partial_index_on_the_non_null_key_serves_the_foreign_key(pg_url, sqlite_url):
+    import sqlite3
+
+    import psycopg
+
+    run_script(pg_url, PARTIAL_FK_INDEX, "postgres")
+    with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.execute("SET enable_seqscan = off")  # an empty table: make the planner show what it can use
+        plan = " ".join(r[0] for r in conn.execute("EXPLAIN SELECT 1 FROM child WHERE parent_id = 5"))
+    assert "child_parent" in plan  # the lookup a DELETE on parent makes uses it
+    lite = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
+    lite.executescript(PARTIAL_FK_INDEX)
+    plan = " ".join(str(r) for r in lite.execute("EXPLAIN QUERY PLAN SELECT 1 FROM child WHERE parent_id = 5"))
+    lite.close()
+    assert "child_parent" in plan
+    for dialect in ("postgres", "sqlite"):
+        assert [f for f in Schema.from_ddl(PARTIAL_FK_INDEX, dialect).lint() if f.rule == "WB002"] == []
+    other = PARTIAL_FK_INDEX.replace("WHERE parent_id IS NOT NULL", "WHERE note IS NOT NULL")
+    assert [f.rule for f in Schema.from_ddl(other, "postgres").lint() if f.rule == "WB002"] == ["WB002"]

@@ -1165,7 +1165,6 @@ _CURRENT = {"now": "CURRENT_TIMESTAMP", "current_timestamp": "CURRENT_TIMESTAMP"
 
 @lru_cache(maxsize=8192)
 def _canonical_default(sql: str, family: str, dialect: str) -> str:
-    import sqlglot
     from sqlglot import exp
 
     try:
