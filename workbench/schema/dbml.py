@@ -29,7 +29,25 @@ _STRING = re.compile(r"^'((?:[^']|'')*)'(::[\w .\"\[\]]+)?$")
 
 
 def _name(name: str) -> str:
-    return name if _PLAIN.match(name) else '"' + name.replace('"', '\\"') + '"'
+    r"""A name as DBML writes it: bare, else in double quotes. Inside those PyDBML takes no newline and no `\"`
+    (the file would not read) and unescapes nothing, so a backslash, a double quote and control characters are
+    written as escapes (`\\`, `\u0022`, `\n`) that from_dbml reads back (_unescape)."""
+    if _PLAIN.match(name):
+        return name
+    return '"' + _ESCAPES.sub(lambda m: _ESCAPED.get(m.group(0)) or f"\\u{ord(m.group(0)):04x}", name) + '"'
+
+
+_ESCAPES = re.compile(r'[\\"\x00-\x1f\x7f]')
+_ESCAPED = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_UNESCAPES = re.compile(r"\\(u[0-9a-fA-F]{4}|[\\nrt\"])")
+
+
+def _unescape(name: str | None) -> str | None:
+    """A name as PyDBML read it (escapes kept) as it is meant (see _name)."""
+    if not name or "\\" not in name:
+        return name
+    simple = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"'}
+    return _UNESCAPES.sub(lambda m: simple.get(m.group(1)) or chr(int(m.group(1)[1:], 16)), name)
 
 
 def _table_ref(table: Table) -> str:
@@ -56,9 +74,10 @@ def _default(sql: str) -> str:
     string = _STRING.match(text)
     if string:
         return _text(string.group(1).replace("''", "'"))
-    if re.match(r"^-?\d+$", text) or text.lower() in ("true", "false", "null"):
+    if re.match(r"^\d+$", text) or text.lower() in ("true", "false", "null"):
         return text.lower()
-    # other numbers as expressions: DBML readers turn 1.00 into the float 1.0, which is not what was written
+    # other numbers as expressions: DBML readers turn 1.00 into the float 1.0, which is not what was written, and
+    # DBML has no sign in a number (`default: -1` does not read)
     return "`" + text.replace("`", "'") + "`"
 
 
@@ -78,7 +97,7 @@ def to_dbml(schema: Schema) -> str:
     for enum in schema.enums.values():
         head = f"{_name(enum.namespace)}.{_name(enum.name)}" if enum.namespace else _name(enum.name)
         lines.append(f"Enum {head} {{")
-        lines += [f"  {_name(v) if _PLAIN.match(v) else chr(34) + v + chr(34)}" for v in enum.values]
+        lines += [f"  {_name(v)}" for v in enum.values]
         lines += ["}", ""]
     for table in schema.tables.values():
         lines += _table(table)
@@ -186,21 +205,24 @@ def from_dbml(text: str, *, dialect: str = "postgres", name: str | None = None) 
             from None
     tables: list[Table] = []
     warnings: list[str] = []
-    enums = [Enum(e.name, tuple(i.name for i in e.items), _namespace(getattr(e, "schema", None))) for e in db.enums]
+    enums = [Enum(_unescape(e.name), tuple(_unescape(i.name) for i in e.items),
+                  _namespace(_unescape(getattr(e, "schema", None)))) for e in db.enums]
     for t in db.tables:
-        table = Table(t.name, _namespace(t.schema), comment=_note(t.note))
+        table = Table(_unescape(t.name), _namespace(_unescape(t.schema)), comment=_note(t.note))
         pk = []
         for c in t.columns:
-            type_ = c.type.name if hasattr(c.type, "items") else str(c.type)
-            column = Column(c.name, type_, nullable=not (c.not_null or c.pk), default=_sql_default(c.default),
+            type_ = _unescape(c.type.name) if hasattr(c.type, "items") else str(c.type)
+            column_name = _unescape(c.name)
+            column = Column(column_name, type_, nullable=not (c.not_null or c.pk), default=_sql_default(c.default),
                             generated=SERIAL if c.autoinc else None, comment=_note(c.note))
-            table.columns[c.name] = column
+            table.columns[column_name] = column
             if c.pk:
-                pk.append(c.name)
+                pk.append(column_name)
             if c.unique:
-                table.uniques.append(UniqueConstraint((c.name,)))
+                table.uniques.append(UniqueConstraint((column_name,)))
         for index in t.indexes:
-            parts = [getattr(s, "name", None) or getattr(s, "text", None) or str(s) for s in index.subjects]
+            parts = [_unescape(s.name) if hasattr(s, "table") else getattr(s, "text", None) or str(s)
+                     for s in index.subjects]
             expressions = tuple(not hasattr(s, "table") for s in index.subjects)
             if index.pk:
                 pk = parts
@@ -229,8 +251,8 @@ def from_dbml(text: str, *, dialect: str = "postgres", name: str | None = None) 
                             "model it with a junction table")
             continue
         holder = by_key[_key(child)]
-        holder.foreign_keys.append(ForeignKey(tuple(c.name for c in child_cols), _key(parent),
-                                              tuple(c.name for c in parent_cols), ref.name or None,
+        holder.foreign_keys.append(ForeignKey(tuple(_unescape(c.name) for c in child_cols), _key(parent),
+                                              tuple(_unescape(c.name) for c in parent_cols), _unescape(ref.name) or None,
                                               (ref.on_delete or "").upper() or None,
                                               (ref.on_update or "").upper() or None))
     extensions: list[str] = []
@@ -248,8 +270,8 @@ def _namespace(schema: str | None) -> str | None:
 
 
 def _key(table: Any) -> str:
-    namespace = _namespace(table.schema)
-    return f"{namespace}.{table.name}" if namespace else table.name
+    namespace = _namespace(_unescape(table.schema))
+    return f"{namespace}.{_unescape(table.name)}" if namespace else _unescape(table.name)
 
 
 def _note(note: Any) -> str | None:

@@ -19,7 +19,7 @@ import re
 from . import types as T
 from .expressions import tables_read, view_order
 from .model import AUTO_INCREMENT, IDENTITY_ALWAYS, IDENTITY_BY_DEFAULT, SERIAL, Column, Index, Schema, Table
-from .names import MAX_LENGTH, qualified, quote
+from .names import MAX_LENGTH, quote, shorten, too_long
 
 _LITERAL = re.compile(r"^(-?\d+(\.\d+)?|'([^']|'')*'|NULL|TRUE|FALSE|"
                       r"(CURRENT_TIMESTAMP|CURRENT_DATE|CURRENT_TIME|LOCALTIMESTAMP)(\(\d*\))?)$", re.IGNORECASE)
@@ -55,8 +55,17 @@ class _Emitter:
         self._flat: dict[str, str] | None = None
         self._referenced: dict[str, set[str]] | None = None
         self.as_text: set[str] = set()  # MySQL: VARCHAR columns written as TEXT to fit the row size limit
+        self.inline_indexes: list[Index] = []  # MySQL: indexes written in CREATE TABLE, keys of AUTO_INCREMENT
+        self.auto_increment: str | None = None  # MySQL: the table's AUTO_INCREMENT column
 
     def q(self, name: str) -> str:
+        """An identifier as the target writes it; into another dialect, cut to its length limit (names.shorten:
+        deterministic, so a table's name and every reference to it agree)."""
+        if self.cross and too_long(name, self.dst):
+            short = shorten(name, self.dst)
+            self.notes.append(f"{name} is {short} here: {self.dst} names are at most {MAX_LENGTH[self.dst]} "
+                              f"{'bytes' if self.dst == 'postgres' else 'characters'}")
+            name = short
         return quote(name, self.dst)
 
     def table_name(self, key: str) -> str:
@@ -64,7 +73,10 @@ class _Emitter:
         flat = self.flat_names.get(key.lower())
         if flat is not None:
             return self.q(flat)
-        return qualified(key, self.dst, namespaces=not self.cross or self.dst == "postgres")
+        if "." in key and (not self.cross or self.dst == "postgres") and self.dst != "sqlite":
+            namespace, name = key.split(".", 1)
+            return f"{self.q(namespace)}.{self.q(name)}"
+        return self.q(key.split(".", 1)[-1])
 
     @property
     def flat_names(self) -> dict[str, str]:
@@ -168,6 +180,7 @@ class _Emitter:
                               "namespaces, and another table has the same name")
         if self.dst == "mysql":
             self._fit_row(table, keyed)
+            self.auto_increment = self._auto_increment_column(table)
         lines = [self.column(table, c, keyed, inline_pk) for c in table.columns.values()]
         if table.primary_key and not inline_pk:
             cols = ", ".join(self.q(c) for c in table.primary_key)
@@ -182,6 +195,10 @@ class _Emitter:
                 self.deferred.append(f"ALTER TABLE {name} ADD {clause};")
                 continue
             lines.append(clause)
+        for index in self.inline_indexes:
+            if any(index is i for i in table.indexes):
+                kind = "UNIQUE KEY" if index.unique else "KEY"
+                lines.append(f"{kind} {self.q(self.index_name(table, index))} ({', '.join(self.index_parts(index))})")
         for check in table.checks:
             if check.column is None or (check.name and self.dst == "mysql"):  # MariaDB: named checks on the table
                 expression = self.carried(check.expression, f"{table.key}: CHECK ({check.expression})", True)
@@ -205,6 +222,25 @@ class _Emitter:
             tail = f" COMMENT={_string(table.comment)}"
         kind = "TEMPORARY TABLE" if table.temporary else "TABLE"
         return f"CREATE {kind} {name} (\n  {body}\n){tail};"
+
+    def _auto_increment_column(self, table: Table) -> str | None:
+        """MySQL/MariaDB: the one column of `table` that is AUTO_INCREMENT. InnoDB requires it to be the first
+        column of a key: the primary key, a unique constraint or an index (that index is then written inside
+        CREATE TABLE, which needs it). The primary key's column first, then the first generated column keyed."""
+        generated = [c.name for c in table.columns.values() if c.generated and not c.computed]
+        if not generated:
+            return None
+        lower = {g.lower(): g for g in generated}
+        if table.primary_key and table.primary_key[0].lower() in lower:
+            return lower[table.primary_key[0].lower()]
+        if any(u.columns and u.columns[0].lower() in lower for u in table.uniques):
+            return next(lower[u.columns[0].lower()] for u in table.uniques if u.columns and u.columns[0].lower() in lower)
+        for index in table.indexes:
+            if index.columns and not index.is_expression(0) and not index.where and index.method is None \
+                    and index.columns[0].lower() in lower:
+                self.inline_indexes.append(index)
+                return lower[index.columns[0].lower()]
+        return None
 
     def _inline_primary_key(self, table: Table) -> bool:
         # SQLite's AUTOINCREMENT exists only on an inline INTEGER PRIMARY KEY
@@ -273,6 +309,9 @@ class _Emitter:
             return "TEXT"
         text = T.transpile_type(column.type, self.src, self.dst)
         info = T.info(column.type, self.src)
+        if self.dst == "postgres" and self.cross and info.unsigned and info.family == "integer" and info.size == 8:
+            self.notes.append(f"{table.key}.{column.name}: BIGINT UNSIGNED is BIGINT (PostgreSQL has no unsigned or "
+                              "wider integer): values above 9223372036854775807 do not fit")
         if self.dst == "mysql" and self.cross:
             referenced = self._referenced_type(table, column)
             if referenced is not None and referenced != text:
@@ -324,11 +363,14 @@ class _Emitter:
                 elif column.generated in (IDENTITY_BY_DEFAULT, AUTO_INCREMENT):
                     parts.append("GENERATED BY DEFAULT AS IDENTITY")
             elif self.dst == "mysql":
-                if table.primary_key and table.primary_key[0].lower() == column.name.lower():
+                if self.auto_increment is not None and self.auto_increment.lower() == column.name.lower():
                     parts.append("AUTO_INCREMENT")
-                else:  # MySQL allows one AUTO_INCREMENT column, and only as the first key column
-                    self.notes.append(f"left out: AUTO_INCREMENT on {table.key}.{column.name}, which is not the "
-                                      "first primary key column")
+                elif self.auto_increment is not None:  # MySQL allows one AUTO_INCREMENT column a table
+                    self.notes.append(f"left out: AUTO_INCREMENT on {table.key}.{column.name}: {self.auto_increment} "
+                                      "has it, and MySQL allows one a table")
+                else:
+                    self.notes.append(f"left out: AUTO_INCREMENT on {table.key}.{column.name}, which is the first "
+                                      "column of no key or index (MySQL requires one)")
         if not column.nullable:
             parts.append("NOT NULL")
         if column.default is not None and not column.generated and not column.computed:
@@ -359,7 +401,20 @@ class _Emitter:
         text = T.portable_expression(sql, self.src, self.dst, deterministic)
         if text is None:
             self.notes.append(f"left out, {self.src}-specific: {what}")
+        elif any(too_long(word, self.dst) for word in re.findall(r"\w+", text)):
+            text = self._short_names(text)
         return text
+
+    def _short_names(self, text: str) -> str:
+        """An expression with the names that are too long for the target cut as q() cuts them."""
+        import sqlglot
+        from sqlglot import exp
+
+        tree = sqlglot.parse_one(text, read=self.dst)
+        for node in tree.find_all(exp.Identifier):
+            if too_long(node.name, self.dst):
+                node.set("this", shorten(node.name, self.dst))
+        return tree.sql(dialect=self.dst)
 
     def default(self, column: Column, where: str) -> str | None:
         """The DEFAULT clause's expression for the target dialect, or None when it cannot be carried."""
@@ -370,6 +425,10 @@ class _Emitter:
         text = self.carried(sql, f"{where} DEFAULT {sql}")
         if text is None:
             return None
+        if self.cross and self.dst == "mysql" and T.info(column.type, self.src).family in ("timestamp", "date"):
+            text = _mysql_datetime(text, T.info(column.type, self.src).family, f"{where} DEFAULT {sql}", self.notes)
+            if text is None:
+                return None
         if self.cross and self.dst == "postgres" and T.info(column.type, self.src).family == "boolean" \
                 and text.strip() in ("0", "1", "'0'", "'1'"):
             text = "TRUE" if text.strip("'") == "1" else "FALSE"
@@ -382,8 +441,11 @@ class _Emitter:
 
     def foreign_key(self, fk, table: Table | None = None) -> str:
         named = f"CONSTRAINT {self.q(fk.name)} " if fk.name else ""
-        cols = ", ".join(self.q(c) for c in fk.columns)
-        refs = ", ".join(self.q(c) for c in fk.ref_columns)
+        pairs = list(zip(fk.columns, fk.ref_columns, strict=False))
+        if self.dst == "mysql":
+            pairs = self._in_key_order(fk, pairs)
+        cols = ", ".join(self.q(c) for c, _ in pairs) if pairs else ", ".join(self.q(c) for c in fk.columns)
+        refs = ", ".join(self.q(r) for _, r in pairs)
         text = f"{named}FOREIGN KEY ({cols}) REFERENCES {self.table_name(fk.ref_table)} ({refs})"
         not_null = table is not None and any((c := table.column(n)) is not None and not c.nullable for n in fk.columns)
         for clause, action in (("ON DELETE", fk.on_delete), ("ON UPDATE", fk.on_update)):
@@ -394,10 +456,29 @@ class _Emitter:
             text += f" {clause} {action}"
         return text
 
+    def _in_key_order(self, fk, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """InnoDB needs an index on the referenced table that starts with the referenced columns in their order
+        (errno 150 otherwise); PostgreSQL takes any order of a key's columns. Where only another order is a key,
+        the column pairs are written in that order: the same foreign key."""
+        parent = self.schema.tables.get(fk.ref_table)
+        if parent is None or len(pairs) < 2:
+            return pairs
+        keys = [parent.primary_key, *(u.columns for u in parent.uniques),
+                *(i.columns for i in parent.indexes if not any(i.expressions))]
+        wanted = [r.lower() for _, r in pairs]
+        if any([c.lower() for c in key[:len(wanted)]] == wanted for key in keys):
+            return pairs
+        by_ref = {r.lower(): (c, r) for c, r in pairs}
+        for key in keys:
+            head = [c.lower() for c in key[:len(wanted)]]
+            if sorted(head) == sorted(wanted):
+                return [by_ref[c] for c in head]
+        return pairs
+
     # -- indexes and comments --------------------------------------------------------------------
     def index_name(self, table: Table, index: Index) -> str:
         base = index.name or "ix_" + "_".join([table.name] + [re.sub(r"\W+", "_", c) for c in index.columns])
-        base = base[: MAX_LENGTH.get(self.dst, 63)]
+        base = shorten(base, self.dst) if self.cross else base[: MAX_LENGTH.get(self.dst, 63)]
         name = base
         if self.dst != "mysql":  # PostgreSQL and SQLite index names are unique per schema, not per table
             n = 2
@@ -431,24 +512,9 @@ class _Emitter:
                 out.append(f"-- {what} index {index.name or ''} on {table.key} ({', '.join(index.columns)}) "
                            "is not emitted: MySQL/MariaDB cannot create it")
                 continue
-            parts = []
-            for n, part in enumerate(index.columns):
-                opclass = _OPCLASS.match(part) if index.is_expression(n) else None
-                if opclass:  # `operand opclass`: PostgreSQL only; elsewhere the operand alone
-                    operand = opclass.group(1)
-                    if self.dst == "postgres":
-                        parts.append(part)
-                    else:
-                        portable = T.portable_expression(operand, self.src, self.dst) or operand
-                        parts.append(f"({portable})" if operand.startswith("(") else self.q(operand))
-                elif index.is_expression(n):
-                    expr = T.portable_expression(part, self.src, self.dst) if self.cross else part
-                    parts.append(f"({expr})")  # `(a || b)`: an expression part needs its parentheses
-                else:
-                    length = index.lengths[n] if index.lengths else None
-                    parts.append(self.q(part) + (f"({length})" if length and self.dst == "mysql" else ""))
-                if index.descending and index.descending[n]:
-                    parts[-1] += " DESC"
+            if any(index is i for i in self.inline_indexes):
+                continue  # written inside CREATE TABLE (the key of an AUTO_INCREMENT column)
+            parts = self.index_parts(index)
             if self.cross and any(index.lengths or ()) and self.dst != "mysql":
                 self.notes.append(f"index {index.name} on {table.key}: MySQL prefix lengths left out "
                                   f"({self.dst} indexes whole values)")
@@ -471,6 +537,27 @@ class _Emitter:
                        f"({', '.join(parts)}){include}{where};")
         return out
 
+    def index_parts(self, index: Index) -> list[str]:
+        parts = []
+        for n, part in enumerate(index.columns):
+            opclass = _OPCLASS.match(part) if index.is_expression(n) else None
+            if opclass:  # `operand opclass`: PostgreSQL only; elsewhere the operand alone
+                operand = opclass.group(1)
+                if self.dst == "postgres":
+                    parts.append(part)
+                else:
+                    portable = T.portable_expression(operand, self.src, self.dst) or operand
+                    parts.append(f"({portable})" if operand.startswith("(") else self.q(operand))
+            elif index.is_expression(n):
+                expr = T.portable_expression(part, self.src, self.dst) if self.cross else part
+                parts.append(f"({expr})")  # `(a || b)`: an expression part needs its parentheses
+            else:
+                length = index.lengths[n] if index.lengths else None
+                parts.append(self.q(part) + (f"({length})" if length and self.dst == "mysql" else ""))
+            if index.descending and index.descending[n]:
+                parts[-1] += " DESC"
+        return parts
+
     def comments(self, table: Table) -> list[str]:
         out = []
         if table.comment:
@@ -480,6 +567,40 @@ class _Emitter:
                 out.append(f"COMMENT ON COLUMN {self.table_name(table.key)}.{self.q(column.name)} IS "
                            f"{_string(column.comment)};")
         return out
+
+
+_ZONED = re.compile(r"^'(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d(?::\d\d(?:\.\d+)?)?)\s*(Z|[+-]\d\d(?::?\d\d)?)'$",
+                    re.IGNORECASE)
+
+
+def _mysql_datetime(text: str, family: str, what: str, notes: list[str]) -> str | None:
+    """A PostgreSQL date/time literal default as MySQL's DATETIME takes it (None, noted, when it has none):
+    a time zone offset (`'1970-01-01 00:00:00+00'`, refused by MariaDB with ERROR 1067) is applied, giving the
+    UTC time, which is what a TIMESTAMPTZ holds; `'epoch'` is its date; `'infinity'` has no counterpart."""
+    from datetime import datetime, timezone
+
+    word = text.strip("'").strip().lower() if text.startswith("'") else ""
+    if word == "epoch":
+        return "'1970-01-01'" if family == "date" else "'1970-01-01 00:00:00'"
+    if word in ("infinity", "-infinity"):
+        notes.append(f"left out: {what} (MySQL dates have no infinity)")
+        return None
+    match = _ZONED.match(text.strip())
+    if match is None:
+        return text
+    day, time, zone = match.groups()
+    zone = "+00:00" if zone.upper() == "Z" else zone
+    if len(zone) == 3:
+        zone += ":00"
+    elif ":" not in zone:
+        zone = f"{zone[:3]}:{zone[3:]}"
+    whole, _, fraction = time.partition(".")
+    if whole.count(":") == 1:
+        whole += ":00"
+    moment = datetime.fromisoformat(f"{day}T{whole}{zone}")
+    utc = moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    notes.append(f"{what}: '{utc}{'.' + fraction if fraction else ''}' in UTC (MySQL's DATETIME has no time zone)")
+    return f"'{utc}{'.' + fraction if fraction else ''}'"
 
 
 def _string(value: str) -> str:

@@ -21,7 +21,7 @@ from ..findings import Findings as FindingsBase
 from ..graphs import cycles
 from . import types as T
 from .model import SERIAL, Column, ForeignKey, Schema, Table
-from .names import MAX_LENGTH, is_reserved, qualified, quote
+from .names import MAX_LENGTH, is_reserved, mysql_reserved_by, qualified, quote
 
 RULES: dict[str, tuple[str, str]] = {
     "WB001": ("missing-primary-key", ERROR),
@@ -62,6 +62,29 @@ def _is_money(name: str) -> bool:
 _HIGH_VOLUME = re.compile(r"(^|_)(event|log|click|message|metric|audit|notification|session|view|impression|"
                           r"hit|visit|activity|activities|trace|span|measurement|reading|tick)s?$", re.I)
 _INT32 = 2_147_483_647
+def _only_not_null(where: str, columns: tuple[str, ...], dialect: str) -> bool:
+    """Is `where` only `c IS NOT NULL` terms, joined by AND, on some of `columns`?"""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        node = sqlglot.parse_one(where, read=dialect)
+    except Exception:  # noqa: BLE001 - a predicate we cannot read serves nothing we can prove
+        return False
+    wanted = {c.lower() for c in columns}
+    terms = list(node.flatten()) if isinstance(node, exp.And) else [node]
+    for term in terms:
+        term = term.unnest()
+        if isinstance(term, exp.Not) and isinstance(term.this.unnest(), exp.Is):
+            term = term.this.unnest()
+        elif not (isinstance(term, exp.Is) and term.args.get("negate")):
+            return False
+        if not (isinstance(term.expression, exp.Null) and isinstance(term.this, exp.Column)
+                and term.this.name.lower() in wanted):
+            return False
+    return True
+
+
 _DIALECT_NAMES = {"postgres": "PostgreSQL", "mysql": "MySQL/MariaDB", "sqlite": "SQLite"}
 _BUSINESS_KEY = re.compile(r"^(code|email|slug|name|username|user_name|login|sku|isbn|handle|\w+_code)$", re.I)
 _IDENTIFYING = re.compile(r"(_id|_code|_key|_ref|email|phone|uuid|slug|currency|country|sku|iban|isbn)$", re.I)
@@ -181,7 +204,8 @@ class _Linter:
     def _covered(self, table: Table, columns: tuple[str, ...]) -> bool:
         wanted = [c.lower() for c in columns]
         candidates = [table.primary_key] + [u.columns for u in table.uniques] + [
-            i.columns for i in table.indexes if not i.where and not any(i.expressions)]
+            i.columns for i in table.indexes if not any(i.expressions) and
+            (not i.where or _only_not_null(i.where, columns, self.schema.dialect))]
         for cols in candidates:
             lower = [c.lower() for c in cols]
             if lower[: len(wanted)] == wanted or (len(lower) >= len(wanted) and set(lower[: len(wanted)]) == set(wanted)):
@@ -189,6 +213,8 @@ class _Linter:
         return False
 
     def fk_without_index(self):
+        """WB002. A partial index `WHERE fk_col IS NOT NULL` serves the key: a lookup `fk_col = x` implies its
+        predicate (PostgreSQL proves it; SQLite documents that case), and rows with NULL reference nothing."""
         if self.dialect == "mysql" and self.schema.dialect == "mysql":
             return  # InnoDB creates the index itself
         for table in self.tables:
@@ -487,8 +513,13 @@ class _Linter:
                     new = f"{name}_value" if column else f"{name}s"
                     fix = (f"ALTER TABLE {self.t(table)} RENAME COLUMN {self.q(name)} TO {self.q(new)};" if column
                            else f"ALTER TABLE {self.t(table)} RENAME TO {self.q(new)};")
-                    yield self.f("WB013", table, column, f"{name!r} is a reserved word in "
-                                 f"{_DIALECT_NAMES[self.schema.dialect]}: every query must quote it", fix)
+                    where = _DIALECT_NAMES[self.schema.dialect]
+                    if self.schema.dialect == "mysql":
+                        by = mysql_reserved_by(name)
+                        where = " and ".join(by) + ("" if len(by) == 2 else
+                                                    f" ({'MariaDB' if by == ('MySQL 8.0',) else 'MySQL 8.0'} accepts it)")
+                    yield self.f("WB013", table, column, f"{name!r} is a reserved word in {where}: every query must "
+                                 "quote it", fix)
                 if len(name) > limit or (self.dialect != "mysql" and len(name) > 64):
                     short = name[: limit - 4] + "_x"
                     fix = (f"ALTER TABLE {self.t(table)} RENAME COLUMN {self.q(name)} TO {self.q(short)};" if column

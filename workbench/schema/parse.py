@@ -117,7 +117,7 @@ def _parse_ddl(text: str, dialect: str) -> Schema:
     except Exception as exc:
         raise SchemaError(f"The statements were read, but the schema could not be assembled ({type(exc).__name__}: "
                           f"{str(exc)[:200]}).") from None
-    schema.statements_modelled = modelled
+    schema.statements_modelled = [m for m in modelled if m[0] not in builder.unmodelled_lines]
     if not schema.tables and _CREATES_TABLE.search(code_only(text)):
         # text that plainly defines tables, read as none: an error, never an empty schema
         first = next(((line, what, why) for line, what, why in schema.statements_skipped), None)
@@ -146,6 +146,8 @@ class _Builder:
         self.current_db: str | None = None  # MySQL `USE db`: names qualified with it are the file's own
         self.creating_in: str | None = None  # `CREATE SCHEMA s CREATE TABLE t …`: unqualified names are in s
         self.skipped_statements: list[tuple[int, str, str]] = []  # (line, what, why): nothing is dropped silently
+        self.unmodelled: dict[str, int] = {}  # tables whose CREATE is reported as not modelled → its line
+        self.unmodelled_lines: set[int] = set()  # statements on those tables, reported in finish
 
     # -- dispatch ------------------------------------------------------------------------------
     def add(self, st: Statement) -> None:
@@ -185,6 +187,8 @@ class _Builder:
             return self._comment(st)
         if first == "USE" and self.dialect == "mysql" and len(st.words(3)) >= 2:
             self.current_db = st.sql.split()[1].strip("`;")
+        if first == "SELECT":
+            return self._skip(st, "SELECT", _select_why(st, self.dialect))
         label = first if first != "ALTER" or len(words) < 2 else f"ALTER {words[1]}"
         self._skip(st, label)
 
@@ -277,7 +281,7 @@ class _Builder:
             if default and text.lower().startswith(default + "."):
                 text = T.canonical(text[len(default) + 1:], self.dialect)  # may be a built-in type after all
             return text
-        return kind.sql(dialect=self.type_dialect) if self.type_dialect else kind.sql()
+        return kind.sql(dialect=self.type_dialect) if self.type_dialect else T.neutral(kind)
 
     # -- CREATE TABLE --------------------------------------------------------------------------
     def _create_table(self, st: Statement) -> None:
@@ -303,12 +307,15 @@ class _Builder:
                 table.partition_of = self._key(parent.this)
                 bound = parent.args.get("expression")
                 table.partition_bound = self._sql(bound) if bound is not None else None
-            elif isinstance(expr.expression, exp.Select | exp.Union):
-                for projection in expr.expression.selects:
-                    column = projection.alias_or_name
-                    if column and column != "*":
-                        table.columns[column] = Column(column, "TEXT")
-                self.warnings.append(f"line {st.line}: {table.key} is created AS SELECT; its column types are not known")
+            elif expr.expression is not None:  # CREATE TABLE … AS SELECT / AS VALUES / MySQL's CREATE TABLE … SELECT
+                return self._not_modelled(st, table.key, "CREATE TABLE AS", f"table {table.key} is created from a "
+                                          "query (AS SELECT): its columns and types are what the query returns, which "
+                                          "the file alone does not say; declare them with CREATE TABLE to model it")
+            elif _find(properties, exp.LikeProperty) is not None:  # MySQL's CREATE TABLE x LIKE y
+                source = self._key(_find(properties, exp.LikeProperty).this)
+                if not self._copy_like(table, source):
+                    return self._not_modelled(st, table.key, "CREATE TABLE LIKE", f"table {table.key} is a copy of "
+                                              f"{source}, which is not defined before it: not modelled")
             self._add_table(table, st)
             return
         name, namespace = self._table_key(target.this)
@@ -329,6 +336,35 @@ class _Builder:
             if inherits is not None:
                 table.inherits = tuple(self._key(t) for t in inherits.expressions)
         self._add_table(table, st)
+
+    def _not_modelled(self, st: Statement, key: str, kind: str, why: str) -> None:
+        """A table statement the model cannot hold, reported at its line; later statements on the table are
+        reported as referring to it (in finish), not modelled on a table without columns."""
+        self._skip(st, kind, why)
+        self.unmodelled[key.lower()] = st.line
+
+    def _copy_like(self, table: Table, source_key: str) -> bool:
+        """`CREATE TABLE x LIKE y`: MySQL/MariaDB copy y's columns, keys, indexes, checks and comment, not its
+        foreign keys (the index InnoDB made for one stays, as an index of x)."""
+        import copy
+
+        source = self.tables.get(source_key) or self._lookup(source_key)
+        if source is None:
+            return False
+        table.columns = {name: Column(**vars(c)) for name, c in source.columns.items()}
+        table.primary_key, table.primary_key_name = source.primary_key, source.primary_key_name
+        table.uniques = copy.deepcopy(source.uniques)
+        table.indexes = copy.deepcopy(source.indexes)
+        table.checks = copy.deepcopy(source.checks)
+        table.comment = source.comment
+        for fk in source.foreign_keys:
+            wanted = tuple(c.lower() for c in fk.columns)
+            starts = [tuple(c.lower() for c in table.primary_key)] + [
+                tuple(c.lower() for c in i.columns) for i in table.indexes if not any(i.expressions)] + [
+                tuple(c.lower() for c in u.columns) for u in table.uniques]
+            if not any(k[:len(wanted)] == wanted for k in starts):
+                table.indexes.append(Index(fk.name or fk.columns[0], tuple(fk.columns)))
+        return True
 
     def _check_commas(self, st: Statement) -> None:
         """`a int,, b int` and `(, a int)`: sqlglot reads past these; a database does not."""
@@ -686,7 +722,14 @@ class _Builder:
     def _alter_table(self, st: Statement) -> None:
         from sqlglot import exp
 
+        words = st.words(40)
+        adds = {words[i + 1] for i in range(len(words) - 1) if words[i] == "ADD"}
+        if self.dialect == "sqlite" and adds & {"CONSTRAINT", "CHECK", "PRIMARY", "UNIQUE", "FOREIGN"}:
+            return self._skip(st, "ALTER TABLE (other)", "SQLite cannot add a constraint to a table (its ALTER TABLE "
+                              "adds columns only): the statement fails there; declare it in CREATE TABLE")
         expr = self._parse(st, strict=False)
+        if not isinstance(expr, exp.Alter) and "CHECK" in adds and st.tokens:
+            expr = self._parse(_named_checks(st), strict=False)  # sqlglot reads only a named ADD CHECK
         if not isinstance(expr, exp.Alter):
             identity = _ADD_IDENTITY.search(st.sql)
             if identity:  # pg_dump: ALTER TABLE t ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (…)
@@ -728,6 +771,8 @@ class _Builder:
                 for constraint in action.expressions:
                     if isinstance(constraint, exp.Constraint):
                         name = self._name(constraint.this) if constraint.this else None
+                        if name and name.startswith(_UNNAMED):
+                            name = None  # the server names it (t_qty_check, t_chk_1)
                         for inner in constraint.expressions:
                             self._attach(key, st, lambda t, c=inner, n=name: self._constraint(t, c, n))
                     else:
@@ -938,6 +983,12 @@ class _Builder:
             if table is None:
                 if key in self.views or self._view_lookup(key):
                     continue  # pg_dump writes comments and defaults on views too
+                if key.lower() in self.unmodelled:
+                    self.skipped_statements.append((st.line, " ".join(st.words(3)), f"a change to {key}, whose "
+                                                    f"CREATE TABLE at line {self.unmodelled[key.lower()]} is not "
+                                                    "modelled"))
+                    self.unmodelled_lines.add(st.line)
+                    continue
                 self.warnings.append(f"line {st.line}: {_short(st.sql)!r} refers to an unknown table {key}")
                 continue
             apply(table)
@@ -1114,11 +1165,10 @@ _CURRENT = {"now": "CURRENT_TIMESTAMP", "current_timestamp": "CURRENT_TIMESTAMP"
 
 @lru_cache(maxsize=8192)
 def _canonical_default(sql: str, family: str, dialect: str) -> str:
-    import sqlglot
     from sqlglot import exp
 
     try:
-        value = strip_literal_casts(sqlglot.parse_one(sql, read=dialect))
+        value = strip_literal_casts(_read_expression(sql, dialect))
     except Exception:  # noqa: BLE001 - kept as written when it cannot be read
         return sql
     if isinstance(value, exp.CurrentTimestamp | exp.CurrentDate | exp.CurrentTime):
@@ -1139,7 +1189,22 @@ def _canonical_default(sql: str, family: str, dialect: str) -> str:
             return text
     if isinstance(value, exp.Boolean) and dialect == "mysql":
         return "1" if value.this else "0"
-    return value.sql(dialect=dialect)
+    return _own_functions(value.sql(dialect=dialect))
+
+
+def _read_expression(sql: str, dialect: str) -> Any:
+    """An expression as sqlglot reads it, with PostgreSQL's date_part(…) kept a call (see _kept_date_part): read
+    as EXTRACT, `date_part('epoch'::text, now())` is written back as `EXTRACT(CAST('epoch' AS TEXT) FROM …)`,
+    which PostgreSQL cannot read."""
+    import sqlglot
+
+    if dialect != "postgres" or "date_part" not in sql.lower():
+        return sqlglot.parse_one(sql, read=dialect)
+    from sqlglot.dialects.dialect import Dialect
+
+    reader = Dialect.get_or_raise(dialect)
+    st = _kept_date_part(Statement(sql, 1, 1, reader.tokenize(sql), sql))
+    return reader.parser(error_level=_raise()).parse(st.tokens, sql)[0]
 
 
 _WHY = {
@@ -1149,7 +1214,7 @@ _WHY = {
     "CREATE TRIGGER": "a trigger: code, not schema",
     "CREATE SEQUENCE": "a sequence: serial and identity columns carry theirs",
     "INSERT": "data, not schema", "COPY": "data, not schema", "UPDATE": "data, not schema",
-    "DELETE": "data, not schema", "SET": "a session setting", "SELECT": "a query (pg_dump's set_config…)",
+    "DELETE": "data, not schema", "SET": "a session setting", "SELECT": "a query",
     "GRANT": "a privilege", "REVOKE": "a privilege", "ALTER TABLE (other)": "a table change the model does not hold "
     "(owner, storage, replica identity…)",
     "COMMENT": "a comment on an object the model does not hold",
@@ -1223,6 +1288,53 @@ def _kept_date_part(st: Statement) -> Statement:
         if token.text.upper() == "DATE_PART" and i + 1 < len(st.tokens) and st.tokens[i + 1].text == "(":
             token = copy.copy(token)
             token.text = _DATE_PART
+        tokens.append(token)
+    return Statement(st.sql, st.line, st.column, tokens, st.region, st.line_offset)
+
+
+def _select_why(st: Statement, dialect: str) -> str:
+    """Why a top-level SELECT is left out, saying what it is: pg_dump's set_config, a call of a function (which may
+    make tables, like TimescaleDB's create_hypertable or PostGIS's AddGeometryColumn), or a query."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        query = sqlglot.parse_one(st.sql, read=dialect)
+    except Exception:  # noqa: BLE001 - said from its words
+        query = None
+    if isinstance(query, exp.Select) and not (query.args.get("from_") or query.args.get("from")):
+        items = [p.unalias() for p in query.selects]
+        items = [p.expression if isinstance(p, exp.Dot) else p for p in items]  # pg_catalog.set_config(…)
+        calls = [p for p in items if isinstance(p, exp.Func)]
+        names = [c.sql_name() if not isinstance(c, exp.Anonymous) else c.name for c in calls]
+        if calls and all(n.lower() == "set_config" for n in names):
+            return "a session setting (pg_dump's set_config)"
+        if calls:
+            listed = ", ".join(f"{n}()" for n in dict.fromkeys(names))
+            return (f"a call of {listed}: what a function does (it may create tables, columns or indexes) is not "
+                    "modelled; if it makes schema, declare that with CREATE/ALTER TABLE")
+    if isinstance(query, exp.Query):
+        return "a query: it reads data and changes no schema"
+    return "a SELECT the model does not use"
+
+
+_UNNAMED = "wb_unnamed_check_"
+
+
+def _named_checks(st: Statement) -> Statement:
+    """`ALTER TABLE t ADD CHECK (…)` as `ADD CONSTRAINT wb_unnamed_check_N CHECK (…)`: sqlglot reads only the
+    named form (the name is dropped again: the constraint is unnamed)."""
+    import copy
+
+    from sqlglot.tokens import TokenType
+
+    tokens: list[Any] = []
+    for i, token in enumerate(st.tokens):
+        if token.text.upper() == "CHECK" and tokens and tokens[-1].text.upper() == "ADD" and _depth_at(st.tokens, i) == 0:
+            keyword, name = copy.copy(token), copy.copy(token)
+            keyword.token_type, keyword.text = TokenType.CONSTRAINT, "CONSTRAINT"
+            name.token_type, name.text = TokenType.VAR, f"{_UNNAMED}{i}"
+            tokens.extend([keyword, name])
         tokens.append(token)
     return Statement(st.sql, st.line, st.column, tokens, st.region, st.line_offset)
 

@@ -55,7 +55,7 @@ def split_statements(text: str, dialect: str) -> list[Statement]:
         if delimiter == ";":
             statements.extend(_tokenised(region, sqlglot_dialect, line_offset))
         else:
-            statements.extend(_split_on(region, delimiter, line_offset))
+            statements.extend(_delimited(region, delimiter, sqlglot_dialect, line_offset))
     return statements
 
 
@@ -106,7 +106,9 @@ def _regions(text: str, dialect: str):
     yield text[pos:], delimiter, line
 
 
-def _tokenised(region: str, dialect: Any, line_offset: int) -> list[Statement]:
+def _tokenised(region: str, dialect: Any, line_offset: int, compound: bool = False) -> list[Statement]:
+    """`compound`: MySQL text the server splits, where a stored program's BEGIN … END, IF … END IF, CASE, LOOP,
+    WHILE and REPEAT blocks hold their `;` (else only a trigger's BEGIN … END and CASE … END do)."""
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
 
@@ -119,15 +121,29 @@ def _tokenised(region: str, dialect: Any, line_offset: int) -> list[Statement]:
     out: list[Statement] = []
     current: list[Any] = []
     block = 0  # BEGIN … END depth inside a trigger body (SQLite, MySQL without DELIMITER)
+    after_end = False  # the word after END closes the same block (END IF, END LOOP, END CASE…)
     for token in tokens:
         if token.token_type == TokenType.SEMICOLON and block == 0:
             if current:
                 out.append(_statement(current, region, line_offset))
             current = []
             continue
+        previous = current[-1].text.upper() if current else ";"
         current.append(token)
         word = token.text.upper()
-        if word in ("BEGIN", "CASE") and _is_trigger(current):
+        if compound:
+            if after_end:
+                after_end = False
+                if word in _BLOCKS or word == "CASE":
+                    continue
+            if not _is_routine(current):
+                continue
+            if word in ("BEGIN", "CASE") or word in _BLOCKS and previous in _STATEMENT_START:
+                block += 1
+            elif word == "END" and block > 0:
+                block -= 1
+                after_end = True
+        elif word in ("BEGIN", "CASE") and _is_trigger(current):
             block += 1
         elif word == "END" and block > 0:
             block -= 1
@@ -152,18 +168,59 @@ def _statement(tokens: list[Any], region: str, line_offset: int) -> Statement:
                      column=start_column(first, region), tokens=tokens, region=region, line_offset=line_offset)
 
 
-def _split_on(region: str, delimiter: str, line_offset: int) -> list[Statement]:
-    out = []
-    pos = 0
-    for piece in region.split(delimiter):
-        stripped = piece.strip()
-        if stripped:
-            start = pos + piece.index(stripped[0])
-            line = region.count("\n", 0, start) + 1 + line_offset
-            column = start - (region.rfind("\n", 0, start) + 1) + 1
-            out.append(Statement(sql=stripped, line=line, column=column))
-        pos += len(piece) + len(delimiter)
+def _delimited(region: str, delimiter: str, dialect: Any, line_offset: int) -> list[Statement]:
+    """The statements of a region under `DELIMITER //`, as the mysql/mariadb client and the server run them.
+
+    The client sends the text up to each delimiter (outside strings, quoted names and comments) as one query,
+    and what is left at the end of the file when the delimiter was never set back, too. The server runs a
+    query of several `;`-separated statements one by one (the client asks for multi-statements), and a stored
+    program's body (BEGIN … END, IF … END IF, …) is one statement with its inner `;`. So each piece is split
+    again on the `;` outside compound blocks."""
+    out: list[Statement] = []
+    line = 0  # lines of `region` before `start`
+    counted = 0
+    for start, end in _pieces(region, delimiter):
+        piece = region[start:end]
+        if not piece.strip():
+            continue
+        line += region.count("\n", counted, start)
+        counted = start
+        line_start = region.rfind("\n", 0, start) + 1
+        padded = " " * (start - line_start) + piece  # columns stay those of the file
+        from sqlglot.errors import TokenError
+
+        try:
+            out.extend(_tokenised(padded, dialect, line_offset + line, compound=True))
+        except (DDLSyntaxError, TokenError):  # text sqlglot cannot tokenise: the piece as one statement
+            stripped = piece.strip()
+            first = start + piece.index(stripped[0])
+            out.append(Statement(sql=stripped, line=region.count("\n", 0, first) + 1 + line_offset,
+                                 column=first - (region.rfind("\n", 0, first) + 1) + 1))
     return out
+
+
+def _pieces(region: str, delimiter: str) -> list[tuple[int, int]]:
+    """(start, end) of the texts between delimiters, where the mysql client finds them: not inside '…', "…",
+    `…`, `-- ` and `#` comments or `/* … */` (a `/*! … */` is SQL to the client, and is searched)."""
+    scanner = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|--(?=\s|$)[^\n]*|#[^\n]*|"
+                         r"/\*(?!!).*?\*/|(?P<delimiter>" + re.escape(delimiter) + ")", re.DOTALL)
+    pieces, start = [], 0
+    for match in scanner.finditer(region):
+        if match.group("delimiter") is not None:
+            pieces.append((start, match.start()))
+            start = match.end()
+    pieces.append((start, len(region)))
+    return pieces
+
+
+_ROUTINES = {"PROCEDURE", "FUNCTION", "TRIGGER", "EVENT", "PACKAGE"}
+_BLOCKS = {"IF", "LOOP", "WHILE", "REPEAT"}  # compound statements when they start a statement of a body
+_STATEMENT_START = {";", "BEGIN", "THEN", "ELSE", "DO", ":", "LOOP", "REPEAT"}
+
+
+def _is_routine(tokens: list[Any]) -> bool:
+    head = [t.text.upper() for t in tokens[:12]]
+    return bool(head) and (head[0] == "CREATE" and bool(_ROUTINES & set(head)) or head[:3] == ["BEGIN", "NOT", "ATOMIC"])
 
 
 def _token_error_position(message: str, text: str) -> tuple[int, int]:

@@ -39,6 +39,7 @@ class TypeInfo:
     timezone: bool = False
     values: tuple[str, ...] = ()   # inline enum values (MySQL ENUM/SET)
     name: str = ""                 # sqlglot's type name, e.g. BIGINT
+    unsigned: bool = False         # MySQL's (and a SQLite file's) `BIGINT UNSIGNED`: no negative values
 
 
 _INT_SIZES = {"TINYINT": 1, "UTINYINT": 1, "SMALLINT": 2, "USMALLINT": 2, "MEDIUMINT": 3, "UMEDIUMINT": 3,
@@ -62,6 +63,14 @@ _FAMILIES = {
     "array": {"ARRAY"},
 }
 _TZ = {"TIMESTAMPTZ", "TIMESTAMPLTZ", "TIMETZ"}
+# sqlglot's names for `BIGINT UNSIGNED` & co. (ClickHouse/DuckDB spellings that no dialect here knows)
+UNSIGNED = {"UTINYINT", "USMALLINT", "UMEDIUMINT", "UINT", "UBIGINT", "UDECIMAL", "UDOUBLE"}
+
+
+def neutral(dt) -> str:
+    """A type as a SQLite file keeps it: sqlglot's neutral spelling, except `BIGINT UNSIGNED` & co., which it
+    spells UBIGINT, a name SQLite would read but no other dialect knows: those as MySQL writes them."""
+    return dt.sql(dialect="mysql") if dt.this.name in UNSIGNED else dt.sql()
 
 
 def _silence() -> None:
@@ -91,7 +100,7 @@ def canonical(text: str, dialect: str) -> str:
     clean = " ".join(text.split())
     dt = data_type(clean, dialect)
     if dialect == "sqlite":  # free-form affinity names: sqlglot's neutral spelling, not its SQLite mapping
-        return dt.sql() if dt is not None and dt.this.name != "USERDEFINED" else clean.upper()
+        return neutral(dt) if dt is not None and dt.this.name != "USERDEFINED" else clean.upper()
     if dt is None or dt.this.name == "USERDEFINED":
         return clean
     if dialect == "mysql" and dt.this.name == "BOOLEAN":
@@ -122,7 +131,7 @@ def info(text: str, dialect: str) -> TypeInfo:
     if name in _INT_SIZES:
         if name == "TINYINT" and dialect == "mysql" and numbers == [1]:
             return TypeInfo("boolean", name=name)
-        return TypeInfo("integer", size=_INT_SIZES[name], name=name)
+        return TypeInfo("integer", size=_INT_SIZES[name], name=name, unsigned=name in UNSIGNED)
     for family, names in _FAMILIES.items():
         if name in names:
             if family == "enum":
@@ -190,6 +199,14 @@ def transpile_type(text: str, source: str, target: str) -> str:
                 "time": "TIME", "timestamp": "TIMESTAMP", "interval": "TEXT", "uuid": "UUID", "json": "JSON",
                 "binary": "BLOB", "enum": "TEXT", "array": "TEXT"}.get(ti.family, "TEXT")
     if ti.family == "integer":
+        if ti.unsigned and target == "mysql":
+            return f"{_INT_NAMES['mysql'].get(ti.size or 8, 'BIGINT')} UNSIGNED"
+        if ti.unsigned and target == "postgres":
+            # PostgreSQL has no unsigned integers: the next wider signed type holds every value (TINYINT
+            # UNSIGNED's 255 needs SMALLINT, INT UNSIGNED's 4294967295 BIGINT). BIGINT UNSIGNED has none wider
+            # but NUMERIC(20), which cannot be an identity and makes its foreign keys numeric: it stays BIGINT,
+            # and the emitter says values above 2^63 - 1 do not fit.
+            return {1: "SMALLINT", 2: "INT", 3: "INT", 4: "BIGINT"}.get(ti.size or 8, "BIGINT")
         return _INT_NAMES[target].get(ti.size or 8, "BIGINT")
     if ti.family == "boolean":
         return "BOOLEAN"
