@@ -29,6 +29,7 @@ agent, and the design's readiness scorecard reads the same agent's Delivery Stan
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .config import PROJECT_ROOT, settings
@@ -83,7 +84,7 @@ class AgentDefinition:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise AgentDefinitionError(f"{path}: cannot read the agent definition ({exc.strerror}).") from None
-        return cls.from_text(text, source=path)
+        return _parsed(text, path)
 
     @classmethod
     def from_text(cls, text: str, *, source: str | Path = "<agent>") -> AgentDefinition:
@@ -168,6 +169,13 @@ class AgentDefinition:
             meta["effort"] = self.effort
         front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=10_000).strip()
         return f"---\n{front}\n---\n\n{self.system_prompt.strip()}\n"
+
+
+@lru_cache(maxsize=64)
+def _parsed(text: str, source: Path) -> AgentDefinition:
+    """An agent file parsed once per content (read every turn, so an edit applies to the next turn; the YAML
+    is parsed again only when the text changed). AgentDefinition is frozen, so sharing it is safe."""
+    return AgentDefinition.from_text(text, source=source)
 
 
 def _parse_tools(value: object, where: str, *, field: str = "tools") -> tuple[str, ...] | None:
