@@ -292,3 +292,15 @@ def test_the_scripted_model_and_the_real_api_never_share_a_conversation(api_env,
     assert Architect("switch").ask("now for real", renderer=rec).status == "ok"
     assert any("starts a new conversation" in n for n in rec.notices)
     assert "Scripted hello" not in str(api_env.message_requests[-1]["messages"]) and api_env.refused == []
+
+
+def test_requests_to_bedrock_name_the_model_as_bedrock_does(monkeypatch):
+    from workbench.agent.session import _Settings, build_request
+
+    cfg = _Settings(model="claude-sonnet-5-5", info=models.CATALOGUE["claude-sonnet-5-5"],
+                    system=[{"type": "text", "text": "s"}], tool_defs=[], use_tools=True, effort=None,
+                    max_tokens=100, max_steps=1, budget=1.0)
+    history = [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]
+    assert build_request(cfg, history)["model"] == "claude-sonnet-5-5"
+    monkeypatch.setenv("CLAUDE_CODE_USE_BEDROCK", "1")
+    assert build_request(cfg, history)["model"] == "anthropic.claude-sonnet-5-5"

@@ -42,7 +42,7 @@ from ..secrets import redact
 from ..subagent import AgentDefinition, load_agent
 from . import compaction
 from .client import Connection, connect, provider
-from .models import ModelInfo, model_info, resolve_model
+from .models import ModelInfo, model_info, provider_model_id, resolve_model
 from .registry import ToolContext, ToolRegistry, ToolResult
 from .renderer import Renderer
 from .stream import StreamBroke, describe_failure, retryable_event, stream_answer, too_long, turn_error
@@ -608,7 +608,8 @@ def build_request(cfg: _Settings, history: list[dict]) -> dict:
     last[-1] = {**last[-1], "cache_control": CACHE}
     sys_blocks = [dict(b) for b in cfg.system]
     sys_blocks[-1]["cache_control"] = CACHE
-    request: dict[str, Any] = {"model": cfg.model, "max_tokens": cfg.max_tokens, "system": sys_blocks,
+    request: dict[str, Any] = {"model": provider_model_id(cfg.model, provider()), "max_tokens": cfg.max_tokens,
+                               "system": sys_blocks,
                                "messages": messages}
     if cfg.tool_defs:
         request["tools"] = cfg.tool_defs
