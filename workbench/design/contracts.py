@@ -372,6 +372,16 @@ def specs_folder() -> Path | None:
     return None
 
 
+def specs_hint() -> str:
+    """The exact command that installs the schemas where `specs_folder` looks (what the set-up runs)."""
+    root = Path(__file__).resolve().parents[2]
+    npm = f"npm install --prefix {root / '.cache' / 'asyncapi'} @asyncapi/specs@{SPECS_VERSION}"
+    if (root / "scripts" / "setup.sh").is_file():
+        return f"Run: {root / 'scripts' / 'setup.sh'} --runtime (part of `make demo`; it runs {npm})"
+    return (f"Run: npm install --prefix DIR @asyncapi/specs@{SPECS_VERSION} and set WORKBENCH_ASYNCAPI_SPECS to "
+            "DIR/node_modules/@asyncapi/specs/schemas")
+
+
 def _asyncapi_validator(version: str) -> Any:
     import json
 
@@ -381,10 +391,8 @@ def _asyncapi_validator(version: str) -> Any:
 
     folder = specs_folder()
     if folder is None:
-        raise DesignError("AsyncAPI contracts are checked against the official JSON Schema, which is not installed.",
-                          hint="Run scripts/setup.sh --browser (it installs @asyncapi/specs with npm), or "
-                               f"`npm install @asyncapi/specs@{SPECS_VERSION}` and set WORKBENCH_ASYNCAPI_SPECS to "
-                               "its schemas folder.")
+        raise DesignError("AsyncAPI contracts are checked against the official JSON Schemas (@asyncapi/specs), "
+                          "which are not installed.", hint=specs_hint())
     path = folder / f"{version}.json"
     if not path.is_file():
         known = sorted(p.stem for p in folder.glob("[0-9]*.json") if "without" not in p.stem)
