@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml scripts/setup.sh
 	@PYTHON="$(PYTHON)" scripts/setup.sh
 
 setup: $(STAMP)
-	@scripts/setup.sh --check-dot
+	@scripts/setup.sh --runtime
 
 demo: setup
 	$(BIN)/workbench demo

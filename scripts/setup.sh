@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates .venv, installs the workbench with its extras, and makes sure Graphviz `dot` exists.
+# Creates .venv, installs the workbench with its extras, and what it needs at run time: Graphviz `dot` and
+# the official AsyncAPI JSON Schemas (--runtime does only that; --browser adds what the tests need).
 # Installs system packages with apt-get when running as root; otherwise prints the exact command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,10 +40,6 @@ need_chromium() {
   echo "    sudo apt-get install -y chromium" >&2
 }
 
-if [ "${1:-}" = "--check-dot" ]; then
-  need_dot
-  exit 0
-fi
 need_pg_extensions() {
   # the corpus tests load real dumps that use PostGIS, pg_partman and hypopg; install them for the
   # PostgreSQL the machine runs (Debian packages; nothing downloaded at run time)
@@ -82,14 +79,30 @@ need_mermaid() {
 }
 
 ASYNCAPI_SPECS_VERSION=6.11.1
+ASYNCAPI_SPECS=.cache/asyncapi/node_modules/@asyncapi/specs/schemas/3.0.0.json
 need_asyncapi_specs() {
-  # the official AsyncAPI JSON Schemas that define_api checks AsyncAPI contracts against (npm, into .cache)
-  [ -f .cache/asyncapi/node_modules/@asyncapi/specs/schemas/3.0.0.json ] && return 0
+  # the official AsyncAPI JSON Schemas that define_api checks AsyncAPI contracts against (npm, into .cache);
+  # a run-time need, so the main set-up installs them (and `make demo`'s check, and --browser); idempotent
+  [ -f "$ASYNCAPI_SPECS" ] && return 0
+  if ! command -v npm >/dev/null 2>&1 && as_root && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing npm (apt-get install npm) for the AsyncAPI schemas…"
+    apt_install npm || true
+  fi
   if command -v npm >/dev/null 2>&1; then
     echo "setup: installing @asyncapi/specs@$ASYNCAPI_SPECS_VERSION (npm, into .cache/asyncapi)…"
     npm install --prefix .cache/asyncapi --no-audit --no-fund --silent "@asyncapi/specs@$ASYNCAPI_SPECS_VERSION" \
-      >/dev/null 2>&1 || echo "setup: npm could not install @asyncapi/specs; AsyncAPI contracts will say so" >&2
+      >/dev/null 2>&1 || true
   fi
+  [ -f "$ASYNCAPI_SPECS" ] && return 0
+  echo "setup: the AsyncAPI schemas are missing, so AsyncAPI contracts will be refused. Install them with:" >&2
+  command -v npm >/dev/null 2>&1 || echo "    sudo apt-get install -y npm" >&2
+  echo "    npm install --prefix $PWD/.cache/asyncapi @asyncapi/specs@$ASYNCAPI_SPECS_VERSION" >&2
+}
+
+need_runtime() {
+  # what the workbench itself needs at run time, beyond the Python packages
+  need_dot
+  need_asyncapi_specs
 }
 
 CLAUDE_CODE_VERSION=2.1.197
@@ -103,6 +116,11 @@ need_claude_code() {
       || echo "setup: npm could not install Claude Code; its test will say so" >&2
   fi
 }
+
+if [ "${1:-}" = "--runtime" ] || [ "${1:-}" = "--check-dot" ]; then  # (--check-dot: its old name)
+  need_runtime
+  exit 0
+fi
 
 if [ "${1:-}" = "--browser" ]; then  # what the tests need beyond the package: a browser, PostgreSQL extensions, Mermaid
   need_chromium
@@ -142,6 +160,6 @@ fi
 echo "setup: installing the workbench into .venv (pip install -e '.[dev,postgres,mysql]')…"
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[dev,postgres,mysql]'
-need_dot
+need_runtime
 touch .venv/.installed
 echo "setup: done."

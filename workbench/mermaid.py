@@ -28,8 +28,10 @@ def _entity(key: str, aliases: dict[str, str]) -> str:
 
 def _label(text: str) -> str:
     """Model text as Mermaid label text: its entity codes for what would be markup or syntax, so a label
-    shows what it says and is never read as HTML or as the diagram's own syntax."""
-    text = str(text).replace("\n", " ").replace("`", "'").replace("#", "#35;")
+    shows what it says and is never read as HTML or as the diagram's own syntax. `%` too: Mermaid takes a
+    `%%{init: …}%%` directive from anywhere in the text, a quoted label included, and applies it (a theme,
+    styles) to the whole diagram; `#37;` shows the same `%` and is no directive."""
+    text = str(text).replace("\n", " ").replace("`", "'").replace("#", "#35;").replace("%", "#37;")
     return text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
 
 

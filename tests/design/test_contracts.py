@@ -298,7 +298,7 @@ operations:
 def test_asyncapi_is_checked_against_the_official_schema_and_compared(isolated):
     from workbench.design.contracts import specs_folder
 
-    assert specs_folder() is not None, "scripts/setup.sh --browser installs @asyncapi/specs"
+    assert specs_folder() is not None, "scripts/setup.sh (make demo's set-up) installs @asyncapi/specs"
     design = Design("events")
     first = design.define_api(ASYNC_V1, "events")
     assert first.contract.format == "asyncapi" and first.contract.summary() == \

@@ -102,3 +102,46 @@ def test_the_er_explorer_finds_a_table_focuses_it_and_goes_back(browser, serve_f
     assert [u for u in requests if not u.startswith("data:")] == [f"{base}/design.html"] and errors == []
     assert page.evaluate("() => typeof window.alert === 'function' && !document.querySelector('main img')")
     page.close()
+
+
+def test_a_table_named_like_markup_leaves_the_explorer_and_the_page_whole(browser, serve_folder, tmp_path, isolated):
+    """A table named `<!--<script>` (and its kin) in the explorer's JSON data block: the block is one JSON text
+    with every `<` escaped, so Chromium neither opens a comment nor a script in it; every table is drawn, the
+    explorer focuses the odd one by name, and the sections after the data model are all on the page."""
+    from workbench.design.aggregate import Design
+
+    odd = ["a<!--b-->c", "<!--<script>", "</script><b>x", "<!--"]  # the one closing a comment first
+    design = Design("markup")
+    design.add_schema_ddl("CREATE TABLE customers (id int PRIMARY KEY);\n" + "".join(
+        f'CREATE TABLE "{name}" (id int PRIMARY KEY, customer_id int REFERENCES customers (id));\n' for name in odd),
+        "postgres")
+    design.define_api("openapi: 3.1.0\ninfo: {title: Markup API, version: '1'}\npaths:\n  /a:\n    get:\n"
+                      "      responses: {'200': {description: ok}}\n")
+    design.record_decision("Keep the names", "They came from a dump", "As they are", "Odd names")
+    folder = tmp_path / "shared"
+    export_design(design, folder / "design.html")
+    base, _served = serve_folder(folder)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{base}/design.html")  # returns at the load event: the explorer's script has run, or never will
+    assert page.locator(".wb-explorer.wb-ready").count() == 1, "the explorer's script did not run"
+    assert errors == []
+    data = page.evaluate("() => Object.keys(JSON.parse(document.querySelector('script[type=\"application/json\"]')"
+                         ".textContent).tables)")
+    assert sorted(data) == sorted(["customers", *odd])
+    drawn = page.evaluate("() => [...document.querySelectorAll('.wb-canvas g.node title')].map(t => t.textContent)")
+    assert set(drawn) >= {"customers", *odd}
+    for name in odd:  # found by name, its neighbourhood drawn as text
+        explorer = page.locator(".wb-explorer").first
+        explorer.locator("input").fill(name)
+        explorer.locator("input").press("Enter")
+        page.wait_for_function("name => document.querySelector('.wb-explorer').dataset.focus === name", arg=name)
+        shown = page.evaluate("() => [...document.querySelectorAll('.wb-focus-table')].map(g => g.dataset.table)")
+        assert name in shown and "customers" in shown
+    headings = page.evaluate("() => [...document.querySelectorAll('main h2')].map(h => h.textContent)")
+    assert {"Data model", "API", "Decisions", "Readiness"} <= set(headings), headings
+    assert page.evaluate("() => document.querySelectorAll('script').length") == 2  # the data block and the explorer
+    assert page.evaluate("() => document.querySelectorAll('main b').length") == 0  # no markup from a name
+    page.close()

@@ -225,3 +225,22 @@ def test_an_interrupt_while_run_sql_runs_stops_the_turn(api_env, kernel, delay):
     assert answer["is_error"] and "Interrupted by the user" in answer["content"]
     api_env.enqueue(Reply.text("Still here."))
     assert kernel.run("%%architect -d slow\nAnd now?")["status"] == "ok"
+
+
+def test_a_quote_left_open_on_a_magic_line_says_where_and_how_to_fix_it(kernel):
+    """IPython splits a magic line with shlex: a quote it never sees closed was shlex's bare `ValueError: No closing
+    quotation`. Now a UsageError points at the quote and says how to write one; a quoted word loses its quotes."""
+    kernel.run("%load_ext workbench")
+    for line, caret in (("%%schema main --dialect 'sqlite", "main --dialect 'sqlite\n                   ^"),
+                        ('%%schema main -d "tea shop', 'main -d "tea shop\n            ^'),
+                        ("%er 'orders", "'orders\n    ^")):
+        result = kernel.run(line + ("\nCREATE TABLE a (id int PRIMARY KEY);" if line.startswith("%%") else ""))
+        text = texts(result)
+        assert result["status"] == "error" and text.startswith("UsageError: The apostrophe" if "'" in line
+                                                                else "UsageError: The double quote"), text
+        assert "is never closed" in text and caret in text and "Traceback" not in text and "ValueError" not in text
+    assert "put the word inside \"…\" (\"O'Brien\")" in text
+    stored = kernel.run("%%schema orders -d \"tea-shop\" --dialect 'sqlite'\nCREATE TABLE a (id int PRIMARY KEY);")
+    assert stored["status"] == "ok", texts(stored)
+    assert texts(kernel.run("print(orders.dialect)")).strip() == "sqlite"
+    assert [v["version"] for v in Design("tea-shop").versions("schema", "orders")] == [1]

@@ -186,3 +186,29 @@ def test_an_architecture_flowchart_renders_in_mermaid_itself(mermaid_page):
     assert "error" not in out, out
     assert out["nodes"] == 4 and out["edges"] == 3
     assert out["markup"] == 0 and any("Web <b>app</b>" in label for label in out["labels"])  # labels stay text
+
+
+@pytest.mark.browser
+def test_a_mermaid_directive_in_a_label_stays_text(mermaid_page):
+    """Mermaid takes `%%{init: …}%%` from anywhere in the text, a quoted label included, and applies it to the
+    whole diagram (here the forest theme, whose primary colour is #cde498); in a name, a comment, a node label
+    or an edge label it is shown as written and changes nothing."""
+    from workbench.architecture.spec import Architecture
+
+    directive = "%%{init: {'theme': 'forest'}}%%"
+    schema = Schema.from_ddl(f"CREATE TABLE customers (id int PRIMARY KEY);\nCREATE TABLE \"t {directive}\" "
+                             "(id int PRIMARY KEY, c int REFERENCES customers (id));\n"
+                             f"COMMENT ON COLUMN customers.id IS '{directive}';", "postgres")
+    arch = Architecture.from_dict({"title": f"Shop {directive}", "nodes": [
+        {"id": "web", "kind": "web", "label": f"Web {directive}"}, {"id": "db", "kind": "postgres"}],
+        "edges": [{"source": "web", "target": "db", "label": directive}]})
+    for name, text, shown in (("er_directive", schema.to_mermaid(), 1),  # the table name (ER hides comments)
+                              ("flow_directive", arch.to_mermaid(), 2)):  # the node and the edge label
+        assert "%%" not in text
+        out = mermaid_page.evaluate("""async ([id, text]) => {
+            const out = await mermaid.render(id, text);
+            const div = document.createElement('div');
+            div.innerHTML = out.svg;
+            return {svg: out.svg, text: div.textContent}; }""", [name, text])
+        assert "cde498" not in out["svg"].lower(), f"{name}: the directive set the theme"
+        assert out["text"].count(directive) >= shown, out["text"]  # shown as written

@@ -2,7 +2,9 @@
 
 `ApiContract.from_text` takes YAML or JSON. Every problem the validator finds is reported
 with its place in the document (the JSON path and, for text input, the line), so the model
-or the designer can fix them all at once.
+or the designer can fix them all at once. References are followed only inside the document (refs.py: a
+$ref to a file or a URL is refused, never read or requested); the structure is checked before the library's
+semantic checks, with what the library leaves unchecked in between (apicheck.py).
 """
 
 from __future__ import annotations
@@ -92,12 +94,25 @@ class ApiContract:
             from openapi_spec_validator import OpenAPIV32SpecValidator as validator
         else:
             raise ApiSpecError([f"openapi: {version} is not a 3.x version"], hint="Use openapi: 3.1.0.")
-        problems = []
-        try:
-            errors = list(validator(self.document).iter_errors())
-        except Exception as exc:  # noqa: BLE001 - a $ref that cannot be resolved and the like
-            errors = []
-            problems.append(f"{type(exc).__name__}: {exc}")
+        from .refs import HINT, outside_problems
+
+        outside = outside_problems(self.document, self.text)
+        if outside:  # refused before anything is validated: nothing is read or requested, whatever the target
+            raise ApiSpecError(outside, hint=HINT)
+        # the structure first: the library's semantic checks (references, defaults, parameters) assume it, and
+        # stop with a bare KeyError on a key that is there but null (content: null, responses: null)
+        errors = list(validator.schema_validator.iter_errors(self.document))
+        problems: list[str] = []
+        if not errors:  # then what the library leaves unchecked or stops on (apicheck), then its own checks
+            from .apicheck import schema_errors
+            from .refs import dangling_problems
+
+            errors, problems = schema_errors(self.document, version), dangling_problems(self.document, self.text)
+        if not errors and not problems:
+            errors, problems = self._semantic_check(validator)
+        from .apicheck import deepest, message
+
+        errors = [deepest(e) for e in errors]
         for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path])[:MAX_ERRORS]:
             path = list(error.absolute_path)
             extra = re.search(r"\('([^']+)' was unexpected\)", error.message)
@@ -105,11 +120,33 @@ class ApiContract:
                 path.append(extra.group(1))
             where = _json_path(path)
             line = _line_of(self.text, path)
-            problems.append(f"{where}{f' (line {line})' if line else ''}: {error.message}")
+            problems.append(f"{where}{f' (line {line})' if line else ''}: {message(error)}")
         if len(errors) > MAX_ERRORS:
             problems.append(f"… and {len(errors) - MAX_ERRORS} more")
         if problems:
             raise ApiSpecError(problems)
+
+    def _semantic_check(self, validator: Any) -> tuple[list, list[str]]:
+        """The library's whole check of a document whose structure is valid: (its errors, problems that stopped
+        it). References are looked up in the document only (jsonschema-path handlers refuse every file and URL)."""
+        from jsonschema_path import SchemaPath
+        from referencing.exceptions import PointerToNowhere, Unresolvable
+
+        from .refs import LOCAL_ONLY, LOCAL_ONLY_HANDLERS, refused
+
+        path = SchemaPath.from_dict(self.document, handlers=LOCAL_ONLY_HANDLERS)
+        try:
+            return list(validator(path).iter_errors()), []
+        except PointerToNowhere as exc:  # one the document walk could not see, e.g. under a schema's $id
+            return [], [f"$ref '#{exc.ref}' names nothing in the document"]
+        except Unresolvable as exc:
+            outside = refused(exc)
+            if outside is not None:  # e.g. a #/... reference under a schema whose $id is a file or a URL
+                return [], [f"a reference resolves to {outside.uri!r}, outside the document: {LOCAL_ONLY}"]
+            return [], [f"$ref {exc.ref!r} cannot be resolved in the document: {LOCAL_ONLY}"]
+        except Exception as exc:  # noqa: BLE001 - a check the library could not finish; say which, not a traceback
+            return [], [f"the validator could not finish ({type(exc).__name__}: {str(exc)[:200]}); "
+                        "check that every value the document names is where the structure expects it"]
 
     # -- reading -------------------------------------------------------------------------------
     @property
@@ -141,7 +178,7 @@ class ApiContract:
     @property
     def security_schemes(self) -> list[str]:
         schemes = ((self.document.get("components") or {}).get("securitySchemes") or {})
-        return [f"{name} ({(s or {}).get('type', '?')})" for name, s in schemes.items()]
+        return [f"{name} ({s.get('type', '?') if isinstance(s, dict) else '?'})" for name, s in schemes.items()]
 
     def summary(self) -> str:
         endpoints = self.endpoints()
@@ -305,9 +342,25 @@ def define_api(design: Any, text: str, name: str = "main", *, turn_id: int | Non
 
 
 def _type(contract: ApiContract, schema: Any) -> Any:
-    schema = contract.resolve(schema) or {}
-    return (schema.get("type"), schema.get("format"), contract.resolve(schema.get("items") or {}).get("type")
-            if isinstance(schema, dict) else None) if isinstance(schema, dict) else None
+    schema = contract.resolve(schema)
+    if not isinstance(schema, dict):
+        return None
+    items = contract.resolve(schema.get("items"))
+    return schema.get("type"), schema.get("format"), items.get("type") if isinstance(items, dict) else None
+
+
+def _enum(schema: Any) -> dict[str, Any]:
+    """A schema's enum values by their JSON text (values may be objects or lists, which a set cannot hold)."""
+    values = schema.get("enum") if isinstance(schema, dict) else None
+    return {json.dumps(v, sort_keys=True, default=str): v for v in values} if isinstance(values, list) else {}
+
+
+def _listed(values: list) -> str:
+    try:
+        values = sorted(values)
+    except TypeError:  # mixed types
+        values = sorted(values, key=lambda v: json.dumps(v, sort_keys=True, default=str))
+    return ", ".join(map(str, values))
 
 
 def _request_schema(contract: ApiContract, op: dict) -> dict:
@@ -334,8 +387,9 @@ def _compare_schema(old_c: ApiContract, new_c: ApiContract, old: Any, new: Any, 
         return _compare_schema(old_c, new_c, old.get("items"), new.get("items"), where + "[]", request=request,
                                depth=depth + 1)
     changes = []
-    old_props, new_props = old.get("properties") or {}, new.get("properties") or {}
-    old_required, new_required = set(old.get("required") or []), set(new.get("required") or [])
+    old_props, new_props = (s.get("properties") if isinstance(s.get("properties"), dict) else {} for s in (old, new))
+    old_required, new_required = ({r for r in s.get("required") if isinstance(r, str)}
+                                  if isinstance(s.get("required"), list) else set() for s in (old, new))
     for prop, schema in old_props.items():
         if prop not in new_props:
             changes.append(ContractChange(f"{where}: property {prop} removed", not request))
@@ -343,11 +397,10 @@ def _compare_schema(old_c: ApiContract, new_c: ApiContract, old: Any, new: Any, 
         if _type(old_c, schema) != _type(new_c, new_props[prop]):
             changes.append(ContractChange(f"{where}: property {prop} changed type", True))
             continue
-        values_before = set((old_c.resolve(schema) or {}).get("enum") or [])
-        values_now = set((new_c.resolve(new_props[prop]) or {}).get("enum") or [])
-        if values_before - values_now and values_now:
-            changes.append(ContractChange(f"{where}: {prop} no longer takes {', '.join(map(str, sorted(values_before - values_now)))}",
-                                  request))
+        values_before, values_now = _enum(old_c.resolve(schema)), _enum(new_c.resolve(new_props[prop]))
+        removed = [v for k, v in values_before.items() if k not in values_now]
+        if removed and values_now:
+            changes.append(ContractChange(f"{where}: {prop} no longer takes {_listed(removed)}", request))
         changes += _compare_schema(old_c, new_c, schema, new_props[prop], f"{where}.{prop}", request=request,
                                    depth=depth + 1)
     for prop in new_props.keys() - old_props.keys():

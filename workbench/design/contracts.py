@@ -8,8 +8,8 @@ and compared version to version for breaking changes.
   breaking` checks: a message, field, enum value, service or method removed, a field's type or
   cardinality changed, a field number reused for another field.
 - AsyncAPI 2.x/3.x: validated against the official JSON Schema of its version (@asyncapi/specs, installed
-  by the project's set-up; never fetched at run time); a channel, operation or message removed, or a
-  payload property removed, retyped or newly required, is breaking.
+  by the project's set-up; never fetched at run time; a $ref to a file or a URL is refused, see refs.py); a
+  channel, operation or message removed, or a payload property removed, retyped or newly required, is breaking.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ FORMATS = ("graphql", "protobuf", "asyncapi")
 class ContractError(DesignError):
     """A contract its own tool refuses: every problem, with its line."""
 
-    def __init__(self, kind: str, problems: list[str]) -> None:
+    def __init__(self, kind: str, problems: list[str], *, hint: str | None = None) -> None:
         self.problems = problems
         super().__init__(f"The {kind} contract is not valid:\n" + "\n".join(f"- {p}" for p in problems),
-                         hint="Fix these and send the whole document again.")
+                         hint=hint or "Fix these and send the whole document again.")
 
 
 @dataclass
@@ -248,6 +248,11 @@ class AsyncAPIContract:
             raise ContractError("AsyncAPI", [f"{where + ': ' if where else ''}not YAML/JSON ({problem})"]) from None
         if not isinstance(document, dict) or "asyncapi" not in document:
             raise ContractError("AsyncAPI", ["the document must be a mapping that starts with asyncapi: 3.0.0 (or 2.x)"])
+        from .refs import HINT, outside_problems
+
+        outside = outside_problems(document, text)
+        if outside:  # a $ref to a file or a URL: refused, never read (the answer is the same whether it exists)
+            raise ContractError("AsyncAPI", outside, hint=HINT)
         self.document = document
         self.version = str(document["asyncapi"])
         validator = _asyncapi_validator(self.version)
@@ -367,6 +372,16 @@ def specs_folder() -> Path | None:
     return None
 
 
+def specs_hint() -> str:
+    """The exact command that installs the schemas where `specs_folder` looks (what the set-up runs)."""
+    root = Path(__file__).resolve().parents[2]
+    npm = f"npm install --prefix {root / '.cache' / 'asyncapi'} @asyncapi/specs@{SPECS_VERSION}"
+    if (root / "scripts" / "setup.sh").is_file():
+        return f"Run: {root / 'scripts' / 'setup.sh'} --runtime (part of `make demo`; it runs {npm})"
+    return (f"Run: npm install --prefix DIR @asyncapi/specs@{SPECS_VERSION} and set WORKBENCH_ASYNCAPI_SPECS to "
+            "DIR/node_modules/@asyncapi/specs/schemas")
+
+
 def _asyncapi_validator(version: str) -> Any:
     import json
 
@@ -376,18 +391,19 @@ def _asyncapi_validator(version: str) -> Any:
 
     folder = specs_folder()
     if folder is None:
-        raise DesignError("AsyncAPI contracts are checked against the official JSON Schema, which is not installed.",
-                          hint="Run scripts/setup.sh --browser (it installs @asyncapi/specs with npm), or "
-                               f"`npm install @asyncapi/specs@{SPECS_VERSION}` and set WORKBENCH_ASYNCAPI_SPECS to "
-                               "its schemas folder.")
+        raise DesignError("AsyncAPI contracts are checked against the official JSON Schemas (@asyncapi/specs), "
+                          "which are not installed.", hint=specs_hint())
     path = folder / f"{version}.json"
     if not path.is_file():
         known = sorted(p.stem for p in folder.glob("[0-9]*.json") if "without" not in p.stem)
         raise ContractError("AsyncAPI", [f"asyncapi: {version} is not a version the official schemas know "
                                          f"({', '.join(known[-6:])})"])
+    from .refs import refuse
+
     meta = DRAFT7.create_resource(Draft7Validator.META_SCHEMA)
-    registry = Registry().with_resources([("http://json-schema.org/draft-07/schema", meta),
-                                          ("http://json-schema.org/draft-07/schema#", meta)])
+    # the official schema and the draft-07 meta-schema are all it needs; any other URI is refused, never fetched
+    registry = Registry(retrieve=refuse).with_resources([("http://json-schema.org/draft-07/schema", meta),
+                                                         ("http://json-schema.org/draft-07/schema#", meta)])
     return Draft7Validator(json.loads(path.read_text(encoding="utf-8")), registry=registry)
 
 

@@ -196,9 +196,18 @@ def graph_data(schema: Any) -> dict:
     return {"tables": tables, "links": {k: sorted(v) for k, v in links.items()}}
 
 
+def script_json(data: Any) -> str:
+    """JSON to put inside a <script> element. Escaping `</` is not enough: a `<!--` followed by `<script`
+    (a table named `<!--<script>`) puts the HTML parser in the script's "double escaped" state, where the
+    block's own `</script>` no longer ends it and the rest of the page is swallowed. With every `<` (and
+    `>`, `&`) written as a JSON \\u escape the element holds no markup at all; JSON.parse reads the same text."""
+    text = json.dumps(data, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def explorer_html(prefix: str, svg: str, data: dict, caption: str) -> str:
     """The figure as an explorer: toolbar, the drawing in a pannable view, the focus panel, the data block."""
-    block = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    block = script_json(data)
     names = "".join(f'<option value="{html.escape(k)}">' for k in sorted(data["tables"]))
     return (f'<div class="wb-explorer" data-graph="{prefix}-data">'
             f'<div class="wb-bar"><input list="{prefix}-names" placeholder="find a table…" aria-label="find a table">'

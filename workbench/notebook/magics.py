@@ -38,11 +38,43 @@ def guarded(func):
 
 
 def _parse(magic: Any, line: str):
-    """The magic's arguments; a line the shell lexer cannot read (an unbalanced quote) is a UsageError."""
+    """The magic's arguments. IPython splits the line with shlex in its non-POSIX mode, which keeps the quotes
+    of a quoted word ("my design" stays with its quotes), so they are taken off here; a line shlex cannot read
+    (a quote never closed) is a UsageError that points at the quote and says how to write one as text."""
     try:
-        return parse_argstring(magic, line)
+        args = parse_argstring(magic, line)
     except ValueError as exc:
-        raise UsageError(f"Cannot read the line: {exc}. Close every quote (or remove it).") from None
+        raise UsageError(_unreadable(line, str(exc))) from None
+    for key, value in vars(args).items():
+        if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            setattr(args, key, value[1:-1])
+    return args
+
+
+def _open_quote(line: str) -> int | None:
+    """Where the quote is that the split never saw closed: shlex's own state, read where it stopped (the
+    partial word it holds runs from that quote to the end of the line), so this is the quote IPython meant."""
+    import shlex
+
+    lexer = shlex.shlex(line, posix=False)
+    lexer.whitespace_split, lexer.commenters = True, ""
+    try:
+        for _ in lexer:
+            pass
+    except ValueError:
+        return len(line) - len(lexer.token) if lexer.token else None
+    return None
+
+
+def _unreadable(line: str, reason: str) -> str:
+    shown = line.strip()[:200]
+    at = _open_quote(shown)
+    if at is None:
+        return f"Cannot read the magic line ({reason}):\n    {shown}"
+    quote = shown[at]
+    name, other, example = ("apostrophe", '"', '"O\'Brien"') if quote == "'" else ("double quote", "'", "'say \"hi\"'")
+    return (f"The {name} ({quote}) here opens a quoted word that is never closed:\n    {shown}\n    {' ' * at}^\n"
+            f"Close it ({quote}…{quote}), or, to write {quote} as text, put the word inside {other}…{other} ({example}).")
 
 
 def _bundle(text: str, html_text: str | None = None, markdown: str | None = None) -> dict[str, str]:
