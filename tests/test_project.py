@@ -86,6 +86,7 @@ TWINS = {
     "%lab reset": "workbench.design.aggregate.Design.reset_lab",
     "%lab gc": "workbench.lab.gc.gc",
     "workbench lab": "workbench.lab.gc.gc",
+    "workbench agent": "workbench.subagent.AgentDefinition.claude_code_file",
     "%design show": "workbench.design.aggregate.Design.overview",
     "%design list": "workbench.design.aggregate.designs_table",
     "%design use": "workbench.design",
