@@ -165,6 +165,18 @@ def test_a_process_that_ends_normally_drops_what_it_made_and_gc_drops_what_a_kil
     assert [n for n in namespaces if _namespace_exists(kind, n)] == [] and not _principal_exists(kind, user)
 
 
+def test_a_kernel_shut_down_drops_its_postgres_labs(start_kernel):
+    _server("postgres")
+    kernel = start_kernel()
+    out = kernel.run("from workbench.lab.lab import Lab\nlab = Lab('postgres', name='kernel')\n"
+                     "print(lab.namespace, lab.login.user)")
+    namespace, user = "".join(o.get("text", "") for o in out["outputs"] if o["type"] == "stream").split()
+    assert _namespace_exists("postgres", namespace) and _principal_exists("postgres", user)
+    kernel.kc.stop_channels()
+    kernel.km.shutdown_kernel(now=False)  # what Jupyter does on "Shut Down Kernel": a shutdown request, then exit
+    assert not _namespace_exists("postgres", namespace) and not _principal_exists("postgres", user)
+
+
 # -- 3. a principal cannot tell which other designs have labs ---------------------------------------------
 def test_a_postgres_principal_learns_no_other_designs_name_and_cannot_use_their_schemas(tmp_path):
     _server("postgres")

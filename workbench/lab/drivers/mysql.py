@@ -25,7 +25,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from ...errors import LabError, PrivilegeError
+from ...errors import PrivilegeError
 from ..plans import (
     FULL_INDEX,
     FULL_SCAN,
@@ -39,7 +39,7 @@ from ..plans import (
     QueryPlan,
 )
 from . import mysql_admin as admin
-from .base import Driver, Login, Seeding, first_line, new_password, principal_name, process_principal
+from .base import Driver, Login, Seeding, new_password, principal_name, process_principal
 from .mysql_admin import HOSTS, _admin, _connect, _safe
 
 READ_ONLY_PRIVILEGES = {"SELECT", "SHOW VIEW", "USAGE", "SHOW DATABASES", "PROCESS", "REPLICATION CLIENT",

@@ -107,8 +107,11 @@ def namespaces(cursor: Any) -> list[tuple[str, dict]]:
             out.append((name, _json(row[0]) if row else {}))
         except Exception:  # noqa: BLE001 - no record at all
             out.append((name, {}))
-    for name in set(recorded) - set(names):  # dropped outside the workbench
-        forget(cursor, name)
+    from .base import is_orphan
+
+    for name in set(recorded) - set(names):  # dropped outside the workbench (not one being made right now)
+        if is_orphan(recorded[name]):
+            forget(cursor, name)
     return out
 
 

@@ -50,7 +50,16 @@ from ..plans import (
     QueryPlan,
 )
 from . import postgres_admin as admin
-from .base import NAMESPACE_PREFIX, Driver, Login, Seeding, first_line, new_password, principal_name, process_principal
+from .base import (
+    NAMESPACE_PREFIX,
+    Driver,
+    Login,
+    Seeding,
+    first_line,
+    new_password,
+    principal_name,
+    process_principal,
+)
 from .postgres_admin import _admin_connection, _psycopg_args, _safe
 
 if TYPE_CHECKING:
