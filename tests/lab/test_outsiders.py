@@ -74,24 +74,47 @@ def test_a_postgres_principal_that_lifts_its_own_timeout_is_still_stopped(tmp_pa
         design.run_sql("ALTER ROLE current_user SET statement_timeout = 0", "postgres")
         design.run_sql(f"ALTER ROLE current_user IN DATABASE {database} SET statement_timeout = 0", "postgres")
         design.run_sql("SET statement_timeout = 0", "postgres")
+        design.run_sql("ALTER ROLE current_user PASSWORD 'chosen-by-the-model'", "postgres")
         assert _pg("SELECT rolconfig FROM pg_roles WHERE rolname = %s", params=(user,)) == [(["statement_timeout=0"],)]
         started = time.monotonic()
         with pytest.raises(SQLError, match="longer than the lab's timeout"):
             design.run_sql("SELECT pg_sleep(60)", "postgres")
         assert time.monotonic() - started < 30
         # a block that catches the cancel goes on sleeping: only the admin ending the session stops it
-        block = ("DO $$ BEGIN PERFORM pg_sleep(60); EXCEPTION WHEN query_canceled THEN "
-                 "PERFORM pg_sleep(60); END $$")
+        block = ("DO $$ BEGIN FOR i IN 1..60 LOOP BEGIN PERFORM pg_sleep(1); EXCEPTION WHEN query_canceled "
+                 "THEN NULL; END; END LOOP; END $$")
         ended, raised = _stopped_within(lambda: design.run_sql(block, "postgres"), 30)
         assert ended, "a DO block that catches query_canceled outlived the lab's timeout"
         assert isinstance(raised, SQLError) and "longer than the lab's timeout" in str(raised)
         assert "new session" in str(raised)
-        # the lab goes on, on a new session that has the lab's limit again whatever the role stored
+        # the lab goes on, on a new session with the lab's limit: the admin put the role back as it was made
         assert design.run_sql("SHOW statement_timeout", "postgres").rows == [("1s",)]
+        assert _pg("SELECT rolconfig FROM pg_roles WHERE rolname = %s", params=(user,)) == [(["statement_timeout=1000ms"],)]
+        assert _pg("SELECT count(*) FROM pg_db_role_setting WHERE setrole = %s::regrole AND setdatabase <> 0", params=(user,)) == [(0,)]
         assert design.run_sql("SELECT count(*) FROM items", "postgres").rows == [(1000,)]
     finally:
         _end_sessions_of("postgres", user)
         design.reset_lab()
+
+
+@pytest.mark.parametrize("kind", ["postgres", "mysql"])
+def test_a_statement_stopped_at_the_limit_does_not_take_the_next_one_with_it(kind, tmp_path):
+    """The server's own limit and the watchdog fire at the same moment: the watchdog's signal must not land
+    on the statement that comes next."""
+    _server(kind)
+    sleep = "SELECT pg_sleep({})" if kind == "postgres" else "SELECT SLEEP({})"
+    with Lab(kind, name="next", owner=f"{tmp_path}/next", timeout=LIMIT_S) as lab:
+        cancelled = 0
+        for _ in range(8):
+            try:
+                lab.run(sleep.format(60))
+            except SQLError:
+                pass
+            try:
+                lab.run(sleep.format(0.3))
+            except SQLError:
+                cancelled += 1
+        assert cancelled == 0, f"{cancelled} of 8 statements after a stopped one were cancelled"
 
 
 def test_a_mariadb_principal_that_changes_its_password_and_timeout_is_still_stopped(tmp_path):
@@ -114,6 +137,8 @@ def test_a_mariadb_principal_that_changes_its_password_and_timeout_is_still_stop
             ended, raised = _stopped_within(lambda: lab.run("CALL nap()"), 30)
             assert ended, "a procedure that catches KILL QUERY outlived the lab's timeout"
             assert isinstance(raised, SQLError) and "longer than the lab's timeout" in str(raised)
+            # the lab goes on, on a new session: the admin put the password back, and the limit holds there
+            assert lab.run("SELECT @@max_statement_time").rows == [(LIMIT_S,)]
         finally:
             _end_sessions_of("mysql", user)
 

@@ -118,9 +118,13 @@ class Lab:
         return f"<Lab {self.dialect}: {where}{mode}{tables}>"
 
     def connection(self):
-        """The lab's DB-API connection (opened on first use, kept until close())."""
+        """The lab's DB-API connection (opened on first use, kept until close()). Before a server lab's
+        session opens, the admin puts the principal back as it was made: its password, and none of the
+        settings it may have stored for itself (PostgreSQL and MariaDB let a login do both)."""
         if self._conn is None:
             try:
+                if self.kind == "server" and self.login is not None:
+                    self.driver.restore_principal(self.url, self.login, self.timeout)
                 self._conn = self.driver.connect(self)
             except LabError:
                 raise

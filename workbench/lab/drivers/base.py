@@ -161,6 +161,9 @@ class Driver:
     def drop_principal(self, admin_url: str, login: Login) -> None:
         """Drop a principal this process made (its sessions ended first), and its registry record."""
 
+    def restore_principal(self, admin_url: str, login: Login, timeout: float) -> None:
+        """Put a principal back as it was made (its password, its limits, no settings it stored for itself)."""
+
     def reader(self, admin_url: str, timeout: float) -> Login | None:
         """A login that may only read the database of admin_url; None when admin_url's own user is read-only."""
         return None
@@ -202,14 +205,24 @@ class Driver:
     # -- timeout ---------------------------------------------------------------------------------
     def arm_timeout(self, lab: Lab, conn: Any, seconds: float) -> Watchdog:
         """Bound the next statement: at the deadline the watchdog cancels it, and if it goes on it ends the
-        session from the admin side (see Watchdog)."""
-        return Watchdog(seconds, lambda: self.cancel(lab, conn), escalate=lambda: self.terminate(lab, conn)).start()
+        session from the admin side (see Watchdog). For the time limit, only a statement that has run about
+        `seconds` by the server's clock is stopped (`ran_s`): one the server already stopped by its own
+        limit is gone, and the next one is not hit by a late signal. For an interrupt, whatever runs."""
+        dogs: list[Watchdog] = []
 
-    def cancel(self, lab: Lab, conn: Any) -> None:
-        """Stop the statement running on conn (called from the watchdog's thread)."""
+        def ran() -> float:
+            return max(0.0, seconds * 0.9 - 0.05) if dogs[0].fired else 0.0  # the way to the server: a margin
 
-    def terminate(self, lab: Lab, conn: Any) -> None:
-        """End conn's session on the server, from the admin side (a statement that ignored cancel)."""
+        dogs.append(Watchdog(seconds, lambda: self.cancel(lab, conn, ran_s=ran()),
+                             escalate=lambda: self.terminate(lab, conn, ran_s=ran())))
+        return dogs[0].start()
+
+    def cancel(self, lab: Lab, conn: Any, ran_s: float = 0.0) -> None:
+        """Stop the statement running on conn if it started at least ran_s ago (from the watchdog's thread)."""
+
+    def terminate(self, lab: Lab, conn: Any, ran_s: float = 0.0) -> None:
+        """End conn's session on the server from the admin side, if its statement started at least ran_s ago
+        (a statement that ignored cancel)."""
 
     def recover(self, conn: Any) -> bool:
         """After a failed statement: roll back a transaction the error left unusable; whether there was one."""

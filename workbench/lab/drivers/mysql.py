@@ -87,6 +87,10 @@ class MySQLDriver(Driver):
         with _admin(admin_url, None) as cursor:
             admin.drop_user(cursor, login.user)
 
+    def restore_principal(self, admin_url: str, login: Login, timeout: float) -> None:
+        with _admin(admin_url, "restore the lab's own user") as cursor:
+            admin.ensure_user(cursor, login, timeout)
+
     def reader(self, admin_url: str, timeout: float) -> Login | None:
         with _admin(admin_url, None) as cursor:
             cursor.execute("SELECT CURRENT_USER(), DATABASE()")
@@ -135,13 +139,13 @@ class MySQLDriver(Driver):
                 admin.drop_user(cursor, user)
         return users
 
-    def cancel(self, lab: Lab, conn: Any) -> None:
-        self._kill(lab, conn, "QUERY")
+    def cancel(self, lab: Lab, conn: Any, ran_s: float = 0.0) -> None:
+        self._kill(lab, conn, "QUERY", ran_s)
 
-    def terminate(self, lab: Lab, conn: Any) -> None:
-        self._kill(lab, conn, "CONNECTION")
+    def terminate(self, lab: Lab, conn: Any, ran_s: float = 0.0) -> None:
+        self._kill(lab, conn, "CONNECTION", ran_s)
 
-    def _kill(self, lab: Lab, conn: Any, what: str) -> None:
+    def _kill(self, lab: Lab, conn: Any, what: str, ran_s: float) -> None:
         """From the admin's login (the thread id is the server's, from the handshake). An admin that may not
         kill another user's thread leaves it to a second login of the principal, which the principal can
         stop working by changing its password: give an admin with CONNECTION ADMIN to close that."""
@@ -149,7 +153,7 @@ class MySQLDriver(Driver):
 
         login = lab.login
         user = login.user if login else database_url(lab.url).username
-        if admin.kill(lab.url, conn.thread_id(), user, what):
+        if admin.kill(lab.url, conn.thread_id(), user, what, ran_s):
             return
         side = _connect(lab.url, database=None, user=login.user if login else None,
                         password=login.password if login else None)

@@ -166,17 +166,22 @@ def dead_principals(cursor: Any, everything: bool) -> list[str]:
     return out
 
 
-def kill(url: str, thread: int, user: str, what: str) -> bool:
-    """KILL QUERY or KILL CONNECTION of one thread of `user`, from the admin's login; False when the admin may
-    not (no CONNECTION ADMIN or SUPER: it does not see the thread)."""
-    with _admin(url, None) as cursor:
-        cursor.execute("SELECT 1 FROM information_schema.processlist WHERE id = %s AND user = %s", (thread, user))
-        if cursor.fetchone() is None:
-            return False
-        try:
-            cursor.execute(f"KILL {what} {int(thread)}")
-        except Exception:  # noqa: BLE001 - ended meanwhile, or not allowed
-            return False
+def kill(url: str, thread: int, user: str, what: str, ran_s: float) -> bool:
+    """KILL QUERY or KILL CONNECTION of one thread of `user` from the admin's login, if it still runs a
+    statement that started at least `ran_s` ago (one stopped by its own max_statement_time and the next one,
+    just begun, are left alone). True when that was settled here; False when the admin may not (without
+    CONNECTION ADMIN, PROCESS or SUPER it does not see the thread)."""
+    try:
+        with _admin(url, None) as cursor:
+            cursor.execute("SELECT command = 'Query' AND time_ms >= %s FROM information_schema.processlist "
+                           "WHERE id = %s AND user = %s", (ran_s * 1000, thread, user))
+            row = cursor.fetchone()
+            if row is None:
+                return False
+            if row[0]:
+                cursor.execute(f"KILL {what} {int(thread)}")
+    except LabError:
+        return False  # refused, or the server is unreachable
     return True
 
 

@@ -206,6 +206,10 @@ class PostgresDriver(Driver):
         with _admin_connection(admin_url, None) as conn:
             admin.drop_role(conn, login.user)
 
+    def restore_principal(self, admin_url: str, login: Login, timeout: float) -> None:
+        with _admin_connection(admin_url, "restore the lab's own role") as conn:
+            admin.ensure_role(conn, login, timeout)
+
     def reader(self, admin_url: str, timeout: float) -> Login | None:
         """A SELECT-only role for the URL's database (grants refreshed on every open: new tables too)."""
         from psycopg import sql
@@ -288,18 +292,25 @@ class PostgresDriver(Driver):
         cursor.execute(f"EXPLAIN ({options}) {query}", values)
         return postgres_plan(cursor.fetchone()[0], sql)
 
-    def cancel(self, lab: Lab, conn: Any) -> None:
-        """A cancel request with the connection's own key (no login needed, so the session cannot refuse it
-        or change what it takes); a block that catches query_canceled goes on, and terminate() follows."""
-        conn.cancel_safe(timeout=5.0)
+    def cancel(self, lab: Lab, conn: Any, ran_s: float = 0.0) -> None:
+        """pg_cancel_backend from the admin's own connection, only if the statement still runs and started
+        ran_s ago (so a statement already stopped by its own statement_timeout leaves the next one alone);
+        an admin who may not signal the role's backends falls back to a cancel request with the connection's
+        own key. Either is a signal the session cannot refuse, but a block that catches query_canceled goes
+        on: terminate() follows."""
+        if not admin.signal_backend(lab.url, conn.info.backend_pid, self._user(lab), ran_s, end=False):
+            conn.cancel_safe(timeout=5.0)
 
-    def terminate(self, lab: Lab, conn: Any) -> None:
+    def terminate(self, lab: Lab, conn: Any, ran_s: float = 0.0) -> None:
         """End the session's backend from the admin's own connection (the backend pid is libpq's, from the
         server's handshake, not from anything the session ran)."""
+        admin.signal_backend(lab.url, conn.info.backend_pid, self._user(lab), ran_s, end=True)
+
+    @staticmethod
+    def _user(lab: Lab) -> str:
         from ...config import database_url
 
-        user = lab.login.user if lab.login is not None else database_url(lab.url).username
-        admin.terminate_backend(lab.url, conn.info.backend_pid, user)
+        return lab.login.user if lab.login is not None else database_url(lab.url).username
 
     def recover(self, conn: Any) -> bool:
         """An error inside a transaction block (the model's BEGIN) leaves it failed: every later statement

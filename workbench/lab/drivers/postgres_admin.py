@@ -205,11 +205,21 @@ def dead_principals(conn: Any, everything: bool) -> list[str]:
     return out
 
 
-def terminate_backend(url: str, pid: int, user: str) -> None:
-    """End one backend of `user`, as the admin: a statement that catches the cancel cannot catch this."""
-    with _admin_connection(url, None) as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = %s AND usename = %s",
-                     (pid, user))
+def signal_backend(url: str, pid: int, user: str, ran_s: float, *, end: bool) -> bool:
+    """Cancel (or, with end, terminate) one backend of `user`, as the admin, but only while it runs a
+    statement that started at least `ran_s` ago: one check and signal in a single query, so a statement that
+    ended meanwhile (stopped by its own statement_timeout) and the next one, just begun, are left alone.
+    False when the admin may not see or signal that backend (then the caller's fallback applies)."""
+    action = "pg_terminate_backend" if end else "pg_cancel_backend"
+    try:
+        with _admin_connection(url, None) as conn:
+            row = conn.execute(
+                f"SELECT query_start IS NOT NULL, CASE WHEN state = 'active' AND query_start <= now() - "
+                f"make_interval(secs => %s) THEN {action}(pid) END FROM pg_stat_activity "
+                "WHERE pid = %s AND usename = %s", (ran_s, pid, user)).fetchone()
+    except LabError:
+        return False  # refused (no privilege over the role's backends) or the server is unreachable
+    return bool(row and row[0])
 
 
 def may_write(conn: Any) -> bool:
