@@ -164,6 +164,22 @@ def test_a_principal_that_forges_its_liveness_record_is_still_collected(kind, tm
     assert not _namespace_exists(kind, namespace) and not _principal_exists(kind, user)
 
 
+def test_gc_drops_the_principals_an_older_version_left_and_keeps_those_that_own_a_lab(tmp_path):
+    """Before per-process principals, one role per design (`wb_<design>_<digest>`) was left when its labs
+    were gone; gc drops such a role once it owns no schema, and never one that owns a live lab's."""
+    from workbench.lab.gc import gc
+
+    _server("postgres")
+    left = f"wb_gone_{os.getpid()}"
+    _pg(f"DROP ROLE IF EXISTS {left}; CREATE ROLE {left} LOGIN")
+    with Lab("postgres", name="kept", owner=f"{tmp_path}/kept") as lab:
+        _pg(f"ALTER SCHEMA {lab.namespace} OWNER TO {left}")  # a legacy role owning a live lab's schema stays
+        assert left not in gc().principals and _principal_exists("postgres", left)
+        _pg(f"ALTER SCHEMA {lab.namespace} OWNER TO {lab.login.user}")
+        assert left in gc().principals and not _principal_exists("postgres", left)
+        assert _namespace_exists("postgres", lab.namespace) and _principal_exists("postgres", lab.login.user)
+
+
 # -- 2. a process that ends normally leaves nothing behind -------------------------------------------
 @pytest.mark.parametrize("kind", ["postgres", "mysql"])
 def test_a_process_that_ends_normally_drops_what_it_made_and_gc_drops_what_a_killed_one_left(kind, isolated):

@@ -121,9 +121,10 @@ def owner_info(owner: str, lab: str) -> dict:
 
 
 def is_orphan(info: dict, *, max_age_s: float = 24 * 3600) -> bool:
-    """Whether the process that made a lab namespace is gone (or, on another host, the lab is old)."""
+    """Whether the process that made a lab namespace is gone (or, on another host, the lab is old). A record
+    that is not the workbench's (a comment an older version's principal rewrote) names no live process."""
     if not info.get("workbench"):
-        return False
+        return True
     if info.get("host") != socket.gethostname():
         return time.time() - float(info.get("created") or 0) > max_age_s
     return not is_running(int(info.get("pid") or 0), info.get("process_start"))

@@ -195,7 +195,7 @@ def dead_principals(conn: Any, everything: bool) -> list[str]:
     from .base import is_orphan
 
     ensure_registry(conn)
-    owns = "EXISTS (SELECT 1 FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE r.rolname = {})"
+    owns = "EXISTS (SELECT 1 FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner WHERE o.rolname = {})"
     recorded = conn.execute(f"SELECT m.name, m.info FROM {REGISTRY} m WHERE m.kind = %s AND NOT "
                             + owns.format("m.name"), (PRINCIPAL,)).fetchall()
     out = [name for name, info in recorded if everything or is_orphan(info if isinstance(info, dict) else {})]
