@@ -290,7 +290,7 @@ def test_resetting_a_design_lab_drops_its_namespace_and_gc_drops_orphans(kind, i
             "print(lab.namespace, flush=True); os.kill(os.getpid(), 9)")
     out = subprocess.run([sys.executable, "-c", code, kind], capture_output=True, text=True, timeout=120)
     orphan = out.stdout.strip()
-    assert orphan.startswith("wb_lab_orphan_") and _exists(kind, orphan)
+    assert orphan.startswith("wb_lab_") and _exists(kind, orphan)
     alive = design.lab(kind).namespace
     listed = gc(dry_run=True)
     states = {row[1]: row[4] for row in listed.rows}

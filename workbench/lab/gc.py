@@ -1,9 +1,11 @@
 """`workbench lab gc`: find the lab namespaces on servers whose kernel is gone, and drop them.
 
-A server lab records who made it (owner, host, pid and the process's start time) in its
-namespace. A namespace is an orphan when that process no longer runs on this host (or, made on
-another host, when it is older than a day). Dropping it also drops the lab principals that own
-nothing any more.
+Who made each server lab (owner, host, pid and the process's start time) is recorded in the
+server's admin registry (`workbench_admin.made`), which no lab principal can read or write, so a
+lab's own SQL cannot make it look live. A namespace is an orphan when that process no longer runs
+on this host (or, made on another host, when it is older than a day). The principals of processes
+that are gone are dropped with it. A process that ends normally drops its own (workbench.lab.made):
+gc is for the ones that were killed.
 """
 
 from __future__ import annotations
@@ -65,5 +67,5 @@ def gc(urls: list[str] | None = None, *, dry_run: bool = False, everything: bool
                 state = "dropped"
             out.rows.append([redact(url), name, str(info.get("owner", "?")), made, state])
         if not dry_run:
-            out.principals += driver.drop_principals(url)
+            out.principals += driver.drop_principals(url, everything=everything)
     return out

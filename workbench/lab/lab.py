@@ -11,7 +11,9 @@ logs in as the design's own principal, which owns its namespace and nothing else
 the user names is opened as a principal that may only read (or SQLite's mode=ro); the SQLite
 sandbox runs statements under an authorizer. The URL the user gives is used only to create
 those principals and namespaces, never to run the lab's statements. Timeouts are enforced by
-a client-side watchdog the session cannot lift.
+a watchdog the session cannot lift (it cancels, then ends the session from the admin side).
+What a process made on a server is dropped when it ends (workbench.lab.made); what a killed
+one left, `workbench lab gc` drops.
 
 A lab loads a Schema (DDL emitted in its dialect), seeds it with synthetic data, runs SQL
 with timings under a statement timeout and a row cap, explains queries, and compares schema
@@ -22,7 +24,6 @@ variants on identical data. How each engine does these is its driver's business
 from __future__ import annotations
 
 import re
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -33,11 +34,11 @@ from ..errors import LabError, ReadOnlyError, SeedError, SQLError
 from ..schema.model import Schema
 from ..secrets import redact
 from .drivers import Driver, dialect_of, driver_for
-from .drivers.base import first_line, owner_info
+from .drivers.base import first_line, namespace_name, owner_info
 from .plans import QueryPlan
 from .seed import SeedReport
 
-READING = {"SELECT", "WITH", "EXPLAIN", "SHOW", "VALUES", "TABLE", "DESCRIBE", "DESC"}
+PLANNED = {"SELECT", "WITH", "VALUES", "TABLE"}  # queries EXPLAIN takes (not SHOW, DESCRIBE or EXPLAIN itself)
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_ROW_CAP = 10_000
 
@@ -92,10 +93,13 @@ class Lab:
         self.driver: Driver = driver_for(self.dialect)
         database_url(self.url)  # a malformed URL fails here, with its password masked
         if self.kind == "server":
-            self.login = _principal(self.driver, self.url, self.owner, self.timeout)
-            namespace = f"wb_lab_{_slug(self.name)}_{uuid.uuid4().hex[:6]}"
+            from .made import MADE
+
+            self.login = MADE.principal(self.driver, self.url, self.owner, self.timeout)
+            namespace = namespace_name()  # random: the server's catalogs are readable by every lab's principal
             self.driver.create_namespace(self.url, namespace, self.login, owner_info(self.owner, self.name))
             self.namespace = namespace
+            MADE.opened(self)
         elif self.kind == "database":
             self.path = self.driver.database_file(self.url)
             if self.read_only:
@@ -114,9 +118,13 @@ class Lab:
         return f"<Lab {self.dialect}: {where}{mode}{tables}>"
 
     def connection(self):
-        """The lab's DB-API connection (opened on first use, kept until close())."""
+        """The lab's DB-API connection (opened on first use, kept until close()). Before a server lab's
+        session opens, the admin puts the principal back as it was made: its password, and none of the
+        settings it may have stored for itself (PostgreSQL and MariaDB let a login do both)."""
         if self._conn is None:
             try:
+                if self.kind == "server" and self.login is not None:
+                    self.driver.restore_principal(self.url, self.login, self.timeout)
                 self._conn = self.driver.connect(self)
             except LabError:
                 raise
@@ -133,8 +141,12 @@ class Lab:
             finally:
                 self._conn = None
         if self.kind == "server" and self.namespace:
-            self.driver.drop_namespace(self.url, self.namespace)
+            from .made import MADE
+
+            namespace = self.namespace
+            self.driver.drop_namespace(self.url, namespace)
             self.namespace = None
+            MADE.dropped(self, namespace)
         if self.kind == "sandbox" and self._owns_file:
             for suffix in ("", "-journal", "-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
@@ -259,9 +271,11 @@ class Lab:
             with self.driver.guard(conn):
                 cursor.execute(body)
         except Exception as exc:
-            raise SQLError(f"The lab could not run this DDL: {_first(exc)}", statement=body) from None
+            note = self._recover(conn, None)
+            raise SQLError(f"The lab could not run this DDL: {_first(exc)}" + (f" {note}" if note else ""),
+                           statement=body) from None
         finally:
-            cursor.close()
+            _close_quietly(cursor)
 
     def unreported_notes(self) -> list[str]:
         """The notes not handed out yet: each is reported once, where the lab is first used."""
@@ -398,11 +412,12 @@ class Lab:
                     self._interrupted(conn)
                     raise
                 except Exception as exc:
-                    raise self._sql_error(exc, statement.sql, dog) from None
+                    dog.stop()
+                    raise self._sql_error(exc, statement.sql, dog, self._recover(conn, dog)) from None
                 finally:
                     timings.append(time.perf_counter() - started)
                     dog.stop()
-                    cursor.close()
+                    _close_quietly(cursor)
             if last:
                 plan = self.explain(statement.sql, params) if explain and _reads(statement.sql) else None
                 result = QueryResult(statement.sql, columns, rows, rowcount, truncated, timings, plan, self.row_cap,
@@ -435,10 +450,11 @@ class Lab:
         except LabError:
             raise  # the lab's own refusal (no what-if indexes here), with its hint
         except Exception as exc:
-            raise self._sql_error(exc, sql, dog) from None
+            dog.stop()
+            raise self._sql_error(exc, sql, dog, self._recover(conn, dog)) from None
         finally:
             dog.stop()
-            cursor.close()
+            _close_quietly(cursor)
 
     def what_if(self, sql: str, indexes: list[str], params: dict | None = None):
         """The plan of `sql` now and with `indexes` (CREATE INDEX statements) assumed, nothing built (PostgreSQL's
@@ -507,24 +523,49 @@ class Lab:
                                 hint="Use a sandbox (Lab() or --db sandbox), or pass write=True / --write if you "
                                      "really mean to change this database.")
 
-    def _sql_error(self, exc: BaseException, sql: str, dog: Any = None) -> SQLError:
-        """The error to raise for a failed statement: a timeout, an interrupt, a refused write, or the engine's own."""
+    def _recover(self, conn: Any, dog: Any) -> str | None:
+        """After a failed statement: what became of the session, to say with the error. A session the watchdog
+        ended is let go (the next statement opens a new one); a transaction the error left unusable is rolled
+        back, so the statements after it run."""
+        if dog is not None and dog.escalated:
+            self._discard()
+            return ("It did not stop when cancelled, so its session was ended; the next statement runs on a new "
+                    "session (outside any transaction, with the lab's settings).")
+        try:
+            rolled_back = self.driver.recover(conn)
+        except Exception:  # noqa: BLE001 - the session is gone: let it go, the next statement opens a new one
+            self._discard()
+            return "The session was lost; the next statement runs on a new session."
+        if rolled_back:
+            return ("The transaction open on the lab's session had failed, so it was rolled back (what it changed is "
+                    "undone); the statements after this run outside it.")
+        return None
+
+    def _discard(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            _close_quietly(conn)
+
+    def _sql_error(self, exc: BaseException, sql: str, dog: Any = None, note: str | None = None) -> SQLError:
+        """The error to raise for a failed statement: a timeout, an interrupt, a refused write, or the engine's own
+        (with `note`: what became of the session)."""
         message = "" if isinstance(exc, TimeoutError) else _first(exc)
+        after = f" {note}" if note else ""
         if dog is not None and dog.fired or self.driver.is_timeout(message):
-            return SQLError(f"The statement ran longer than the lab's timeout of {self.timeout:g} s and was stopped.",
-                            statement=sql, hint="Narrow the query, add an index, or raise the timeout "
-                                                "(Lab(timeout=…)).")
+            return SQLError(f"The statement ran longer than the lab's timeout of {self.timeout:g} s and was "
+                            f"stopped.{after}", statement=sql,
+                            hint="Narrow the query, add an index, or raise the timeout (Lab(timeout=…)).")
         if dog is not None and (dog.interrupted or self.driver.is_interrupt(message)):
             raise KeyboardInterrupt  # the person interrupted the statement: the turn stops, it is no SQL error
         if self.read_only and self.driver.is_denied(message):
             return ReadOnlyError(f"Refused: {redact(self.url)} is opened read-only, and the database refused this "
-                                 f"statement ({message}).",
+                                 f"statement ({message}).{after}",
                                  hint="Only reading runs here; use a sandbox, or open with write=True / --write.",
                                  statement=sql)
         if self.driver.guard_note and self.driver.is_denied(message):
-            return SQLError(f"The database refused the statement: {message}", statement=sql,
+            return SQLError(f"The database refused the statement: {message}{after}", statement=sql,
                             hint=f"The lab's guard: {self.driver.guard_note}.")
-        return SQLError(f"The database refused the statement: {message}", statement=sql)
+        return SQLError(f"The database refused the statement: {message}{after}", statement=sql)
 
     def _interrupted(self, conn: Any) -> None:
         """An interrupt arrived while a statement ran: make sure the engine stops it too."""
@@ -572,10 +613,17 @@ def flatten(schema: Schema) -> Schema:
 
 
 
+def _close_quietly(closable: Any) -> None:
+    try:
+        closable.close()
+    except Exception:  # noqa: BLE001 - its session was ended under it
+        pass
+
+
 def _reads(sql: str) -> bool:
     """Whether a statement is a query (to decide whether to show its plan; never used to allow or refuse it)."""
     words = re.findall(r"[A-Za-z]+", re.sub(r"--[^\n]*|/\*.*?\*/", " ", sql, flags=re.S))
-    return bool(words) and words[0].upper() in READING and not (
+    return bool(words) and words[0].upper() in PLANNED and not (
         words[0].upper() == "WITH" and re.search(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", sql, re.I))
 
 
@@ -605,18 +653,3 @@ def _progress(total: int, progress: Any):
         return None
     # shown only when the load takes more than a second
     return tqdm(total=total, unit=" rows", unit_scale=True, desc="seeding", delay=1.0, leave=False)
-
-
-_PRINCIPALS: dict[tuple[str, str, str], Any] = {}
-_PRINCIPALS_LOCK = threading.Lock()
-
-
-def _principal(driver: Driver, url: str, owner: str, timeout: float) -> Any:
-    """The design's principal on a server, made once per process: a lab made later (a rehearsal's copy, a
-    variant) logs in as the same principal with the same password, so the logins of the labs already open
-    (their load workers log in anew) keep working."""
-    key = (driver.dialect, url, owner)
-    with _PRINCIPALS_LOCK:
-        if key not in _PRINCIPALS:
-            _PRINCIPALS[key] = driver.lab_principal(url, owner, timeout)
-        return _PRINCIPALS[key]

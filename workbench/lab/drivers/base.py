@@ -12,12 +12,15 @@ Adding an engine means adding one file in this package — the recipe:
 2. connect: `connect(lab)` returns an open DB-API connection in autocommit mode for the lab's
    kind — a sandbox file, a lab namespace on a server (`lab.namespace`), or a database the user
    named (`lab.read_only` set unless they asked to write).
-3. namespace and principal: `lab_principal` creates (once, with the URL the user gave) the
-   least-privileged login a design's server labs run as — no superuser, no role or database
-   creation, no server files, owning nothing but its lab namespaces; `reader` makes the
-   SELECT-only login for a database the user names read-only. `create_namespace` /
-   `drop_namespace` make and remove the private schema or database a server lab lives in, owned
-   by the lab principal; `namespaces_on` lists them (with who made them) for `workbench lab gc`.
+3. namespace and principal: `lab_principal` creates (once per process and owner, with the URL the
+   user gave) the least-privileged login a design's server labs run as — no superuser, no role or
+   database creation, no server files, owning nothing but its lab namespaces; `drop_principal`
+   removes it when the process ends (workbench.lab.made); `reader` makes the SELECT-only login for
+   a database the user names read-only. `create_namespace` / `drop_namespace` make and remove the
+   private schema or database a server lab lives in, owned by the lab principal, and record who
+   made it in the server's admin registry, where no principal can read or write; `namespaces_on`
+   lists them (with that record) for `workbench lab gc`, and `drop_principals` the principals of
+   processes that are gone.
 4. load: `prepare_schema` adjusts the lab's copy of a schema for the engine before its DDL runs
    (default: nothing).
 5. seed: `seeding(conn, tables, strict)` returns a `Seeding` — the engine's bulk-load session
@@ -26,10 +29,12 @@ Adding an engine means adding one file in this package — the recipe:
 6. run: `bind(sql, params)` turns `:name` placeholders into what the engine's driver takes.
 7. explain: `explain(cursor, query, values, sql, analyze=…)` runs the engine's EXPLAIN and
    normalises it into a `QueryPlan` (see workbench.lab.plans for the shared vocabulary).
-8. timeout: `arm_timeout` / `disarm_timeout` bound one statement from the client side (a
-   watchdog that cancels the statement: a limit the session itself cannot lift, whatever SQL it
-   runs); `is_timeout(message)` recognises the cancellation; `is_denied(message)` a refusal by
-   the engine's privileges or read-only mode.
+8. timeout: `arm_timeout` bounds one statement with a watchdog that does not depend on anything the
+   session can set: at the deadline `cancel` stops the statement; if it goes on (a block that
+   catches the cancellation), `terminate` ends its session from the admin side after a grace
+   period. `is_timeout(message)` recognises the cancellation; `is_denied(message)` a refusal by the
+   engine's privileges or read-only mode; `recover(conn)` rolls back a transaction an error left
+   unusable.
 9. housekeeping: `analyze` (fresh statistics after a seed), `fk_check` (foreign keys that do
    not hold, as the database sees it) and `count_prefix` (to count a table's own rows only).
    load: `error_class(exc)` names a failed transaction's error; `begin`, `prepares`,
@@ -76,10 +81,30 @@ class Login:
 
 def principal_name(owner: str, prefix: str = "wb_") -> str:
     """A role or user name for an owner (a design): readable, unique per owner, at most 32 characters
-    (MariaDB's limit for user names; PostgreSQL allows 63)."""
+    (MariaDB's limit for user names; PostgreSQL allows 63). Used for the shared read-only logins."""
     slug = re.sub(r"[^a-z0-9]+", "_", owner.rsplit("/", 1)[-1].lower()).strip("_")[:12] or "lab"
     digest = hashlib.sha1(owner.encode("utf-8")).hexdigest()[:10]
     return f"{prefix}{slug}_{digest}"
+
+
+PRINCIPAL_PREFIX = "wbp_"  # the labs' principals; `wb_…` names are from older workbench versions
+NAMESPACE_PREFIX = "wb_lab_"
+
+
+def process_principal(owner: str, server: str) -> str:
+    """The name of this process's principal for an owner (a design) on a server: one per process, so a
+    process that ends drops its own without touching another's, and no other process resets its password.
+    A digest only: role and user names are visible to every login of the server (pg_roles), so a name must
+    not say which design, folder or person it is for."""
+    key = "\0".join([owner, server, socket.gethostname(), str(os.getpid()), str(process_start(os.getpid()))])
+    return PRINCIPAL_PREFIX + hashlib.sha1(key.encode("utf-8")).hexdigest()[:24]
+
+
+def namespace_name() -> str:
+    """A new lab namespace's name: random, so the catalogs every login may read name no design."""
+    import uuid
+
+    return NAMESPACE_PREFIX + uuid.uuid4().hex[:16]
 
 
 def new_password() -> str:
@@ -89,15 +114,17 @@ def new_password() -> str:
 
 
 def owner_info(owner: str, lab: str) -> dict:
-    """Who made a namespace: kept with it, so `workbench lab gc` can tell a live lab from an orphan."""
+    """Who made a namespace or a principal: kept in the server's admin registry, so `workbench lab gc` can
+    tell a live lab from an orphan."""
     return {"workbench": 1, "owner": owner, "lab": lab, "pid": os.getpid(), "host": socket.gethostname(),
             "process_start": process_start(os.getpid()), "created": time.time()}
 
 
 def is_orphan(info: dict, *, max_age_s: float = 24 * 3600) -> bool:
-    """Whether the process that made a lab namespace is gone (or, on another host, the lab is old)."""
+    """Whether the process that made a lab namespace is gone (or, on another host, the lab is old). A record
+    that is not the workbench's (a comment an older version's principal rewrote) names no live process."""
     if not info.get("workbench"):
-        return False
+        return True
     if info.get("host") != socket.gethostname():
         return time.time() - float(info.get("created") or 0) > max_age_s
     return not is_running(int(info.get("pid") or 0), info.get("process_start"))
@@ -125,19 +152,25 @@ class Driver:
         pass
 
     def namespaces_on(self, admin_url: str) -> list[tuple[str, dict]]:
-        """The workbench's lab namespaces on a server, with the owner information kept in each."""
+        """The workbench's lab namespaces on a server, with who made each (from the admin registry)."""
         return []
 
     def lab_principal(self, admin_url: str, owner: str, timeout: float) -> Login | None:
-        """The least-privileged login a design's server labs run as (created or refreshed with admin_url)."""
+        """This process's least-privileged login for an owner's server labs (created with admin_url)."""
         return None
+
+    def drop_principal(self, admin_url: str, login: Login) -> None:
+        """Drop a principal this process made (its sessions ended first), and its registry record."""
+
+    def restore_principal(self, admin_url: str, login: Login, timeout: float) -> None:
+        """Put a principal back as it was made (its password, its limits, no settings it stored for itself)."""
 
     def reader(self, admin_url: str, timeout: float) -> Login | None:
         """A login that may only read the database of admin_url; None when admin_url's own user is read-only."""
         return None
 
-    def drop_principals(self, admin_url: str) -> list[str]:
-        """Drop the workbench's lab principals that own no namespace any more; returns their names."""
+    def drop_principals(self, admin_url: str, *, everything: bool = False) -> list[str]:
+        """Drop the lab principals whose process is gone (everything: all that own no namespace); their names."""
         return []
 
     def database_file(self, url: str) -> Path | None:
@@ -172,11 +205,29 @@ class Driver:
 
     # -- timeout ---------------------------------------------------------------------------------
     def arm_timeout(self, lab: Lab, conn: Any, seconds: float) -> Watchdog:
-        """Bound the next statement from the client side: a watchdog cancels it when the time is up."""
-        return Watchdog(seconds, lambda: self.cancel(lab, conn)).start()
+        """Bound the next statement: at the deadline the watchdog cancels it, and if it goes on it ends the
+        session from the admin side (see Watchdog). For the time limit, only a statement that has run about
+        `seconds` by the server's clock is stopped (`ran_s`): one the server already stopped by its own
+        limit is gone, and the next one is not hit by a late signal. For an interrupt, whatever runs."""
+        dogs: list[Watchdog] = []
 
-    def cancel(self, lab: Lab, conn: Any) -> None:
-        """Stop the statement running on conn (called from the watchdog's thread)."""
+        def ran() -> float:
+            return max(0.0, seconds * 0.9 - 0.05) if dogs[0].fired else 0.0  # the way to the server: a margin
+
+        dogs.append(Watchdog(seconds, lambda: self.cancel(lab, conn, ran_s=ran()),
+                             escalate=lambda: self.terminate(lab, conn, ran_s=ran())))
+        return dogs[0].start()
+
+    def cancel(self, lab: Lab, conn: Any, ran_s: float = 0.0) -> None:
+        """Stop the statement running on conn if it started at least ran_s ago (from the watchdog's thread)."""
+
+    def terminate(self, lab: Lab, conn: Any, ran_s: float = 0.0) -> None:
+        """End conn's session on the server from the admin side, if its statement started at least ran_s ago
+        (a statement that ignored cancel)."""
+
+    def recover(self, conn: Any) -> bool:
+        """After a failed statement: roll back a transaction the error left unusable; whether there was one."""
+        return False
 
     guard_note: str | None = None  # what the guard refuses, said with a statement it refused
 
@@ -309,22 +360,32 @@ class Driver:
 
 
 class Watchdog:
-    """Cancels the statement (once) when `seconds` pass or an interrupt is requested, on its own thread.
+    """Cancels the statement (once) when `seconds` pass or an interrupt is requested, on its own thread;
+    then, if the statement is still running `grace` seconds later, calls `escalate` (end the session).
+
+    Why two steps: a cancel is a request the statement can catch (PL/pgSQL's EXCEPTION WHEN query_canceled,
+    a MariaDB handler for SQLEXCEPTION catches KILL QUERY), and a session can lift statement_timeout or
+    max_statement_time with SET; ending the session (pg_terminate_backend, KILL CONNECTION) from the admin
+    side cannot be caught, lifted or refused by anything the session runs.
 
     `fired`: stopped for the time limit. `interrupted`: stopped because the person interrupted
     (even when Python lost the KeyboardInterrupt in a finalizer: see workbench.interrupts).
+    `escalated`: the session was ended (the lab opens a new one for its next statement).
     """
 
     POLL = 0.1  # seconds between looks at an interrupt request
+    GRACE = 2.0  # seconds a cancelled statement has to stop before its session is ended
 
     def __init__(self, seconds: float, cancel: Callable[[], None] | None,
-                 on_stop: Callable[[], None] | None = None) -> None:
+                 on_stop: Callable[[], None] | None = None, escalate: Callable[[], None] | None = None) -> None:
         import threading
 
         self.seconds = seconds
         self.fired = False
         self.interrupted = False
+        self.escalated = False
         self._cancel = cancel
+        self._escalate = escalate
         self._on_stop = on_stop
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True) if cancel is not None else None
@@ -340,11 +401,19 @@ class Watchdog:
                 self.fired = True
             else:
                 continue
-            try:
-                self._cancel()
-            except Exception:  # noqa: BLE001 - the statement may have ended meanwhile
-                pass
+            self._call(self._cancel)
+            if self._escalate is not None and not self._done.wait(self.GRACE):
+                self.escalated = True
+                self._call(self._escalate)
             return
+
+    @staticmethod
+    def _call(action: Callable[[], None] | None) -> None:
+        try:
+            if action is not None:
+                action()
+        except Exception:  # noqa: BLE001 - the statement may have ended meanwhile
+            pass
 
     def start(self) -> Watchdog:
         if self._thread is not None:
@@ -464,4 +533,5 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
-__all__ = ["Driver", "Login", "Seeding", "SeedError", "first_line", "principal_name", "owner_info", "is_orphan"]
+__all__ = ["Driver", "Login", "Seeding", "SeedError", "first_line", "principal_name", "process_principal",
+           "namespace_name", "owner_info", "is_orphan", "NAMESPACE_PREFIX", "PRINCIPAL_PREFIX"]

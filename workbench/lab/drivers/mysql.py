@@ -1,18 +1,19 @@
 """MySQL / MariaDB: server labs live in a database of their own, reached by a user of their own.
 
-Least privilege. With the URL the user gave, the lab creates once per design a user
-`wb_<design>_<hash>` (at '%' and 'localhost') whose only grant is ALL on its lab databases:
+Least privilege. With the URL the user gave, the lab creates once per process and design a user
+`wbp_<digest>` (at '%' and 'localhost') whose only grant is ALL on its lab databases:
 no global privilege, so no FILE (no `SELECT … INTO OUTFILE`, no `LOAD_FILE`), no other database
 (no `DROP DATABASE` of yours), no users, no SUPER. Every statement of the lab runs as that
 user, on its own login: the privileges are the server's, whatever SQL the model writes. Its
-password is fresh for each lab and lives only in memory.
+password is fresh for each process and lives only in memory. The admin side, its registry and why
+the watchdog does not log in as the principal: mysql_admin.
 
 A database the user names is opened as a user with only SELECT and SHOW VIEW on it, in
 read-only transactions; if the URL's own user may not create it, it must be read-only itself.
 
-Timeouts: `max_statement_time` for the user and the session, and a client-side watchdog that
-kills the running query (`KILL QUERY`, from a second login of the same user) when it outlives
-the lab's timeout, so `SET max_statement_time = 0` in the model's SQL does not lift it. DDL ends
+Timeouts: `max_statement_time` for the user and the session, and a watchdog that kills the running
+query from the admin's login (`KILL QUERY`, then `KILL CONNECTION` if a handler catches that) when
+it outlives the lab's timeout, so neither `SET max_statement_time = 0` nor a new password lifts it. DDL ends
 a transaction here, so the NOT NULL foreign keys that close a cycle are not dropped for a seed:
 FOREIGN_KEY_CHECKS is off for the load, and the lab's own check verifies every foreign key
 before the commit.
@@ -24,7 +25,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from ...errors import LabError, PrivilegeError
+from ...errors import PrivilegeError
 from ..plans import (
     FULL_INDEX,
     FULL_SCAN,
@@ -37,11 +38,10 @@ from ..plans import (
     PlanStep,
     QueryPlan,
 )
-from .base import Driver, Login, Seeding, first_line, new_password, principal_name
+from . import mysql_admin as admin
+from .base import Driver, Login, Seeding, new_password, principal_name, process_principal
+from .mysql_admin import HOSTS, _admin, _connect, _safe
 
-NAMESPACE_PREFIX = "wb_lab_"
-HOSTS = ("%", "localhost")
-OWNER_TABLE = "_workbench_owner"
 READ_ONLY_PRIVILEGES = {"SELECT", "SHOW VIEW", "USAGE", "SHOW DATABASES", "PROCESS", "REPLICATION CLIENT",
                         "BINLOG MONITOR", "SLAVE MONITOR"}
 
@@ -76,10 +76,20 @@ class MySQLDriver(Driver):
 
     # -- principals and namespaces ---------------------------------------------------------------
     def lab_principal(self, admin_url: str, owner: str, timeout: float) -> Login:
-        login = Login(principal_name(owner), new_password())
+        from .base import owner_info
+
+        login = Login(process_principal(owner, _safe(admin_url)), new_password())
         with _admin(admin_url, "create the lab's own user") as cursor:
-            _ensure_user(cursor, login, timeout)
+            admin.create_principal(cursor, login, owner_info(owner, ""), timeout)
         return login
+
+    def drop_principal(self, admin_url: str, login: Login) -> None:
+        with _admin(admin_url, None) as cursor:
+            admin.drop_user(cursor, login.user)
+
+    def restore_principal(self, admin_url: str, login: Login, timeout: float) -> None:
+        with _admin(admin_url, "restore the lab's own user") as cursor:
+            admin.ensure_user(cursor, login, timeout)
 
     def reader(self, admin_url: str, timeout: float) -> Login | None:
         with _admin(admin_url, None) as cursor:
@@ -98,63 +108,59 @@ class MySQLDriver(Driver):
                         "this database read-only.", hint="Give a URL of a user that may create users, or a read-only user.")
                 return None  # the URL's own user can only read: it is used as it is
             login = Login(principal_name(f"{me}/{database}", prefix="wb_ro_"), new_password())
-            _ensure_user(cursor, login, timeout)
+            admin.ensure_user(cursor, login, timeout)
             for host in HOSTS:
                 cursor.execute(f"GRANT SELECT, SHOW VIEW ON `{database}`.* TO %s@%s", (login.user, host))
         return login
 
     def create_namespace(self, admin_url: str, name: str, owner: Login, info: dict) -> None:
+        """The registry record first (gc never sees the database without it), then the database and the grant."""
         with _admin(admin_url, "create the lab's database") as cursor:
+            admin.ensure_registry(cursor)
+            admin.record(cursor, name, admin.NAMESPACE, info)
             cursor.execute(f"CREATE DATABASE `{name}`")
-            cursor.execute(f"CREATE TABLE `{name}`.`{OWNER_TABLE}` (info TEXT NOT NULL)")
-            cursor.execute(f"INSERT INTO `{name}`.`{OWNER_TABLE}` (info) VALUES (%s)", (json.dumps(info),))
             for host in HOSTS:
                 cursor.execute(f"GRANT ALL PRIVILEGES ON `{name}`.* TO %s@%s", (owner.user, host))
 
     def drop_namespace(self, admin_url: str, name: str) -> None:
         with _admin(admin_url, None) as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+            admin.ensure_registry(cursor)
+            admin.forget(cursor, name)
 
     def namespaces_on(self, admin_url: str) -> list[tuple[str, dict]]:
-        out = []
         with _admin(admin_url, None) as cursor:
-            cursor.execute("SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE %s "
-                           "ORDER BY schema_name", (NAMESPACE_PREFIX + "%",))
-            for (name,) in cursor.fetchall():
-                try:
-                    cursor.execute(f"SELECT info FROM `{name}`.`{OWNER_TABLE}` LIMIT 1")
-                    row = cursor.fetchone()
-                    out.append((name, json.loads(row[0]) if row else {}))
-                except Exception:  # noqa: BLE001 - a lab from before owners were recorded
-                    out.append((name, {}))
-        return out
+            return admin.namespaces(cursor)
 
-    def drop_principals(self, admin_url: str) -> list[str]:
-        dropped = []
+    def drop_principals(self, admin_url: str, *, everything: bool = False) -> list[str]:
         with _admin(admin_url, None) as cursor:
-            cursor.execute("SELECT DISTINCT user FROM mysql.user WHERE user LIKE 'wb\\_%%' AND user NOT LIKE "
-                           "'wb\\_ro\\_%%'")
-            users = [r[0] for r in cursor.fetchall()]
-            cursor.execute("SELECT schema_name FROM information_schema.schemata")
-            databases = {r[0] for r in cursor.fetchall()}
+            users = admin.dead_principals(cursor, everything)
             for user in users:
-                cursor.execute("SELECT DISTINCT db FROM mysql.db WHERE user = %s", (user,))
-                if any(r[0].replace("\\_", "_") in databases for r in cursor.fetchall()):
-                    continue
-                for host in HOSTS:
-                    cursor.execute("DROP USER IF EXISTS %s@%s", (user, host))
-                dropped.append(user)
-        return dropped
+                admin.drop_user(cursor, user)
+        return users
 
-    def cancel(self, lab: Lab, conn: Any) -> None:
-        """KILL QUERY from a second login of the same user (a user may always stop its own statements), into
-        the lab's own database: the principal may not enter the URL's."""
+    def cancel(self, lab: Lab, conn: Any, ran_s: float = 0.0) -> None:
+        self._kill(lab, conn, "QUERY", ran_s)
+
+    def terminate(self, lab: Lab, conn: Any, ran_s: float = 0.0) -> None:
+        self._kill(lab, conn, "CONNECTION", ran_s)
+
+    def _kill(self, lab: Lab, conn: Any, what: str, ran_s: float) -> None:
+        """From the admin's login (the thread id is the server's, from the handshake). An admin that may not
+        kill another user's thread leaves it to a second login of the principal, which the principal can
+        stop working by changing its password: give an admin with CONNECTION ADMIN to close that."""
+        from ...config import database_url
+
         login = lab.login
-        side = _connect(lab.url, database=lab.namespace, user=login.user if login else None,
+        user = login.user if login else database_url(lab.url).username
+        if admin.kill(lab.url, conn.thread_id(), user, what, ran_s):
+            return
+        side = _connect(lab.url, database=lab.namespace,  # the principal may not enter the URL's database
+                        user=login.user if login else None,
                         password=login.password if login else None)
         try:
             with side.cursor() as cursor:
-                cursor.execute(f"KILL QUERY {int(conn.thread_id())}")
+                cursor.execute(f"KILL {what} {int(conn.thread_id())}")
         finally:
             side.close()
 
@@ -273,54 +279,3 @@ def mysql_plan(document: Any, sql: str) -> QueryPlan:
     walk(document.get("query_block", document), 0)
     return QueryPlan(steps, "mysql", sql)
 
-
-def _connect(url: str, *, database: str | None, user: str | None, password: str | None):
-    import pymysql
-
-    from ...config import database_url
-
-    u = database_url(url)
-    return pymysql.connect(host=u.host, port=u.port or 3306, user=user or u.username,
-                           password=(password if user else u.password) or "", database=database or u.database,
-                           autocommit=True, connect_timeout=10, charset="utf8mb4")
-
-
-def _safe(url: str) -> str:
-    from ...secrets import redact
-
-    return redact(url)
-
-
-class _admin:
-    """A cursor on a connection with the URL the user gave, only for users, grants and lab databases."""
-
-    def __init__(self, url: str, needs: str | None) -> None:
-        self.url, self.needs, self.conn = url, needs, None
-
-    def __enter__(self):
-        try:
-            self.conn = _connect(self.url, database=None, user=None, password=None)
-        except Exception as exc:
-            raise LabError(f"Cannot connect to {_safe(self.url)}: {first_line(exc)}",
-                           hint="Check the URL and that the server runs (`workbench doctor`).") from None
-        return self.conn.cursor()
-
-    def __exit__(self, kind: Any, error: Any, tb: Any) -> None:
-        self.conn.close()
-        if error is None or isinstance(error, LabError):
-            return
-        code = error.args[0] if getattr(error, "args", None) else None
-        if self.needs and code in (1044, 1045, 1142, 1227, 1410):  # access / command denied
-            raise PrivilegeError(f"The user of {_safe(self.url)} may not {self.needs}: {first_line(error)}",
-                                 hint="Give a URL of a user that may create users and databases and grant on them "
-                                      "(CREATE USER, CREATE, GRANT OPTION).") from None
-        if isinstance(error, Exception):
-            raise LabError(f"The lab could not prepare {_safe(self.url)}: {first_line(error)}") from None
-
-
-def _ensure_user(cursor: Any, login: Login, timeout: float) -> None:
-    """Create the user at each host (or reset an existing one) with a new password and the lab's limits."""
-    for host in HOSTS:
-        cursor.execute("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s", (login.user, host, login.password))
-        cursor.execute(f"ALTER USER %s@%s IDENTIFIED BY %s WITH MAX_STATEMENT_TIME {float(timeout):g} "
-                       "MAX_USER_CONNECTIONS 200", (login.user, host, login.password))

@@ -1,8 +1,9 @@
 """PostgreSQL: server labs live in a schema of their own, owned by a role of their own; rows load with COPY.
 
 Least privilege. With the URL the user gave (often a superuser), the lab creates once per
-design a role `wb_<design>_<hash>`: LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT
-NOREPLICATION NOBYPASSRLS, member of nothing, owner of its lab schemas only. Every statement
+process and design a role `wbp_<digest>`: LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT
+NOREPLICATION NOBYPASSRLS, member of nothing, owner of its lab schemas only (the admin side, its
+registry and why no limit rests on a setting the role can change: postgres_admin). Every statement
 of the lab — loading, seeding, the agent's run_sql and %%lab — runs on a separate login as that
 role. Not `SET ROLE` on the user's own session: a session can `RESET ROLE` (and a superuser's
 session can become anyone), so the privileges would be bounded by the SQL text, not by the
@@ -14,9 +15,9 @@ A database the user names (`%%lab --db URL`) is opened as a role that may only S
 (`wb_ro_…`) with read-only transactions by default; if the URL's own user may not create it,
 the URL must be of a user that is itself read-only.
 
-Timeouts: `statement_timeout` is set for the role and the session, and a client-side watchdog
-cancels any statement that outlives the lab's timeout, so `SET statement_timeout = 0` in the
-model's SQL does not lift it. Seeding loads with COPY in one transaction, switches GENERATED
+Timeouts: `statement_timeout` is given for every session the workbench opens, and a watchdog
+cancels any statement that outlives the lab's timeout and, if it goes on, ends its backend from
+the admin side, so neither `SET statement_timeout = 0` nor a block that catches the cancel lifts it. Seeding loads with COPY in one transaction, switches GENERATED
 ALWAYS identities to BY DEFAULT while explicit keys go in, drops the foreign keys and adds them
 back (which validates every row in one join per key), and moves sequences past the seeded keys.
 The lab's statement timeout is for queries: a seed runs without it (a 5M-row load takes minutes).
@@ -48,20 +49,21 @@ from ..plans import (
     PlanStep,
     QueryPlan,
 )
-from .base import Driver, Login, Seeding, first_line, new_password, principal_name
-
-ROLE_LIMITS = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"
-NAMESPACE_PREFIX = "wb_lab_"
+from . import postgres_admin as admin
+from .base import (
+    NAMESPACE_PREFIX,
+    Driver,
+    Login,
+    Seeding,
+    first_line,
+    new_password,
+    principal_name,
+    process_principal,
+)
+from .postgres_admin import _admin_connection, _psycopg_args, _safe
 
 if TYPE_CHECKING:
     from ..lab import Lab
-
-
-def _psycopg_args(url: str) -> dict:
-    from ...config import database_url
-
-    u = database_url(url)
-    return {"host": u.host, "port": u.port or 5432, "user": u.username, "password": u.password, "dbname": u.database}
 
 
 # functions whose value differs per row: a DEFAULT calling one makes ADD COLUMN rewrite the table
@@ -195,10 +197,20 @@ class PostgresDriver(Driver):
 
     # -- principals and namespaces ---------------------------------------------------------------
     def lab_principal(self, admin_url: str, owner: str, timeout: float) -> Login:
-        login = Login(principal_name(owner), new_password())
+        from .base import owner_info
+
+        login = Login(process_principal(owner, _safe(admin_url)), new_password())
         with _admin_connection(admin_url, "create the lab's own role") as conn:
-            _ensure_role(conn, login, timeout)
+            admin.create_principal(conn, login, owner_info(owner, ""), timeout)
         return login
+
+    def drop_principal(self, admin_url: str, login: Login) -> None:
+        with _admin_connection(admin_url, None) as conn:
+            admin.drop_role(conn, login.user)
+
+    def restore_principal(self, admin_url: str, login: Login, timeout: float) -> None:
+        with _admin_connection(admin_url, "restore the lab's own role") as conn:
+            admin.ensure_role(conn, login, timeout)
 
     def reader(self, admin_url: str, timeout: float) -> Login | None:
         """A SELECT-only role for the URL's database (grants refreshed on every open: new tables too)."""
@@ -208,7 +220,7 @@ class PostgresDriver(Driver):
             me = conn.execute("SELECT rolsuper, rolcreaterole, current_user, current_database(), "
                               "inet_server_addr()::text FROM pg_roles WHERE rolname = current_user").fetchone()
             if not (me[0] or me[1]):
-                if _may_write(conn):
+                if admin.may_write(conn):
                     raise PrivilegeError(
                         f"The user of {_safe(admin_url)} may not create roles, and may write: the lab cannot open "
                         "this database read-only.",
@@ -216,14 +228,14 @@ class PostgresDriver(Driver):
                 return None  # the URL's own user can only read: it is used as it is
             database = me[3]
             login = Login(principal_name(f"{me[4]}/{database}/{me[2]}", prefix="wb_ro_"), new_password())
-            _ensure_role(conn, login, timeout)
+            admin.ensure_role(conn, login, timeout)
             role = sql.Identifier(login.user)
             conn.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(role))
             conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), role))
-            schemas = [r[0] for r in conn.execute(
-                "SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') "
+            schemas = [r[0] for r in conn.execute(  # not the labs' schemas, nor the admin's registry
+                "SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', %s) "
                 "AND nspname NOT LIKE 'pg_toast%%' AND nspname NOT LIKE 'pg_temp%%' AND nspname NOT LIKE %s",
-                (NAMESPACE_PREFIX + "%",))]
+                (admin.ADMIN_SCHEMA, NAMESPACE_PREFIX + "%",))]
             for schema in schemas:
                 name = sql.Identifier(schema)
                 try:
@@ -234,44 +246,34 @@ class PostgresDriver(Driver):
         return login
 
     def create_namespace(self, admin_url: str, name: str, owner: Login, info: dict) -> None:
+        """The schema, owned by the principal, and its registry record, in one transaction. No comment: a
+        comment is readable by every login and writable by the schema's owner."""
         from psycopg import sql
 
         with _admin_connection(admin_url, "create the lab's schema") as conn:
-            conn.execute(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(sql.Identifier(name),
-                                                                            sql.Identifier(owner.user)))
-            conn.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(sql.Identifier(name),
-                                                                       sql.Literal(json.dumps(info))))
+            admin.ensure_registry(conn)
+            with conn.transaction():
+                conn.execute(sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(sql.Identifier(name),
+                                                                                sql.Identifier(owner.user)))
+                admin.record(conn, name, admin.NAMESPACE, info)
 
     def drop_namespace(self, admin_url: str, name: str) -> None:
         from psycopg import sql
 
         with _admin_connection(admin_url, None) as conn:
             conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+            admin.forget(conn, name)
 
     def namespaces_on(self, admin_url: str) -> list[tuple[str, dict]]:
         with _admin_connection(admin_url, None) as conn:
-            rows = conn.execute("SELECT nspname, obj_description(oid, 'pg_namespace') FROM pg_namespace "
-                                "WHERE nspname LIKE %s ORDER BY nspname", (NAMESPACE_PREFIX + "%",)).fetchall()
-        return [(name, _json(comment)) for name, comment in rows]
+            return admin.namespaces(conn)
 
-    def drop_principals(self, admin_url: str) -> list[str]:
-        """Lab roles (wb_…, not the readers) that own no schema any more: their objects in this database
-        go, then the role (a role that still owns something elsewhere stays, and is not listed)."""
-        from psycopg import sql
-
-        dropped = []
+    def drop_principals(self, admin_url: str, *, everything: bool = False) -> list[str]:
+        """Lab roles whose process is gone (or, from older versions, that own no schema any more): their
+        sessions end, their objects in this database go, then the role (one that still owns something in
+        another database stays, and is not listed)."""
         with _admin_connection(admin_url, None) as conn:
-            roles = [r[0] for r in conn.execute(
-                r"SELECT rolname FROM pg_roles r WHERE rolname LIKE 'wb\_%%' AND rolname NOT LIKE 'wb\_ro\_%%' AND "
-                "NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspowner = r.oid)")]
-            for role in roles:
-                try:
-                    conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
-                    conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
-                    dropped.append(role)
-                except Exception:  # noqa: BLE001 - it owns objects in another database
-                    continue
-        return dropped
+            return [user for user in admin.dead_principals(conn, everything) if admin.drop_role(conn, user)]
 
     def prepare(self, table_key: str, columns: dict[str, np.ndarray], n: int) -> Prepared:
         """COPY text, converted once per column and cut into chunks of BATCH rows."""
@@ -292,8 +294,35 @@ class PostgresDriver(Driver):
         cursor.execute(f"EXPLAIN ({options}) {query}", values)
         return postgres_plan(cursor.fetchone()[0], sql)
 
-    def cancel(self, lab: Lab, conn: Any) -> None:
-        conn.cancel_safe(timeout=5.0)  # a cancel request on its own connection: the session cannot refuse it
+    def cancel(self, lab: Lab, conn: Any, ran_s: float = 0.0) -> None:
+        """pg_cancel_backend from the admin's own connection, only if the statement still runs and started
+        ran_s ago (so a statement already stopped by its own statement_timeout leaves the next one alone);
+        an admin who may not signal the role's backends falls back to a cancel request with the connection's
+        own key. Either is a signal the session cannot refuse, but a block that catches query_canceled goes
+        on: terminate() follows."""
+        if not admin.signal_backend(lab.url, conn.info.backend_pid, self._user(lab), ran_s, end=False):
+            conn.cancel_safe(timeout=5.0)
+
+    def terminate(self, lab: Lab, conn: Any, ran_s: float = 0.0) -> None:
+        """End the session's backend from the admin's own connection (the backend pid is libpq's, from the
+        server's handshake, not from anything the session ran)."""
+        admin.signal_backend(lab.url, conn.info.backend_pid, self._user(lab), ran_s, end=True)
+
+    @staticmethod
+    def _user(lab: Lab) -> str:
+        from ...config import database_url
+
+        return lab.login.user if lab.login is not None else database_url(lab.url).username
+
+    def recover(self, conn: Any) -> bool:
+        """An error inside a transaction block (the model's BEGIN) leaves it failed: every later statement
+        would be refused until it ends. Roll it back."""
+        from psycopg.pq import TransactionStatus
+
+        if conn.closed or conn.info.transaction_status != TransactionStatus.INERROR:
+            return False
+        conn.execute("ROLLBACK")
+        return True
 
     def is_timeout(self, message: str) -> bool:
         return "canceling statement due to statement timeout" in message
@@ -308,88 +337,6 @@ class PostgresDriver(Driver):
                         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{t}', '{column.name}'), "
                                        f"COALESCE((SELECT max({c}) FROM {t}), 0) + 1, false)")
         self.analyze(conn, tables)
-
-
-def _safe(url: str) -> str:
-    from ...secrets import redact
-
-    return redact(url)
-
-
-class _admin_connection:
-    """A connection with the URL the user gave, only for creating and dropping principals and namespaces.
-
-    `needs`: what it is for; a refusal for lack of privilege becomes a PrivilegeError saying so.
-    """
-
-    def __init__(self, url: str, needs: str | None) -> None:
-        self.url, self.needs, self.conn = url, needs, None
-
-    def __enter__(self):
-        import psycopg
-
-        try:
-            self.conn = psycopg.connect(**_psycopg_args(self.url), autocommit=True, connect_timeout=10)
-        except Exception as exc:
-            raise LabError(f"Cannot connect to {_safe(self.url)}: {first_line(exc)}",
-                           hint="Check the URL and that the server runs (`workbench doctor`).") from None
-        return self.conn
-
-    def __exit__(self, kind: Any, error: Any, tb: Any) -> None:
-        self.conn.close()
-        if error is None or isinstance(error, LabError):
-            return
-        import psycopg
-
-        if self.needs and isinstance(error, psycopg.errors.InsufficientPrivilege):
-            raise PrivilegeError(f"The user of {_safe(self.url)} may not {self.needs}: {first_line(error)}",
-                                 hint="Give a URL of a user that may create roles and schemas (CREATEROLE, and "
-                                      "CREATE on the database), e.g. the database owner.") from None
-        if isinstance(error, Exception):
-            raise LabError(f"The lab could not prepare {_safe(self.url)}: {first_line(error)}") from None
-
-
-def _ensure_role(conn: Any, login: Login, timeout: float) -> None:
-    """Create the role, or bring an existing one back to its limits, with a new password (as a SCRAM
-    verifier computed here: the password itself never travels to the server or its logs)."""
-    import psycopg
-    from psycopg import sql
-
-    verifier = conn.pgconn.encrypt_password(login.password.encode(), login.user.encode(), b"scram-sha-256").decode()
-    role = sql.Identifier(login.user)
-    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (login.user,)).fetchone()
-    try:
-        if not exists:
-            conn.execute(sql.SQL("CREATE ROLE {} LOGIN " + ROLE_LIMITS + " CONNECTION LIMIT 200 PASSWORD {}").format(
-                role, sql.Literal(verifier)))
-    except psycopg.errors.DuplicateObject:
-        pass  # another process created it a moment ago
-    conn.execute(sql.SQL("ALTER ROLE {} LOGIN " + ROLE_LIMITS + " CONNECTION LIMIT 200 PASSWORD {}").format(
-        role, sql.Literal(verifier)))
-    conn.execute(sql.SQL("ALTER ROLE {} SET statement_timeout = {}").format(role, sql.Literal(f"{int(timeout * 1000)}ms")))
-    database = conn.execute("SELECT current_database()").fetchone()[0]
-    conn.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(sql.Identifier(database), role))
-
-
-def _may_write(conn: Any) -> bool:
-    """Whether the connected user can change anything in this database (owns or may write a table, may create)."""
-    row = conn.execute(
-        "SELECT has_database_privilege(current_user, current_database(), 'CREATE') "
-        "OR EXISTS (SELECT 1 FROM pg_namespace n WHERE has_schema_privilege(current_user, n.oid, 'CREATE') "
-        "           AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast%') "
-        "OR EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "           WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-        "           AND (pg_has_role(current_user, c.relowner, 'USAGE') OR "
-        "                has_table_privilege(current_user, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')))").fetchone()
-    return bool(row[0])
-
-
-def _json(text: str | None) -> dict:
-    try:
-        value = json.loads(text or "")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 class PostgresSeeding(Seeding):

@@ -142,7 +142,7 @@ class SQLiteDriver(Driver):
         conn.set_progress_handler(check, 20_000)
         return dog
 
-    def cancel(self, lab: Any, conn: Any) -> None:
+    def cancel(self, lab: Any, conn: Any, ran_s: float = 0.0) -> None:
         conn.interrupt()
 
     def is_interrupt(self, message: str) -> bool:
