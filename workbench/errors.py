@@ -103,11 +103,28 @@ class DDLSyntaxError(SchemaError):
 
     def __init__(self, message: str, *, line: int | None = None, column: int | None = None,
                  statement: str | None = None, hint: str | None = None) -> None:
-        where = f" at line {line}, column {column}" if line is not None else ""
+        where = f" at line {line}" + (f", column {column}" if column is not None else "") if line is not None else ""
         super().__init__(f"DDL syntax error{where}: {message}", hint=hint)
         self.line = line
         self.column = column
         self.statement = statement
+        self.excerpt: str | None = None
+
+    def quote(self, text: str) -> DDLSyntaxError:
+        """Show the line of `text` (the whole input) where the error is, with a caret under the column."""
+        lines = text.split("\n")
+        if self.excerpt is not None or self.line is None or not 1 <= self.line <= len(lines):
+            return self
+        source = lines[self.line - 1].rstrip("\r")
+        shown = source.expandtabs(4)
+        gutter = f"{self.line:>5} | "
+        self.excerpt = gutter + shown[:200]
+        if self.column is not None and 1 <= self.column <= len(source) + 1:
+            at = len(source[: self.column - 1].expandtabs(4))
+            if at <= 200:
+                self.excerpt += "\n" + " " * (len(gutter) - 2) + "| " + " " * at + "^"
+        self.message = f"{self.message}\n{self.excerpt}"
+        return self
 
 
 class ArchitectureSpecError(WorkbenchError):

@@ -72,3 +72,14 @@ def test_to_python_is_an_equivalent_diagrams_program():
     code = weird.to_python()
     ast.parse(code)
     assert "n_class = Server('a\\'b\"c')" in code and "Storage as Storage2" in code
+
+
+def test_icon_ids_differ_between_drawings_and_stay_the_same_for_one():
+    """Many diagrams share one notebook page: `<use href="#id">` finds the first element with that id
+    in the page, so two drawings must not both have `wb-icon-0`."""
+    one = Architecture.from_yaml((HERE / "specs" / "reference.yaml").read_text())
+    two = Architecture.from_yaml((HERE / "specs" / "planted.yaml").read_text())
+    ids = [set(re.findall(r'<symbol id="([^"]+)"', a.render())) for a in (one, two)]
+    assert ids[0] and ids[1] and not ids[0] & ids[1]
+    assert set(re.findall(r'<symbol id="([^"]+)"', one.render())) == ids[0]
+    assert all(re.fullmatch(r"wb-icon-[0-9a-f]{10}-\d+", i) for i in ids[0])

@@ -308,3 +308,33 @@ def test_a_short_load_of_many_clients_commits_from_its_first_moment(database):
     assert result.committed > 0 and result.errors() == {}, result.summary()
     assert result.duration_s < 2.0  # the half second and the records' collection, not the logins
 
+
+@pytest.mark.kernel
+def test_a_fast_read_only_load_shows_microseconds_and_no_single_writer_note(kernel):
+    """A primary-key read takes tens of µs on SQLite: shown as µs, not `0.0 ms`; the one-writer note is for
+    loads that write (SQLite prepares each statement and says whether it inserts, updates or deletes)."""
+    import re
+
+    from ..conftest import texts
+
+    kernel.run("%load_ext workbench\n%design use fast")
+    kernel.run("%%schema\nCREATE TABLE seat (id int PRIMARY KEY, taken int NOT NULL DEFAULT 0);")
+    read = kernel.run("%%load --clients 2 --count 400\nSELECT taken FROM seat WHERE id = 1")
+    assert read["status"] == "ok", texts(read)
+    shown = texts(read, "text/html")  # the table a person sees: p50, p95, p99, max
+    assert not re.search(r"<td>0\.0( ms)?</td>", shown) and len(re.findall(r"<td>\d+(?:\.\d)? µs</td>", shown)) >= 2, shown
+    assert "one writer" not in shown and "one writer" not in texts(read)
+    write = kernel.run("%%load --clients 2 --count 100\nUPDATE seat SET taken = taken + 1 WHERE id = 1")
+    assert write["status"] == "ok" and "SQLite has one writer at a time" in texts(write, "text/html")
+    both = kernel.run("%%load --clients 2 --count 100\ntransactions:\n"
+                      "  - {name: look, sql: 'SELECT taken FROM seat WHERE id = :seat'}\n"
+                      "  - {name: add, sql: 'INSERT INTO seat (id) VALUES (:seat + 1000)'}\n"
+                      "params: {seat: {range: [1, 100000]}}\n")
+    assert both["status"] == "ok" and "SQLite has one writer at a time" in texts(both, "text/html")
+
+
+def test_latency_keeps_its_resolution():
+    from workbench.lab.traffic import latency
+
+    assert [latency(v) for v in (None, 0.0042, 0.0412, 0.37, 1.0, 12.345, 2500.0)] == \
+        ["—", "4.2 µs", "41 µs", "370 µs", "1.0 ms", "12.3 ms", "2,500.0 ms"]

@@ -10,6 +10,7 @@ opens anywhere (a browser, a design document) and makes no requests.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import keyword
 import re
@@ -134,16 +135,23 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 def inline_icons(svg: str) -> str:
-    """Each distinct icon once, as a data URI in a <symbol>; nodes point at it with <use>."""
+    """Each distinct icon once, as a data URI in a <symbol>; nodes point at it with <use>.
+
+    The symbol ids start with a hash of the drawing: a notebook page holds many diagrams inline, and
+    `<use href="#id">` resolves to the first element with that id in the whole page, so ids numbered
+    from 0 in each drawing would make the second diagram show the first one's icons.
+    """
     symbols: dict[str, str] = {}
     defs: list[str] = []
+    portable = _IMAGE.sub(lambda m: m.group(1).rpartition("/resources/")[2] + "".join(m.groups()[1:]), svg)
+    prefix = "wb-icon-" + hashlib.sha256(portable.encode("utf-8")).hexdigest()[:10]  # the same on every machine
 
     def replace(match: re.Match) -> str:
         path, width, height, x, y = match.groups()
         if path not in symbols:
             data = Path(path).read_bytes()
             pw, ph = _png_size(data)
-            symbol = f"wb-icon-{len(symbols)}"
+            symbol = f"{prefix}-{len(symbols)}"
             symbols[path] = symbol
             uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
             defs.append(f'<symbol id="{symbol}" viewBox="0 0 {pw} {ph}" preserveAspectRatio="xMidYMid meet">'

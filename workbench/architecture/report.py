@@ -30,6 +30,17 @@ def changes(old: Any, new: Any) -> list[str]:
     return out
 
 
+def fit_width(svg: str) -> str:
+    """The SVG scaled down to the output's width, its height following the viewBox, drawn whole.
+
+    Inside a box with a maximum height the bottom of a tall diagram was cut off (a nested scroll area
+    in a notebook that scrolls itself); as a block, no baseline gap below it either.
+    """
+    if not svg.startswith("<svg "):
+        return svg
+    return '<svg style="display:block;max-width:100%;height:auto" ' + svg[len("<svg "):]
+
+
 class ArchitectureReport:
     """Diagram (findings highlighted) + findings + changes, with a text fallback."""
 
@@ -58,7 +69,7 @@ class ArchitectureReport:
         except ConfigError as exc:
             svg = f"<p>{html.escape(str(exc))}</p>"
         parts = [f'<div class="wb-architecture"><h4 style="margin:4px 0">{html.escape(self.title)} — '
-                 f"{html.escape(self.arch.summary())}</h4>", f'<div style="overflow:auto;max-height:760px">{svg}</div>',
+                 f"{html.escape(self.arch.summary())}</h4>", f"<div>{fit_width(svg)}</div>",
                  self.findings._repr_html_()]
         if self.changes:
             items = "".join(f"<li>{html.escape(c)}</li>" for c in self.changes)

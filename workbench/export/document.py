@@ -364,6 +364,8 @@ def _summary_notes(b: _DocumentBuilder, summary: str, starts: tuple[str, ...]) -
 
 
 def _loads(b: _DocumentBuilder, design: Any) -> None:
+    from ..lab.traffic import LATENCIES, latency
+
     loads = design.loads()
     if not loads:
         return  # load tests are optional: no empty section
@@ -372,9 +374,8 @@ def _loads(b: _DocumentBuilder, design: Any) -> None:
         r = record.result
         b.heading(3, f"{record.name} (v{record.version})")
         b.add(Note(r.summary().splitlines()[0]))
-        b.add(Grid(["transaction", "committed", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors"],
-                   [[t["name"], f"{t['committed']:,}"] + ["—" if t[k] is None else f"{t[k]:.1f}"
-                                                          for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms")]
+        b.add(Grid(["transaction", "committed", "p50", "p95", "p99", "max", "errors"],
+                   [[t["name"], f"{t['committed']:,}"] + [latency(t[k]) for k in LATENCIES]
                     + [", ".join(f"{k} {v}" for k, v in t["errors"].items()) or "—"] for t in r.transactions]))
         b.add(Figure(f"load-{record.name}-v{record.version}", f"committed transactions per second: {record.name}",
                      r.chart_svg))

@@ -438,6 +438,20 @@ def _read_exactly(fd: int, n: int) -> bytes:
 
 
 # -- the result ----------------------------------------------------------------------------------------
+def latency(ms: float | None) -> str:
+    """A latency with its unit: microseconds below 1 ms (a fast query is 40 µs, not `0.0 ms`), else ms."""
+    if ms is None:
+        return "—"
+    if ms < 0.01:
+        return f"{ms * 1000:.1f} µs"
+    if ms < 1:
+        return f"{ms * 1000:.0f} µs"
+    return f"{ms:,.1f} ms"
+
+
+LATENCIES = ("p50_ms", "p95_ms", "p99_ms", "max_ms")
+
+
 def _percentile(sorted_values: list[float], p: float) -> float | None:
     if not sorted_values:
         return None
@@ -477,8 +491,8 @@ class LoadResult:
                  f"{self.throughput:,.0f}/s" + (" (interrupted)" if self.interrupted else "")]
         for t in self.transactions:
             errors = ", ".join(f"{k} {v}" for k, v in t["errors"].items()) or "no errors"
-            p = " / ".join("—" if t[k] is None else f"{t[k]:.1f}" for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms"))
-            lines.append(f"  {t['name']}: {t['committed']:,} committed; p50/p95/p99/max {p} ms; {errors}")
+            p = " / ".join(latency(t[k]) for k in LATENCIES)
+            lines.append(f"  {t['name']}: {t['committed']:,} committed; p50/p95/p99/max {p}; {errors}")
         if "max_waiting" in self.lock_waits:
             lines.append(f"  lock waits: up to {self.lock_waits['max_waiting']} sessions waiting, in "
                          f"{self.lock_waits['share_waiting']:.0%} of {self.lock_waits['samples']} samples")
@@ -512,15 +526,14 @@ class LoadResult:
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td>{html.escape(t['name'])}</td><td>{t['committed']:,}</td>"
-            + "".join(f"<td>{'—' if t[k] is None else f'{t[k]:.1f}'}</td>" for k in ("p50_ms", "p95_ms", "p99_ms",
-                                                                                   "max_ms"))
+            + "".join(f"<td>{latency(t[k])}</td>" for k in LATENCIES)
             + f"<td>{html.escape(', '.join(f'{k} {v}' for k, v in t['errors'].items()) or '—')}</td></tr>"
             for t in self.transactions)
         head = html.escape(self.summary().splitlines()[0])
         extra = "".join(f"<p>{html.escape(line.strip())}</p>" for line in self.summary().splitlines()[1:]
                         if line.strip().startswith(("lock waits", "note")))
-        return (f"<p><b>Load:</b> {head}</p><table><thead><tr><th>transaction</th><th>committed</th><th>p50 ms</th>"
-                f"<th>p95 ms</th><th>p99 ms</th><th>max ms</th><th>errors</th></tr></thead><tbody>{rows}</tbody>"
+        return (f"<p><b>Load:</b> {head}</p><table><thead><tr><th>transaction</th><th>committed</th><th>p50</th>"
+                f"<th>p95</th><th>p99</th><th>max</th><th>errors</th></tr></thead><tbody>{rows}</tbody>"
                 f"</table>{self.chart_svg()}{extra}")
 
     def __repr__(self) -> str:
@@ -586,7 +599,7 @@ class LiveLoad:
                 + line([(x, t) for x, t, _ in series], top_tps, "#1a73e8")
                 + line([(x, p) for x, _, p in series if p is not None], top_ms, "#e8710a")
                 + f'<text x="0" y="11" font-size="11" fill="#1a73e8">{top_tps:,.0f}/s</text>'
-                f'<text x="{width - 70}" y="11" font-size="11" fill="#e8710a">p95 {top_ms:,.1f} ms</text>'
+                f'<text x="{width - 70}" y="11" font-size="11" fill="#e8710a">p95 {latency(top_ms)}</text>'
                 f'<text x="40" y="{height - 2}" font-size="11" fill="#555">0 s</text>'
                 f'<text x="{width - 50}" y="{height - 2}" font-size="11" fill="#555">{span:g} s</text></svg>')
 
@@ -595,8 +608,8 @@ class LiveLoad:
         if not series:
             return f"load starting… {self.share:.0%}"
         _, tps, p95 = series[-1]
-        latency = f", p95 {p95:.1f} ms" if p95 is not None else ""
-        return f"load running: {self.share:.0%}, {tps:,.0f} transactions/s now{latency}"
+        shown = f", p95 {latency(p95)}" if p95 is not None else ""
+        return f"load running: {self.share:.0%}, {tps:,.0f} transactions/s now{shown}"
 
     def _repr_html_(self) -> str:
         return f"<p><b>{html.escape(self.summary())}</b></p>{self.chart_svg()}"
@@ -732,6 +745,7 @@ def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None
     with watching() as flag:
         interrupted, elapsed = _drive(pool, records, sampler, flag, started, until, progress, limit, live, watch,
                                       notes)
+    notes += lab.driver.load_notes(lab, [st for t in plan["transactions"] for st in t["statements"]])
     return _result(lab.dialect, clients, elapsed, plan, records, sampler, notes, interrupted, workers, lab.timeout)
 
 
@@ -936,8 +950,6 @@ def _result(dialect: str, clients: int, elapsed: float, plan: dict, records: lis
                           "share_waiting": sum(1 for s in sampler.samples if s) / len(sampler.samples)}
         if sampler.note:
             notes.append(sampler.note)
-    if driver.load_note:
-        notes.append(driver.load_note)
     if len(records) < workers:
         notes.append(f"{workers - len(records)} of {workers} worker processes gave no results")
     if not any(t["committed"] for t in transactions) and not errors:

@@ -82,6 +82,8 @@ def parse_ddl(text: str, dialect: str) -> Schema:
     gc.disable()
     try:
         return _parse_ddl(text, dialect)
+    except DDLSyntaxError as exc:
+        raise exc.quote(text) from None  # the line as written, a caret under the column
     finally:
         if paused:
             gc.enable()
@@ -240,8 +242,13 @@ class _Builder:
                 return None
             err = exc.errors[0] if exc.errors else {}
             line = (err.get("line") or 1) + (st.line_offset if st.tokens else st.line - 1)
-            raise DDLSyntaxError(_describe(err, str(exc)), line=line, column=err.get("col"),
-                                 statement=st.sql) from None
+            column, highlight = err.get("col"), err.get("highlight") or ""
+            if column and highlight and "\n" not in highlight:
+                column = max(1, column - len(highlight) + 1)  # sqlglot gives the column where the token ends
+            message = _describe(err, str(exc))
+            if st.tokens and column:
+                message += _missing_comma(st.region, (err.get("line") or 1), column)
+            raise DDLSyntaxError(message, line=line, column=column, statement=st.sql) from None
 
     def _name(self, node: Any) -> str:
         """An identifier as the database stores it: unquoted names fold to lower case in PostgreSQL."""
@@ -369,21 +376,23 @@ class _Builder:
     def _check_commas(self, st: Statement) -> None:
         """`a int,, b int` and `(, a int)`: sqlglot reads past these; a database does not."""
         depth = 0
-        previous = None
+        previous = comma = None
         for token in st.tokens:
             text = token.text
             if text == "(":
                 depth += 1
             elif text == ")":
-                if depth == 1 and previous == ",":
-                    raise DDLSyntaxError("a comma before ')' (a trailing comma in the column list)",
-                                         line=token.line + st.line_offset, column=start_column(token, st.region),
+                if depth == 1 and previous == ",":  # the fault is the comma, not the bracket (often lines below)
+                    raise DDLSyntaxError("a comma before ')' (a trailing comma in the column list): remove it",
+                                         line=comma.line + st.line_offset, column=start_column(comma, st.region),
                                          statement=st.sql)
                 depth -= 1
             elif text == "," and depth == 1 and previous in (",", "("):
                 raise DDLSyntaxError("empty element in the column list (two commas in a row?)",
                                      line=token.line + st.line_offset, column=start_column(token, st.region),
                                      statement=st.sql)
+            if text == ",":
+                comma = token
             previous = text
         return None
 
@@ -581,9 +590,9 @@ class _Builder:
                 elements.append((start, i))
                 start = i + 1
         if close_i is None:
-            tok = st.tokens[-1]
-            raise DDLSyntaxError("the column list is not closed with ')'", line=tok.line + st.line_offset,
-                                 column=start_column(tok, st.region), statement=st.sql)
+            tok, what = _unclosed_bracket(st.tokens, open_i)
+            raise DDLSyntaxError(what, line=tok.line + st.line_offset, column=start_column(tok, st.region),
+                                 statement=st.sql)
         for a, b in elements:
             if a >= b:
                 tok = st.tokens[min(a, len(st.tokens) - 1)]
@@ -1521,6 +1530,39 @@ def _select_body(select_sql: str, dialect: str, rewrite=None) -> tuple[str, tupl
     selects = getattr(parsed, "selects", None) or []
     columns = tuple(p.alias_or_name for p in selects if p.alias_or_name and p.alias_or_name != "*")
     return parsed.sql(dialect=dialect, comments=False), columns  # comments are not the view's meaning
+
+
+def _missing_comma(region: str, line: int, column: int) -> str:
+    """When the token sqlglot stopped at starts its line and the line above ends neither with a comma
+    nor an opening bracket, the comma at the end of the line above is the likely fault."""
+    lines = region.split("\n")
+    if not 1 < line <= len(lines) or lines[line - 1][: column - 1].strip():
+        return ""
+    above = line - 1
+    while above > 1 and not lines[above - 1].strip():
+        above -= 1
+    previous = code_only(lines[above - 1]).rstrip()
+    if not previous or previous.endswith((",", "(")):
+        return ""
+    return f"; is a comma missing at the end of the line above ({previous.strip()[-40:]!r})?"
+
+
+def _unclosed_bracket(tokens: list[Any], open_i: int) -> tuple[Any, str]:
+    """The '(' to blame when a column list never closes: the ')' at the end closed a bracket opened inside
+    it, so the error is a bracket inside (`numeric(10,2 NOT NULL,`) whose span swallows a comma at the end of
+    a line, that is the next column; else the list's own '('."""
+    for i in range(open_i + 1, len(tokens)):
+        if tokens[i].text != "(":
+            continue
+        depth = 0
+        for j in range(i, len(tokens)):
+            text = tokens[j].text
+            depth += (text == "(") - (text == ")")
+            if depth == 0:
+                break
+            if text == "," and depth == 1 and j + 1 < len(tokens) and tokens[j + 1].line > tokens[j].line:
+                return tokens[i], "this '(' is never closed: a ')' is missing (the rest of the column list was read as inside it)"
+    return tokens[open_i], "the column list opened here is not closed with ')'"
 
 
 def _describe(err: dict, fallback: str) -> str:

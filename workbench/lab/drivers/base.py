@@ -257,6 +257,10 @@ class Driver:
     lock_waits_sql: str | None = None    # a count of the lab principal's sessions waiting on a lock, or None
     load_note: str | None = None         # what a load result should say about this engine
 
+    def load_notes(self, lab: Any, statements: list[tuple[str, list[str]]]) -> list[str]:
+        """What a load result of these statements (SQL, parameter names) should say about this engine."""
+        return [self.load_note] if self.load_note else []
+
     def error_class(self, exc: BaseException) -> str:
         """A failed transaction's class: unique violation, deadlock, serialization failure, lock timeout or
         other."""

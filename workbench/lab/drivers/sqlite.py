@@ -58,7 +58,32 @@ class SQLiteDriver(Driver):
     marker = "?"
     namespaces = False
 
-    load_note = "SQLite has one writer at a time: concurrent writers wait (up to 5 s), then fail as lock timeouts"
+    writer_note = "SQLite has one writer at a time: concurrent writers wait (up to 5 s), then fail as lock timeouts"
+
+    def load_notes(self, lab: Lab, statements: list[tuple[str, list[str]]]) -> list[str]:
+        """The one-writer note only for a load that writes: read-only clients do not wait on each other."""
+        return [self.writer_note] if any(self.writes(lab, sql, names) for sql, names in statements) else []
+
+    def writes(self, lab: Lab, sql: str, names: list[str]) -> bool:
+        """Would the statement write? SQLite says so itself: preparing it (EXPLAIN runs nothing) calls the
+        authorizer with each action the statement would take, inserts, updates, deletes and DDL included."""
+        wrote: list[int] = []
+
+        def record(action: int, *args: Any) -> int:
+            if action in _WRITES:
+                wrote.append(action)
+            return _authorize(action, *args)
+
+        text, params = self.bind(sql, {n: None for n in names}) if names else (sql, None)
+        conn = self.connect(lab)
+        try:
+            conn.set_authorizer(record)
+            conn.execute(f"EXPLAIN {text}", params or ())
+        except sqlite3.Error:
+            return bool(wrote)  # a statement SQLite cannot prepare fails in the load, writing nothing
+        finally:
+            conn.close()
+        return bool(wrote)
 
     def error_class(self, exc: BaseException) -> str:
         message = str(exc).lower()
@@ -219,6 +244,8 @@ class SQLiteDriver(Driver):
         return problems
 
 
+_WRITES = {getattr(sqlite3, name) for name in dir(sqlite3) if re.match(
+    r"SQLITE_(INSERT|UPDATE|DELETE|CREATE_|DROP_|ALTER_TABLE|REINDEX|ANALYZE)", name)}
 _DENIED_FUNCTIONS = {"load_extension", "fts3_tokenizer", "readfile", "writefile", "edit"}
 
 
