@@ -61,7 +61,10 @@ def _setup(root: Path, *args: str) -> str:
 
 
 def test_make_demo_runs_the_set_up_that_installs_the_asyncapi_schemas(tmp_path):
-    dry = subprocess.run(["make", "-n", "demo"], cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    # as a user types it: not inside another make (CI's `make test`), whose MAKEFLAGS would print directories
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    dry = subprocess.run(["make", "-n", "--no-print-directory", "demo"], cwd=PROJECT, capture_output=True,
+                         text=True, timeout=60, env=env)
     assert dry.returncode == 0, dry.stderr
     steps = dry.stdout.splitlines()
     assert "scripts/setup.sh --runtime" in steps and steps[-1].endswith("workbench demo"), steps

@@ -31,6 +31,7 @@ from typing import Any
 
 from ..config import database_url, settings, sqlalchemy_url
 from ..errors import LabError, ReadOnlyError, SeedError, SQLError
+from ..interrupts import requested
 from ..schema.model import Schema
 from ..secrets import redact
 from .drivers import Driver, dialect_of, driver_for
@@ -551,12 +552,17 @@ class Lab:
         (with `note`: what became of the session)."""
         message = "" if isinstance(exc, TimeoutError) else _first(exc)
         after = f" {note}" if note else ""
+        if dog is not None and (dog.interrupted or requested()):
+            # the person interrupted the statement: the turn stops, it is no SQL error. Asked first: SQLite says
+            # "interrupted" for every stop of its progress handler, and a KeyboardInterrupt raised as the handler
+            # is entered (before its try) stops the statement without the handler noting why
+            raise KeyboardInterrupt
         if dog is not None and dog.fired or self.driver.is_timeout(message):
             return SQLError(f"The statement ran longer than the lab's timeout of {self.timeout:g} s and was "
                             f"stopped.{after}", statement=sql,
                             hint="Narrow the query, add an index, or raise the timeout (Lab(timeout=…)).")
-        if dog is not None and (dog.interrupted or self.driver.is_interrupt(message)):
-            raise KeyboardInterrupt  # the person interrupted the statement: the turn stops, it is no SQL error
+        if dog is not None and self.driver.is_interrupt(message):
+            raise KeyboardInterrupt
         if self.read_only and self.driver.is_denied(message):
             return ReadOnlyError(f"Refused: {redact(self.url)} is opened read-only, and the database refused this "
                                  f"statement ({message}).{after}",
