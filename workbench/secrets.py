@@ -18,6 +18,7 @@ with a token-like run of characters, so a long clean text (a 500 KB dump) costs 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -112,14 +113,16 @@ def _windows(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+@functools.lru_cache(maxsize=1024)
+def _credential_name(name: str) -> bool:
+    """Whether a variable of this name holds a credential (cached: redact runs on every stored message, and the
+    names in an environment hardly change, while their values are read afresh each time)."""
+    return name in CREDENTIAL_VARS or bool(_CREDENTIAL_NAME.search(name) and not _NOT_CREDENTIAL.match(name))
+
+
 def _credential_values() -> list[str]:
     """Values of credential variables in the environment now (longest first, so overlaps mask fully)."""
-    values = set()
-    for name, value in os.environ.items():
-        if not value or len(value) < 8:
-            continue
-        if name in CREDENTIAL_VARS or (_CREDENTIAL_NAME.search(name) and not _NOT_CREDENTIAL.match(name)):
-            values.add(value)
+    values = {value for name, value in os.environ.items() if value and len(value) >= 8 and _credential_name(name)}
     return sorted(values, key=len, reverse=True)
 
 
@@ -134,11 +137,11 @@ def _mask(pattern: _Pattern) -> Callable[[re.Match], str]:
     return replace
 
 
-def redact(text: str) -> str:
+def redact(text: str, _values: list[str] | None = None) -> str:
     """`text` with every credential masked as `***` (see the module docstring for what counts)."""
     if not text or not isinstance(text, str):
         return text
-    for value in _credential_values():
+    for value in _credential_values() if _values is None else _values:
         for form in (value, json.dumps(value)[1:-1]):  # as is, and as it stands inside JSON text
             if form in text:
                 text = text.replace(form, MASK)
@@ -163,14 +166,17 @@ def redact(text: str) -> str:
     return "".join(pieces)
 
 
-def redact_data(value: Any) -> Any:
-    """A JSON-like value with every string in it redacted (dict keys kept)."""
+def redact_data(value: Any, _values: list[str] | None = None) -> Any:
+    """A JSON-like value with every string in it redacted (dict keys kept). The environment's credentials are
+    read once for the whole value."""
+    if _values is None:
+        _values = _credential_values()
     if isinstance(value, str):
-        return redact(value)
+        return redact(value, _values)
     if isinstance(value, dict):
-        return {k: redact_data(v) for k, v in value.items()}
+        return {k: redact_data(v, _values) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [redact_data(v) for v in value]
+        return [redact_data(v, _values) for v in value]
     return value
 
 
