@@ -174,4 +174,9 @@ def test_two_processes_doing_twenty_turns_each_on_one_design(isolated, monkeypat
     assert valid(design.messages())
     done, stored = _ok_prompts(design)
     assert len(done) == 40 and sorted(done) == sorted(stored)
-    assert len({d.title for d in design.decisions()}) == 1 and len(design.decisions()) == 40
+    # every turn records the same decision: stored once (or, when both processes record it at the same moment,
+    # once more), numbered without gaps and never two records under one number
+    decisions = design.decisions()
+    assert len({d.title for d in decisions}) == 1 and 1 <= len(decisions) <= 40
+    assert [d.number for d in decisions] == list(range(1, len(decisions) + 1))
+    assert all(len(design.versions("decision", d.key, bodies=False)) == 1 for d in decisions)

@@ -321,8 +321,10 @@ def record_decision(ctx: ToolContext, title: str, context: str, decision: str, c
                                         turn_id=ctx.turn_id)
     ctx.show(record)
     others = ", ".join(d.key for d in ctx.design.decisions() if d.number != record.number)
-    return (f"Recorded {record.key} ({record.status}): {record.title}; written to {record.filename}."
-            + (f" Other decisions: {others}." if others else ""))
+    done = (f"Already recorded as {record.key} ({record.status}), word for word: {record.title}; nothing new was "
+            "stored." if record.recorded_before else
+            f"Recorded {record.key} ({record.status}): {record.title}; written to {record.filename}.")
+    return done + (f" Other decisions: {others}." if others else "")
 
 
 def define_api(ctx: ToolContext, openapi: str, name: str = "main", format: str | None = None) -> str:

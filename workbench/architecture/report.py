@@ -48,6 +48,7 @@ class ArchitectureReport:
                  version: int | None = None, stored: str | None = None) -> None:
         self.arch = arch
         self.stored = stored  # where it was stored, for the agent
+        self.unchanged = bool(stored) and stored.startswith("Unchanged")  # nothing stored: said to the person too
         self.title = title
         self.findings = findings if findings is not None else arch.lint()
         self.changes = changes(previous, arch) if previous is not None else None
@@ -56,7 +57,7 @@ class ArchitectureReport:
     def text(self) -> str:
         from .drawing import text_view
 
-        lines = [f"{self.title}", text_view(self.arch, self.findings)]
+        lines = [f"{self.title}"] + ([self.stored] if self.unchanged else []) + [text_view(self.arch, self.findings)]
         if self.changes is not None:
             lines.append("Changes: " + ("; ".join(self.changes) if self.changes else "none"))
         return "\n".join(lines)
@@ -69,7 +70,8 @@ class ArchitectureReport:
         except ConfigError as exc:
             svg = f"<p>{html.escape(str(exc))}</p>"
         parts = [f'<div class="wb-architecture"><h4 style="margin:4px 0">{html.escape(self.title)} — '
-                 f"{html.escape(self.arch.summary())}</h4>", f"<div>{fit_width(svg)}</div>",
+                 f"{html.escape(self.arch.summary())}</h4>",
+                 f"<p><i>{html.escape(self.stored)}</i></p>" if self.unchanged else "", f"<div>{fit_width(svg)}</div>",
                  self.findings._repr_html_()]
         if self.changes:
             items = "".join(f"<li>{html.escape(c)}</li>" for c in self.changes)

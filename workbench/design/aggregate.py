@@ -196,10 +196,26 @@ class Design:
         return self.store.artifact(self.id, kind, name, version)
 
     # -- schemas ---------------------------------------------------------------------------
+    def same_as_latest(self, kind: str, name: str, key: str, value: Any) -> int | None:
+        """The newest version of `name` when its body's `key` already holds `value` (compared as stored, as JSON);
+        None otherwise. Storing it again would add a duplicate: a rerun cell or notebook stores nothing new."""
+        import json
+
+        row = self.latest(kind, name)
+        if row is None or not isinstance(row["body"], dict):
+            return None
+        same = json.dumps(row["body"].get(key), sort_keys=True, default=str) == \
+            json.dumps(value, sort_keys=True, default=str)
+        return row["version"] if same else None
+
     def save_schema(self, schema: Schema, name: str = "main", *, source_ddl: str | None = None,
                     rationale: str | None = None, turn_id: int | None = None) -> tuple[int, Any]:
-        """Store a new version of a schema; returns (version, SchemaDiff from the previous version or None)."""
+        """Store a new version of a schema; returns (version, SchemaDiff from the previous version or None).
+        A schema identical to the newest version stores nothing and returns that version (and an empty diff)."""
+        schema.name = name
         previous = self.schema(name)
+        if previous is not None and (same := self.same_as_latest(SCHEMA, name, "model", schema.to_dict())):
+            return same, previous.diff(schema)
         change = previous.diff(schema) if previous is not None else None
         body = {"dialect": schema.dialect, "ddl": source_ddl if source_ddl is not None else schema.to_ddl(),
                 "model": schema.to_dict(), "rationale": rationale}
@@ -219,6 +235,11 @@ class Design:
         schema = Schema.from_ddl(ddl, dialect, name=name)
         if not schema.tables:
             raise SchemaError("The DDL defines no tables.", hint="Send CREATE TABLE statements (one per table).")
+        same = self.same_as_latest(SCHEMA, name, "model", schema.to_dict())
+        if same is not None:
+            return SchemaReport(schema, title=f"Schema {name} v{same}", changes=None, version=same,
+                                stored=f"Unchanged: identical to version {same} of schema {name!r} in design "
+                                       f"{self.name!r}, so no new version was stored.")
         version, change = self.save_schema(schema, name, source_ddl=ddl, rationale=rationale, turn_id=turn_id)
         return SchemaReport(schema, title=f"Schema {name} v{version}", changes=change, version=version,
                             stored=f"Stored as version {version} of schema {name!r} in design {self.name!r}.")
@@ -252,10 +273,12 @@ class Design:
                           turn_id: int | None = None) -> tuple[int, Any]:
         """Store a new version of an architecture; returns (version, the previous version or None)."""
         previous = self.architecture(name)
+        spec = arch.spec.model_dump(mode="json")
+        if previous is not None and (same := self.same_as_latest(ARCHITECTURE, name, "spec", spec)):
+            return same, previous  # identical to the newest version: nothing new to store
         findings = arch.lint()
         summary = f"{arch.summary()}; lint: {findings.summary()}"
-        version = self.add_version(ARCHITECTURE, name, {"spec": arch.spec.model_dump(mode="json")}, summary=summary,
-                                   turn_id=turn_id)
+        version = self.add_version(ARCHITECTURE, name, {"spec": spec}, summary=summary, turn_id=turn_id)
         return version, previous
 
     def add_architecture(self, spec: str | dict | Architecture, name: str = "main", *,
@@ -268,10 +291,13 @@ class Design:
             arch = spec
         else:
             arch = Architecture.from_yaml(spec) if isinstance(spec, str) else Architecture.from_dict(spec)
+        head = self.latest(ARCHITECTURE, name)
         version, previous = self.save_architecture(arch, name, turn_id=turn_id)
+        stored = (f"Unchanged: identical to version {version} of architecture {name!r} in design {self.name!r}, so "
+                  "no new version was stored." if head is not None and head["version"] == version else
+                  f"Stored as version {version} of architecture {name!r} in design {self.name!r}.")
         return ArchitectureReport(arch, title=f"Architecture {name} v{version}", previous=previous, version=version,
-                                  stored=f"Stored as version {version} of architecture {name!r} in design "
-                                         f"{self.name!r}.")
+                                  stored=stored)
 
     def architecture(self, name: str | None = None, version: int | None = None) -> Architecture | None:
         """A stored architecture (newest version of `name`, or of the newest name); None when there is none."""

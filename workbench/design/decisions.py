@@ -31,6 +31,7 @@ class Decision:
     status: str = "accepted"
     supersedes: int | None = None
     date: str = field(default_factory=lambda: date.today().isoformat())
+    recorded_before: bool = field(default=False, compare=False, repr=False)  # returned again, not stored anew
 
     @property
     def key(self) -> str:
@@ -42,7 +43,9 @@ class Decision:
         return f"adr/{self.number:04d}-{slug}.md"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("recorded_before")
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Decision:
@@ -97,6 +100,12 @@ def record_decision(design: Any, title: str, context: str, decision: str, conseq
         if not (text or "").strip():
             raise DesignError(f"A decision needs a {name}.", hint="Give title, context, decision and consequences.")
     existing = decisions(design)
+    wanted = (title.strip(), context, decision, consequences, check_status(status), supersedes)
+    for earlier in existing:  # the same decision again (a rerun cell or notebook): it is already recorded
+        if (earlier.title, earlier.context, earlier.decision, earlier.consequences, earlier.status,
+                earlier.supersedes) == wanted:
+            earlier.recorded_before = True
+            return earlier
     record = Decision(max((d.number for d in existing), default=0) + 1, title.strip(), context, decision,
                       consequences, check_status(status), supersedes)
     if supersedes is not None:

@@ -449,7 +449,9 @@ class WorkbenchMagics(Magics):
             raise UsageError("Usage: %design use NAME")
         design = self.state.design(rest)
         self.state.design_name = design.name
-        _show(_bundle(f"Current design: {design.name}"))
+        from ..design.overview import holdings
+
+        _show(_bundle(f"Current design: {design.name}" + holdings(design)))
 
     def _design_requirements(self, rest: str) -> None:
         design = self.state.design()

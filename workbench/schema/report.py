@@ -15,6 +15,8 @@ class SchemaReport:
                  version: int | None = None, er_options: dict | None = None, stored: str | None = None) -> None:
         self.schema = schema
         self.stored = stored  # where it was stored ("Stored as version 2 of schema 'main' in …"), for the agent
+        # identical to the newest version, so nothing was stored (a cell run again): the person is told too
+        self.unchanged = bool(stored) and stored.startswith("Unchanged")
         self.title = title
         self.findings = findings if findings is not None else schema.lint()
         self.changes = changes
@@ -28,7 +30,7 @@ class SchemaReport:
         return self.schema.er(**options)
 
     def text(self) -> str:
-        lines = [f"{self.title}: {self.schema.summary()}"]
+        lines = [f"{self.title}: {self.schema.summary()}"] + ([self.stored] if self.unchanged else [])
         lines.append(f"Lint: {self.findings.summary()}")
         lines.extend(f"  {f.text()}" for f in list(self.findings)[:20])
         if self.changes is not None:
@@ -46,6 +48,7 @@ class SchemaReport:
             svg = f"<p>{html.escape(str(exc))}</p>"
         parts = [f'<div class="wb-schema"><h4 style="margin:4px 0">{html.escape(self.title)} — '
                  f"{html.escape(self.schema.summary())}</h4>",
+                 f"<p><i>{html.escape(self.stored)}</i></p>" if self.unchanged else "",
                  f'<div style="overflow:auto;max-height:720px">{svg}</div>',
                  self.findings._repr_html_()]
         if self.changes is not None and self.changes:
