@@ -99,7 +99,9 @@ def test_make_demo_runs_the_tour_and_writes_the_document(tmp_path):
     assert "WB002 fk-without-index tickets.order_id" in text  # lint on v1, fixed by the %%schema cell
     assert "Changes: 1 change (1 add index); risk: 1 safe" in text
     assert "without orders_customer" in text and "full scan orders" in text
-    assert "Readiness: 5/6 standards fully covered" in text
+    # evidence, not words: deploy.md mentions tests, alerts and pipelines (claimed), experiments are no load test
+    assert "Readiness: 3/6 standards fully covered, 13/20 items covered by artifacts; 2 partial, 5 only claimed" in text
+    assert "| Testing | Load tests | ◐\u00a0partial | experiment order indexes v1" in text
     state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     assert any(m["model_name"] == "TabModel" for m in state.values())  # the explorer, saved with the notebook
     page = (build / "tour.html").read_text()

@@ -4,8 +4,13 @@ The standards are read from the agent's own prompt (a `## Delivery Standards` se
 numbered list `1. **Name**: item, item, item`), so a user's agent with other standards gets
 its own scorecard. Each item is checked against the design's artifacts by a rule for what
 would show it (an API contract with security schemes for authentication, a metrics node in
-the architecture for metrics, an experiment for benchmarking, …); items no rule knows are
-looked for as words in the design's texts (requirements, decisions, workspace files).
+the architecture for metrics, an experiment for benchmarking, a load run for load tests, …).
+
+Evidence, not words: an item is *covered* only by an artifact that shows it (a diagram, a validated
+contract, a decision recorded for it, a document of its kind such as deploy.md for a deployment guide,
+an experiment, a load run). Words in the requirements or in a workspace file make it *claimed*: shown
+as such, never counted as covered. What must be run to be shown (tests, load tests, benchmarks) is
+never covered by a decision or a text that promises it.
 """
 
 from __future__ import annotations
@@ -18,8 +23,8 @@ from typing import Any
 
 from .kinds import API, ARCHITECTURE, EXPERIMENT, SCHEMA
 
-COVERED, PARTIAL, MISSING = "covered", "partial", "missing"
-_MARK = {COVERED: "✓", PARTIAL: "◐", MISSING: "✗"}
+COVERED, PARTIAL, CLAIMED, MISSING = "covered", "partial", "claimed", "missing"
+_MARK = {COVERED: "✓", PARTIAL: "◐", CLAIMED: "◌", MISSING: "✗"}
 TEXT_SUFFIXES = {".md", ".txt", ".yaml", ".yml", ".json", ".toml", ".tf", ".hcl", ".sh", ".py", ".sql", ".ini",
                  ".cfg", ".conf", ".rst", ".adoc", ""}
 MAX_FILE = 200_000
@@ -36,7 +41,8 @@ class Standard:
 
 @dataclass
 class Coverage:
-    """One item of the standards and how the design covers it (covered, partial, missing), with evidence."""
+    """One item of the standards and how the design covers it (covered, partial, claimed, missing), with
+    evidence (for claimed: where it is only said)."""
 
     item: str
     status: str
@@ -54,8 +60,8 @@ class StandardResult:
         states = {c.status for c in self.checks}
         if states == {COVERED}:
             return COVERED
-        if states <= {MISSING}:
-            return MISSING
+        if states <= {MISSING, CLAIMED}:
+            return CLAIMED if CLAIMED in states else MISSING
         return PARTIAL
 
 
@@ -79,13 +85,15 @@ def parse_standards(prompt: str) -> list[Standard]:
 class Evidence:
     """The design's artifacts in the shapes the rules ask about."""
 
-    texts: list[tuple[str, str]]                 # (where, text) to search for words
+    texts: list[tuple[str, str]]                 # (where, text) of artifacts: decisions, contract, diagrams
     files: list[str]                             # workspace paths
+    said: list[tuple[str, str]] = field(default_factory=list)  # (where, text) only said: requirements, files
     api: Any = None                              # ApiContract
     api_label: str = ""
     architectures: list[tuple[str, Any]] = field(default_factory=list)   # (label, Architecture)
     schemas: list[tuple[str, Any, int]] = field(default_factory=list)    # (label, Schema, versions)
     experiments: list[tuple[str, dict]] = field(default_factory=list)    # (label, body)
+    loads: list[tuple[str, Any]] = field(default_factory=list)           # (label, LoadResult)
     decisions: list[Any] = field(default_factory=list)
     consistency: list[Any] = field(default_factory=list)                 # contracts vs schema (Inconsistency)
 
@@ -95,8 +103,9 @@ class Evidence:
         from .decisions import decisions
 
         texts: list[tuple[str, str]] = []
+        said: list[tuple[str, str]] = []
         if design.requirements:
-            texts.append(("requirements", design.requirements))
+            said.append(("requirements", design.requirements))
         records = decisions(design)
         for d in records:
             texts.append((d.key, " ".join((d.title, d.context, d.decision, d.consequences))))
@@ -108,10 +117,10 @@ class Evidence:
                 files.append(rel)
                 if path.suffix.lower() in TEXT_SUFFIXES and path.stat().st_size <= MAX_FILE:
                     try:
-                        texts.append((rel, path.read_text(encoding="utf-8")))
+                        said.append((rel, path.read_text(encoding="utf-8")))
                     except (UnicodeDecodeError, OSError):
                         pass  # not text after all: the file still counts by its name (files list)
-        evidence = cls(texts, files, decisions=records)
+        evidence = cls(texts, files, said, decisions=records)
         api_row = design.latest(API)
         if api_row is not None:
             evidence.api = api_contract(design)
@@ -130,13 +139,19 @@ class Evidence:
             evidence.consistency = list(design.consistency())
         for row in design.versions(EXPERIMENT):
             evidence.experiments.append((f"experiment {row['name']} v{row['version']}", row["body"]))
+        for record in design.loads():
+            evidence.loads.append((f"load {record.name} v{record.version}", record.result))
         return evidence
 
-    def words(self, pattern: str, *, files_only: bool = False) -> list[str]:
-        """Where the regex occurs (case-insensitive) in the design's texts."""
+    def words(self, pattern: str) -> list[str]:
+        """Where the regex occurs (case-insensitive) in the design's artifacts (decisions, contract, diagrams)."""
         rx = re.compile(pattern, re.I)
-        return [where for where, text in self.texts
-                if rx.search(text) and (not files_only or where in self.files)]
+        return [where for where, text in self.texts if rx.search(text)]
+
+    def claims(self, pattern: str) -> list[str]:
+        """Where the regex occurs only as words: the requirements and the workspace files."""
+        rx = re.compile(pattern, re.I)
+        return [where for where, text in self.said if rx.search(text)]
 
     def nodes(self, roles: set[str] | None = None, kinds: set[str] | None = None) -> list[str]:
         from ..architecture.catalogue import resolve
@@ -176,11 +191,14 @@ def _api_text(document: dict) -> str:
 Rule = Callable[[Evidence], Coverage]
 
 
-def _result(item: str, found: list[str], missing: str, partial: list[str] | None = None) -> Coverage:
+def _result(item: str, found: list[str], missing: str, partial: list[str] | None = None,
+            claimed: list[str] | None = None) -> Coverage:
     if found:
         return Coverage(item, COVERED, _unique(found))
     if partial:
         return Coverage(item, PARTIAL, _unique(partial), missing)
+    if claimed:
+        return Coverage(item, CLAIMED, _unique(claimed), missing)
     return Coverage(item, MISSING, [], missing)
 
 
@@ -213,15 +231,16 @@ def _api_docs(e: Evidence, item: str) -> Coverage:
 def _deployment_guide(e: Evidence, item: str) -> Coverage:
     files = [f for f in e.file_matches(r"deploy|runbook|operations|release") if not f.startswith("adr/")]
     return _result(item, files, "Write a deployment guide into the workspace (write_file deploy.md).",
-                   e.words(r"\bdeploy"))
+                   e.words(r"\bdeploy"), e.claims(r"\bdeploy"))
 
 
 def _authentication(e: Evidence, item: str) -> Coverage:
     found = [f"{e.api_label}: security schemes {', '.join(e.api.security_schemes)}"] \
         if e.api is not None and e.api.security_schemes else []
     found += e.nodes(roles={"identity"})
+    words = r"authenticat|oauth|openid|oidc|\bjwt\b|api[- ]key|session token"
     return _result(item, found, "Add securitySchemes to the API contract or an identity provider to the "
-                   "architecture.", e.words(r"authenticat|oauth|openid|oidc|\bjwt\b|api[- ]key|session token"))
+                   "architecture.", e.words(words), e.claims(words))
 
 
 def _authorization(e: Evidence, item: str) -> Coverage:
@@ -229,8 +248,10 @@ def _authorization(e: Evidence, item: str) -> Coverage:
     if e.api is not None:
         if any(x.secured for x in e.api.endpoints()) and re.search(r'"scopes"|\bscopes\b|403', str(e.api.document)):
             found.append(f"{e.api_label}: scopes / 403 responses")
-    return _result(item, found + e.words(r"authori[sz]ation|\brbac\b|\broles?\b|permission|\bscopes?\b|tenant isol"),
-                   "Record how access is decided (roles, scopes, ownership) in a decision or the API's security.")
+    words = r"authori[sz]ation|\brbac\b|\broles?\b|permission|\bscopes?\b|tenant isol"
+    return _result(item, found + e.words(words),
+                   "Record how access is decided (roles, scopes, ownership) in a decision or the API's security.",
+                   claimed=e.claims(words))
 
 
 def _input_validation(e: Evidence, item: str) -> Coverage:
@@ -240,23 +261,27 @@ def _input_validation(e: Evidence, item: str) -> Coverage:
         found.append(f"{e.api_label}: constrained request schemas")
     checks = [f"{label}: CHECK constraints" for label, schema, _ in e.schemas
               if any(t.checks for t in schema.tables.values())]
-    return _result(item, found + e.words(r"input validation|validat(e|es|ed|ion) (the )?(input|request|payload)"),
-                   "Constrain request bodies in the API (types, formats, lengths).", checks)
+    words = r"input validation|validat(e|es|ed|ion) (the )?(input|request|payload)"
+    return _result(item, found + e.words(words), "Constrain request bodies in the API (types, formats, lengths).",
+                   checks, e.claims(words))
 
 
 def _encryption(e: Evidence, item: str) -> Coverage:
-    found = e.nodes(roles={"security"}) + e.words(r"encrypt|\btls\b|https|\bkms\b|at rest|in transit")
-    return _result(item, found, "Record encryption in transit and at rest (TLS, KMS) in a decision.")
+    words = r"encrypt|\btls\b|https|\bkms\b|at rest|in transit"
+    return _result(item, e.nodes(roles={"security"}) + e.words(words),
+                   "Record encryption in transit and at rest (TLS, KMS) in a decision.", claimed=e.claims(words))
 
 
 def _logging(e: Evidence, item: str) -> Coverage:
+    words = r"structured log|log aggregation|\blogging\b"
     return _result(item, e.nodes(roles={"logging"}), "Add a logging node (logging, loki, elk) to the architecture.",
-                   e.words(r"structured log|log aggregation|\blogging\b"))
+                   e.words(words), e.claims(words))
 
 
 def _metrics(e: Evidence, item: str) -> Coverage:
     return _result(item, e.nodes(roles={"metrics"}) + e.nodes(roles={"tracing"}),
-                   "Add metrics (prometheus, grafana, datadog) to the architecture.", e.words(r"\bmetrics?\b"))
+                   "Add metrics (prometheus, grafana, datadog) to the architecture.", e.words(r"\bmetrics?\b"),
+                   e.claims(r"\bmetrics?\b"))
 
 
 def _health_checks(e: Evidence, item: str) -> Coverage:
@@ -264,28 +289,40 @@ def _health_checks(e: Evidence, item: str) -> Coverage:
     if e.api is not None:
         found = [f"{e.api_label}: {x.method} {x.path}" for x in e.api.endpoints()
                  if re.search(r"health|ready|live|status", x.path, re.I)]
-    return _result(item, found, "Add a health endpoint (GET /healthz) to the API contract.",
-                   e.words(r"health[- ]?checks?|readiness|liveness"))
+    words = r"health[- ]?checks?|readiness|liveness"
+    return _result(item, found, "Add a health endpoint (GET /healthz) to the API contract.", e.words(words),
+                   e.claims(words))
 
 
 def _alerting(e: Evidence, item: str) -> Coverage:
-    return _result(item, e.nodes(kinds={"alerting", "sentry"}) + e.words(r"\balert(s|ing)?\b|pager|on-call"),
-                   "Say what pages whom: an alerting node or a decision with the alerts.")
+    words = r"\balert(s|ing)?\b|pager|on-call"
+    return _result(item, e.nodes(kinds={"alerting", "sentry"}) + e.words(words),
+                   "Say what pages whom: an alerting node or a decision with the alerts.", claimed=e.claims(words))
 
 
 def _tests(kind: str) -> Rule:
+    """Tests are shown by running them: for load tests, a load run that committed work without errors (an
+    experiment is partial); the lab does not run unit or integration tests, so test files and plans are claims."""
     def rule(e: Evidence, item: str) -> Coverage:
-        files = e.file_matches(r"(^|/)tests?/|test_|_test\.|\.spec\.|k6|locust|jmeter|gatling") \
-            if kind != "load" else e.file_matches(r"k6|locust|jmeter|gatling|load")
-        partial = [label for label, _ in e.experiments] if kind == "load" else []
-        return _result(item, files + e.words(rf"{kind}[- ]tests?"),
-                       f"Plan the {kind} tests in a decision or a test plan in the workspace.", partial)
+        said = e.words(rf"{kind}[- ]tests?") + e.claims(rf"{kind}[- ]tests?")
+        if kind != "load":
+            files = e.file_matches(r"(^|/)tests?/|test_|_test\.|\.spec\.")
+            return _result(item, [], f"Write the {kind} tests; the workbench cannot run them, so they stay claimed.",
+                           claimed=[f"{f} (not run here)" for f in files] + said)
+        runs = [f"{label}: {r.clients} clients, {r.committed:,} committed, {r.throughput:,.0f}/s"
+                for label, r in e.loads if r.committed and not r.errors() and not r.interrupted]
+        failed = [f"{label}: errors {', '.join(r.errors())}" if r.errors() else f"{label}: nothing committed"
+                  for label, r in e.loads if not (r.committed and not r.errors() and not r.interrupted)]
+        scripts = e.file_matches(r"k6|locust|jmeter|gatling")
+        return _result(item, runs, "Run the main transactions under load with run_load (or %%load).",
+                       failed + [label for label, _ in e.experiments], [f"{f} (not run here)" for f in scripts] + said)
     return rule
 
 
 def _benchmarking(e: Evidence, item: str) -> Coverage:
     return _result(item, [label for label, _ in e.experiments],
-                   "Run the main queries with run_experiment (or %%lab --repeat).", e.words(r"benchmark"))
+                   "Run the main queries with run_experiment (or %%lab --repeat).",
+                   claimed=e.words(r"benchmark") + e.claims(r"benchmark"))
 
 
 def _optimization(e: Evidence, item: str) -> Coverage:
@@ -297,34 +334,39 @@ def _optimization(e: Evidence, item: str) -> Coverage:
             word = "faster" if r["ratio"] < 1 else "slower"
             found.append(f"{label}: {r['query']} {max(r['ratio'], 1 / r['ratio']):.1f}x {word} in variant "
                          f"'{r['variant']}'")
+    words = r"optimi[sz]|index(es)? for|denormali"
     return _result(item, found, "Compare a variant (an index, a denormalisation) with run_experiment.",
-                   e.words(r"optimi[sz]|index(es)? for|denormali"))
+                   claimed=e.words(words) + e.claims(words))
 
 
 def _scaling(e: Evidence, item: str) -> Coverage:
     found = [f"{label}: {n.label or n.id} ×{n.replicas}" for label, arch in e.architectures
              for n in arch.spec.nodes if n.replicas > 1]
-    return _result(item, found + e.words(r"scal(e|ing) (out|up|strategy|horizontally)|read replica|shard|partition"),
+    words = r"scal(e|ing) (out|up|strategy|horizontally)|read replica|shard|partition"
+    return _result(item, found + e.words(words),
                    "Record the scaling strategy (replicas, partitioning, sharding) in a decision.",
-                   e.nodes(roles={"load-balancer"}))
+                   e.nodes(roles={"load-balancer"}), e.claims(words))
 
 
 def _ci_cd(e: Evidence, item: str) -> Coverage:
     files = e.file_matches(r"\.github/workflows|gitlab-ci|jenkinsfile|\.circleci|pipeline")
+    words = r"ci/cd|pipeline|continuous (integration|delivery|deployment)"
     return _result(item, files + e.nodes(kinds={"ci", "cd"}), "Describe the CI/CD pipeline (a workflow file or a "
-                   "decision).", e.words(r"ci/cd|pipeline|continuous (integration|delivery|deployment)"))
+                   "decision).", e.words(words), e.claims(words))
 
 
 def _iac(e: Evidence, item: str) -> Coverage:
     files = e.file_matches(r"\.tf$|\.hcl$|helm|k8s|kubernetes|cloudformation|pulumi|docker-compose|dockerfile")
+    words = r"terraform|infrastructure as code|\biac\b|helm"
     return _result(item, files + e.nodes(kinds={"terraform"}), "Add infrastructure as code (Terraform, Helm, "
-                   "manifests) to the workspace.", e.words(r"terraform|infrastructure as code|\biac\b|helm"))
+                   "manifests) to the workspace.", e.words(words), e.claims(words))
 
 
 def _rollback(e: Evidence, item: str) -> Coverage:
+    words = r"roll ?back|revert|blue.green|canary"
     migrations = [f"{label}: migrations between {n} versions" for label, _, n in e.schemas if n > 1]
-    return _result(item, e.words(r"roll ?back|revert|blue.green|canary"), "Write the rollback procedure "
-                   "(deploy guide or decision).", migrations)
+    return _result(item, e.words(words) + e.file_matches(r"rollback|runbook"), "Write the rollback procedure "
+                   "(a runbook or a decision).", migrations, e.claims(words))
 
 
 RULES: list[tuple[str, Callable[[Evidence, str], Coverage]]] = [
@@ -357,8 +399,9 @@ def check_item(evidence: Evidence, item: str) -> Coverage:
         if re.search(pattern, item, re.I):
             return rule(evidence, item)
     words = [w for w in re.findall(r"[a-z0-9]+", item.lower()) if w not in _STOP and len(w) > 2]
-    found = evidence.words(r"\b" + r"\W+".join(re.escape(w) for w in words)) if words else []
-    return _result(item, found, f"Cover '{item}' in a decision or a workspace document.")
+    pattern = r"\b" + r"\W+".join(re.escape(w) for w in words)
+    found = evidence.words(pattern) if words else []
+    return _result(item, found, f"Record '{item}' in a decision.", claimed=evidence.claims(pattern) if words else [])
 
 
 class Scorecard:
@@ -379,9 +422,10 @@ class Scorecard:
 
     def summary(self) -> str:
         items = [c for r in self.results for c in r.checks]
-        done = sum(1 for c in items if c.status == COVERED)
+        count = {s: sum(1 for c in items if c.status == s) for s in (COVERED, PARTIAL, CLAIMED, MISSING)}
         return (f"Readiness: {self.covered}/{len(self.results)} standards fully covered, "
-                f"{done}/{len(items)} items covered")
+                f"{count[COVERED]}/{len(items)} items covered by artifacts; {count[PARTIAL]} partial, "
+                f"{count[CLAIMED]} only claimed in words, {count[MISSING]} missing")
 
     def rows(self) -> list[list[str]]:
         out = []

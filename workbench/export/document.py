@@ -146,7 +146,8 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
 
     b.heading(2, "Readiness")
     b.add(Note(f"The {scorecard.source or 'agent'} definition's Delivery Standards, checked against this "
-               "design's artifacts."))
+               "design's artifacts: covered means an artifact shows it (a diagram, a contract, a decision, a load "
+               "run); claimed means it is only said, in the requirements or a workspace file."))
     b.add(Grid(scorecard.HEADERS, scorecard.rows(), caption=scorecard.summary(),
                 classes=[row[2].split("\u00a0")[-1] for row in scorecard.rows()]))
 

@@ -42,7 +42,9 @@ caption { caption-side: top; text-align: left; font-weight: 600; padding: 4px 0;
 tr.error td:first-child, tr.missing td:nth-child(3) { color: #c5221f; font-weight: 600; }
 tr.warning td:first-child, tr.partial td:nth-child(3) { color: #b06000; font-weight: 600; }
 tr.covered td:nth-child(3) { color: #1e7d32; font-weight: 600; }
-tr.covered td:nth-child(3), tr.partial td:nth-child(3), tr.missing td:nth-child(3) { white-space: nowrap; }
+tr.claimed td:nth-child(3) { color: #6b5b95; font-style: italic; }
+tr.covered td:nth-child(3), tr.partial td:nth-child(3), tr.claimed td:nth-child(3),
+tr.missing td:nth-child(3) { white-space: nowrap; }
 figure { margin: 14px 0 22px; }
 figure .svg { overflow: auto; border: 1px solid var(--line); border-radius: 6px; padding: 8px; background: #fff; }
 figure svg { max-width: 100%; height: auto; }
