@@ -137,13 +137,19 @@ class Kernel:
 def texts(result: dict, mime: str = "text/plain") -> str:
     """All text of a kernel result's outputs (final state of updated displays included)."""
     parts = []
+    previous = None
     for out in result["outputs"]:
         if out["type"] == "stream":
-            parts.append(out["text"])
+            # one print can arrive in several stream messages (the kernel flushes on a timer): join them as written
+            if previous is not None and previous["type"] == "stream" and previous["name"] == out["name"]:
+                parts[-1] += out["text"]
+            else:
+                parts.append(out["text"])
         elif out["type"] == "error":
             parts.append(f"{out['ename']}: {out['evalue']}")
         elif "data" in out:
             parts.append(out["data"].get(mime, out["data"].get("text/plain", "")))
+        previous = out
     return "\n".join(parts)
 
 
