@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-from ..design.kinds import SCHEMA
+from ..design.kinds import LISTED, SCHEMA
+from ..design.requirements import METRICS
 from .registry import BASH, DESIGN, FILES, Tool, ToolContext, ToolRegistry, ToolResult
 
 
@@ -327,6 +328,26 @@ def record_decision(ctx: ToolContext, title: str, context: str, decision: str, c
     return done + (f" Other decisions: {others}." if others else "")
 
 
+def record_requirement(ctx: ToolContext, statement: str, metric: str, id: str | None = None,
+                       value: float | None = None, transaction: str | None = None, load: str | None = None,
+                       sql: str | None = None, assumed: str | None = None) -> str:
+    """Store a measurable requirement (a new version when its id exists) and show the design's targets."""
+    req, version = ctx.design.record_requirement(statement, metric, id=id, value=value, transaction=transaction,
+                                                 load=load, sql=sql, assumed=assumed, turn_id=ctx.turn_id)
+    ctx.show(req)
+    how = ("measured by verify_requirements" if req.measurable else
+           f"recorded; the lab does not measure {req.metric} yet, so verification reports it unmeasured")
+    return (f"Stored {req.id} v{version}: {req.target()} ({how})." + (f" Assumed: {req.assumed}." if req.assumed
+                                                                       else ""))
+
+
+def verify_requirements(ctx: ToolContext, ids: list | None = None, database: str = "sandbox") -> str:
+    """Run the bound loads again on a fresh copy of the lab and check every target and invariant."""
+    result = ctx.design.verify(database=database, only=ids or None, turn_id=ctx.turn_id, progress=ctx.notice)
+    ctx.show(result)
+    return result.for_model()
+
+
 def define_api(ctx: ToolContext, openapi: str, name: str = "main", format: str | None = None) -> str:
     """Validate a contract (OpenAPI, GraphQL SDL or protobuf), store it, show its operations (and breaking
     changes against the version before)."""
@@ -345,8 +366,6 @@ READ_CHUNK = 10_000
 def read_artifact(ctx: ToolContext, kind: str, name: str | None = None, version: int | None = None,
                   offset: int = 0) -> ToolResult:
     """Read back a stored artifact version: the design keeps every one (the conversation may be compacted)."""
-    from ..design.kinds import LISTED
-
     if kind not in LISTED:
         return ToolResult(f"Unknown artifact kind {kind!r}; one of: {', '.join(LISTED)}.", is_error=True)
     row = ctx.design.latest(kind, name, version)
@@ -372,8 +391,7 @@ DOCUMENT_TOOLS = [
          "decision, experiment, load, rehearsal). The design keeps every version, so use this instead of "
          "relying on what an earlier message showed.",
          {"type": "object", "properties": {
-             "kind": {"type": "string", "enum": ["schema", "architecture", "api", "contract", "decision",
-                                                  "experiment", "load", "rehearsal"]},
+             "kind": {"type": "string", "enum": list(LISTED)},
              "name": {"type": "string", "description": "default: the newest of that kind"},
              "version": {"type": "integer", "minimum": 1, "description": "default: the newest"},
              "offset": {"type": "integer", "minimum": 0, "description": "character offset for long bodies"}},
@@ -391,6 +409,35 @@ DOCUMENT_TOOLS = [
              "supersedes": {"type": "integer", "minimum": 1, "description": "number of the ADR this replaces"}},
           "required": ["title", "context", "decision", "consequences"], "additionalProperties": False},
          record_decision, DESIGN),
+    Tool("record_requirement",
+         "Record a requirement as a measurable target the lab can check: throughput (committed/s of a "
+         "transaction of a stored load), latency p50/p95/p99/max in ms, error_rate in %, or an invariant (SQL that "
+         "returns the rows breaking it, none when it holds, checked on the data a load left behind). Volume, "
+         "retention and availability are recorded but not measured yet. Derive the numbers from the person's words "
+         "and say in `assumed` what you chose that they did not say. Same id: a new version.",
+         {"type": "object", "properties": {
+             "statement": {"type": "string", "minLength": 1, "description": "the requirement in the person's words"},
+             "metric": {"type": "string", "enum": list(METRICS)},
+             "id": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_.-]{0,31}$", "description": "default: R1, R2, …"},
+             "value": {"type": "number", "minimum": 0,
+                       "description": "throughput per second; latency in ms; error rate in %; volume in rows"},
+             "transaction": {"type": "string", "description": "a transaction of the load (default: all)"},
+             "load": {"type": "string", "description": "the stored load (run_load name) whose run measures it"},
+             "sql": {"type": "string", "description": "invariant: a query returning the rows that break it"},
+             "assumed": {"type": "string", "description": "what the target assumes beyond the statement"}},
+          "required": ["statement", "metric"], "additionalProperties": False},
+         record_requirement, DESIGN),
+    Tool("verify_requirements",
+         "Prove or refute the design's requirements in the lab: each bound load runs again, as stored, on a fresh "
+         "copy of the seeded lab; throughput, latency and error targets are read from that run, invariants are "
+         "checked on the data it left behind. Answers met / missed / unmeasured per requirement, with the "
+         "figure measured; stored with the design.",
+         {"type": "object", "properties": {
+             "ids": {"type": "array", "items": {"type": "string"}, "description": "default: every requirement"},
+             "database": {"type": "string", "enum": ["sandbox", "postgres", "mysql"],
+                          "description": "where invariants without a load are checked (default: sandbox)"}},
+          "additionalProperties": False},
+         verify_requirements, DESIGN),
     Tool("define_api",
          "Define an API contract: an OpenAPI 3.x document (YAML or JSON), a GraphQL schema (SDL, checked by "
          "graphql-core), a protobuf/gRPC file (compiled by protoc) or an AsyncAPI 2/3 document for event channels "

@@ -322,6 +322,30 @@ class Design:
 
         return record_decision(self, title, context, decision, consequences, status, supersedes, turn_id=turn_id)
 
+    def record_requirement(self, statement: str, metric: str, *, id: str | None = None, value: float | None = None,
+                           transaction: str | None = None, load: str | None = None, sql: str | None = None,
+                           assumed: str | None = None, turn_id: int | None = None):
+        """Add (or revise, by id) a measurable requirement bound to a stored load or an invariant query; returns
+        (Requirement, version). See workbench.design.requirements for the metrics."""
+        from .requirements import record_requirement
+
+        return record_requirement(self, statement, metric, id=id, value=value, transaction=transaction, load=load,
+                                  sql=sql, assumed=assumed, turn_id=turn_id)
+
+    def targets(self) -> list:
+        """The requirements as measurable targets (newest version of each), in the order first recorded."""
+        from .requirements import requirements
+
+        return requirements(self)
+
+    def verify(self, *, database: str = "sandbox", only: list[str] | None = None, turn_id: int | None = None,
+               progress: Any = None):
+        """Prove or refute each requirement in the lab: bound loads run again on a fresh copy of the seeded lab,
+        invariants are checked on what they left behind. Stored; returns the Verification (met/missed/unmeasured)."""
+        from .verify import verify
+
+        return verify(self, database=database, only=only, turn_id=turn_id, progress=progress)
+
     def api(self, name: str | None = None):
         """The newest API contract (an ApiContract), or None."""
         from .api import api_contract

@@ -13,6 +13,8 @@ EXPERIMENT = "experiment"
 LOAD = "load"
 REHEARSAL = "rehearsal"
 QUERY = "query"
+REQUIREMENT = "requirement"
+VERIFICATION = "verification"
 
 # in the order a design document and the design-state summary list them
-LISTED = (SCHEMA, ARCHITECTURE, API, CONTRACT, DECISION, EXPERIMENT, LOAD, REHEARSAL)
+LISTED = (REQUIREMENT, SCHEMA, ARCHITECTURE, API, CONTRACT, DECISION, EXPERIMENT, LOAD, REHEARSAL, VERIFICATION)

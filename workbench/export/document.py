@@ -134,6 +134,7 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
     ]))
     b.heading(2, "Requirements")
     b.add(Prose(design.requirements or "_No requirements recorded yet._"))
+    _targets(b, design)
 
     _architecture(b, design)
     _data_model(b, design)
@@ -165,6 +166,23 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
                 b.add(Prose(conversation_markdown(messages, agent)))
     subtitle = f"Design document · exported {time.strftime('%Y-%m-%d %H:%M')} · Architect Workbench"
     return Document(f"Design: {design.name}", subtitle, _redacted(b.blocks), b.toc)
+
+
+def _targets(b: _DocumentBuilder, design: Any) -> None:
+    """The measurable targets and the newest verification: which the lab met, missed or did not measure."""
+    from ..design.verify import latest_verification
+
+    targets = design.targets()
+    if not targets:
+        return
+    verification = latest_verification(design)
+    status = {c.id: c for c in verification.checks} if verification is not None else {}
+    rows = [[r.id, r.statement, (status[r.id].status if r.id in status else "not verified"), r.target(),
+             (status[r.id].measured if r.id in status else ""), r.assumed or ""] for r in targets]
+    caption = verification.summary() if verification is not None else "Not verified yet (%design verify)."
+    # the status is the third column, which the document's covered/missing/partial rows colour
+    b.add(Grid(["id", "requirement", "status", "target", "measured", "assumed"], rows, caption=caption,
+               classes=[{"met": "covered", "missed": "missing"}.get(row[2], "partial") for row in rows]))
 
 
 def _draw(figure: Figure) -> str:

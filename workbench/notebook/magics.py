@@ -374,6 +374,23 @@ class WorkbenchMagics(Magics):
         shown.update(record.result)
 
     @magic_arguments()
+    @argument("-d", "--design", help="design (default: the current one)")
+    @cell_magic
+    @guarded
+    def requirements(self, line: str, cell: str) -> None:
+        """Measurable requirements as YAML: a list of {statement, metric (throughput, p50, p95, p99, max,
+        error_rate, invariant, volume, …), value, transaction, load, sql, id, assumed}; each is stored (a new
+        version when its id exists) and the design's targets are shown. `%design verify` checks them."""
+        args = _parse(self.requirements, line)
+        if not cell.strip():
+            raise UsageError("Write the requirements below %%requirements as a YAML list, e.g.\n"
+                             "- {statement: Sell 2,000 tickets a second, metric: throughput, value: 2000, "
+                             "transaction: buy, load: checkout}")
+        from ..design.requirements import record_from_yaml
+
+        _display(record_from_yaml(self.state.design(args.design), cell))
+
+    @magic_arguments()
     @argument("action", choices=["rehearse"], help="rehearse: apply the migration to seeded copies under load")
     @argument("name", nargs="?", help="schema name (default: the newest)")
     @argument("--from", dest="from_version", type=int, help="from this version (default: the one before --to)")
@@ -422,9 +439,11 @@ class WorkbenchMagics(Magics):
     @line_magic
     @guarded
     def design(self, line: str) -> None:
-        """%design show | list | use NAME | requirements [TEXT] | export PATH [--conversation] | explore | experiment
+        """%design show | list | use NAME | requirements [TEXT] | verify [DB] | export PATH [--conversation] | explore | experiment
 
-        show: requirements, artifacts, decisions and the readiness scorecard; export: the design
+        show: requirements, artifacts, decisions and the readiness scorecard; requirements: the prose and
+        the measurable targets (record them with %%requirements); verify: check every target in the lab
+        (met, missed, unmeasured), stored; export: the design
         document (.html self-contained, or .md with an assets folder); explore: the design explorer
         widget; experiment: the experiment panel (workload of the last experiment).
         """
@@ -432,11 +451,11 @@ class WorkbenchMagics(Magics):
         command = words[0] if words else "show"
         rest = words[1].strip() if len(words) > 1 else ""
         handler = {"list": self._design_list, "use": self._design_use, "requirements": self._design_requirements,
-                   "show": self._design_show, "export": self._design_export, "explore": self._design_explore,
-                   "experiment": self._design_experiment}.get(command)
+                   "verify": self._design_verify, "show": self._design_show, "export": self._design_export,
+                   "explore": self._design_explore, "experiment": self._design_experiment}.get(command)
         if handler is None:
-            raise UsageError(f"Unknown %design subcommand {command!r}: use show, list, use, requirements, export, "
-                             "explore or experiment.")
+            raise UsageError(f"Unknown %design subcommand {command!r}: use show, list, use, requirements, verify, "
+                             "export, explore or experiment.")
         handler(rest)
 
     def _design_list(self, rest: str) -> None:
@@ -454,10 +473,19 @@ class WorkbenchMagics(Magics):
         _show(_bundle(f"Current design: {design.name}" + holdings(design)))
 
     def _design_requirements(self, rest: str) -> None:
+        from ..design.requirements import Targets
+
         design = self.state.design()
         if rest:
             design.requirements = rest
-        _show(_bundle(design.requirements or "(no requirements yet: the first %%architect prompt sets them)"))
+        _display(Targets(design.targets(), design.requirements or
+                         "(no requirements yet: the first %%architect prompt sets them)"))
+
+    def _design_verify(self, rest: str) -> None:
+        database = rest or "sandbox"
+        if database not in ("sandbox", "postgres", "mysql"):
+            raise UsageError(f"Usage: %design verify [sandbox|postgres|mysql] (got {database!r}).")
+        _display(self.state.design().verify(database=database, progress=lambda text: _show(_bundle(text))))
 
     def _design_show(self, rest: str) -> None:
         _display(self.state.design(rest or None))

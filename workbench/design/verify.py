@@ -1,0 +1,217 @@
+"""Verification: the lab proves or refutes each requirement of a design, and the result is stored.
+
+For each stored load a requirement is bound to, the load runs again, as it was stored (transactions,
+parameters, clients, duration, its variant's DDL), on its own fresh copy of the design's seeded lab,
+so runs do not see each other's writes; the run is stored as a new version of that load (the
+evidence). Throughput, latency and error-rate targets are read from that run. Invariants (a query
+that must return no rows) are checked on the data the load left behind in that copy; one that names
+no load is checked on the seeded rows, and says so.
+Targets the lab does not measure (volume, retention, availability) are reported as unmeasured.
+
+A throughput target the lab could not reach says what it reached, with how many clients on which
+engine and at what data size: a closed-loop run measures what those clients achieved, not what the
+production system would.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..errors import DesignError
+from .kinds import LOAD, SCHEMA, VERIFICATION
+from .requirements import LATENCY, Requirement, requirements
+
+MET, MISSED, UNMEASURED = "met", "missed", "unmeasured"
+_MARK = {MET: "✓", MISSED: "✗", UNMEASURED: "–"}
+SHOWN_ROWS = 5
+
+
+@dataclass
+class Outcome:
+    """One requirement as verified: status, what was measured, against which target, on what evidence."""
+
+    id: str
+    statement: str
+    target: str
+    status: str
+    measured: str
+    evidence: str
+
+
+@dataclass
+class Verification:
+    """The design's requirements against the lab: one Outcome per requirement."""
+
+    checks: list[Outcome]
+    database: str
+    elapsed_s: float
+    notes: list[str] = field(default_factory=list)
+    version: int | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for c in self.checks if c.status == status)
+
+    def summary(self) -> str:
+        return (f"Requirements: {self.count(MET)} met, {self.count(MISSED)} missed, {self.count(UNMEASURED)} "
+                f"unmeasured of {len(self.checks)} (verified on {self.database} in {self.elapsed_s:.1f} s)")
+
+    def to_dict(self) -> dict:
+        return {"checks": [asdict(c) for c in self.checks], "database": self.database,
+                "elapsed_s": self.elapsed_s, "notes": self.notes}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Verification:
+        return cls([Outcome(**c) for c in data["checks"]], data["database"], data["elapsed_s"],
+                   list(data.get("notes") or []))
+
+    HEADERS = ["id", "requirement", "target", "status", "measured", "evidence"]
+
+    def rows(self) -> list[list[str]]:
+        return [[c.id, c.statement, c.target, f"{_MARK[c.status]}\u00a0{c.status}", c.measured, c.evidence]
+                for c in self.checks]
+
+    def for_model(self) -> str:
+        lines = [self.summary()] + [f"- {c.id} {c.status.upper()}: target {c.target}; "
+                                    + (f"measured {c.measured} ({c.evidence})" if c.evidence else c.measured)
+                                    for c in self.checks]
+        return "\n".join(lines + [f"note: {n}" for n in self.notes])
+
+    def _repr_html_(self) -> str:
+        colour = {MET: "#1e7d32", MISSED: "#c5221f", UNMEASURED: "#666"}
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row[:3])
+            + f"<td style='color:{colour[c.status]};font-weight:600;white-space:nowrap'>{html.escape(row[3])}</td>"
+            + "".join(f"<td>{html.escape(cell)}</td>" for cell in row[4:]) + "</tr>"
+            for row, c in zip(self.rows(), self.checks, strict=True))
+        head = "".join(f"<th>{h}</th>" for h in self.HEADERS)
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        return (f"<div class='wb-verification'><p><b>{html.escape(self.summary())}</b></p><table><thead><tr>{head}"
+                f"</tr></thead><tbody>{body}</tbody></table>" + (f"<ul>{notes}</ul>" if notes else "") + "</div>")
+
+    def __repr__(self) -> str:
+        return self.for_model()
+
+
+def verify(design: Any, *, database: str = "sandbox", only: list[str] | None = None,
+           turn_id: int | None = None, progress: Any = None) -> Verification:
+    """Check the design's requirements (or those in `only`) against the lab; store and return the result."""
+    reqs = [r for r in requirements(design) if only is None or r.id in only]
+    if not reqs:
+        raise DesignError("The design has no requirements to verify." if only is None else
+                          f"No requirement {', '.join(only)} in the design.",
+                          hint="Record them with record_requirement (or Design.record_requirement) first.")
+    if design.latest(SCHEMA) is None:
+        raise DesignError(f"Design {design.name!r} has no schema for the lab to verify against.",
+                          hint="Propose one (propose_schema or %%schema) and bind the requirements to its loads.")
+    started = time.perf_counter()
+    notes: list[str] = []
+    by_load: dict[str, list[Requirement]] = {}
+    for req in reqs:
+        if req.measurable and req.load:
+            by_load.setdefault(req.load, []).append(req)
+    checks: dict[str, Outcome] = {}
+    for load_name, bound in by_load.items():
+        row = design.latest(LOAD, load_name)
+        if row is None:
+            for req in bound:
+                checks[req.id] = _unmeasured(req, f"load {load_name!r} is not in the design")
+            continue
+        inputs = row["body"].get("input") or {}
+        db = inputs.get("database") or database
+        if progress is not None:
+            progress(f"verify: running load {load_name!r} on {db}")
+        with design.lab(db).copy("verify") as target:  # each load on its own copy of the seeded rows
+            record = _rerun(design, target, load_name, inputs, turn_id)
+            for req in bound:
+                checks[req.id] = (_invariant(req, target, f"after load {record[0]} v{record[1]}")
+                                  if req.metric == "invariant" else _measure(req, record))
+    unbound = [r for r in reqs if r.id not in checks and r.metric == "invariant"]
+    if unbound:
+        with design.lab(database).copy("verify") as target:
+            for req in unbound:
+                checks[req.id] = _invariant(req, target, f"on the seeded rows of {database} (no load bound: "
+                                                         "give `load` to check it after one)")
+    for req in reqs:
+        if req.id not in checks:
+            checks[req.id] = _unmeasured(req, f"the lab does not measure {req.metric} yet")
+    result = Verification([checks[r.id] for r in reqs], database, time.perf_counter() - started, notes)
+    result.version = design.add_version(VERIFICATION, "requirements", result.to_dict(), summary=result.summary(),
+                                        turn_id=turn_id)
+    return result
+
+
+def _rerun(design: Any, lab: Any, name: str, inputs: dict, turn_id: int | None) -> tuple[str, int, Any]:
+    """Run a stored load again as it was stored; store the run as a new version of it."""
+    from ..lab.traffic import traffic_from
+
+    variant = inputs.get("variant") or {}
+    if variant.get("ddl"):
+        lab.apply(variant["ddl"])
+    result = lab.run_load(traffic_from(inputs["traffic"]), clients=inputs.get("clients", 8),
+                          duration=inputs.get("duration"), count=inputs.get("count"),
+                          ramp_up=inputs.get("ramp_up") or 0.0)
+    version = design.add_version(LOAD, name, {"input": {**inputs, "verification": True}, **result.to_dict()},
+                                 summary=result.summary().splitlines()[0], turn_id=turn_id)
+    return name, version, result
+
+
+def _measure(req: Requirement, record: tuple[str, int, Any]) -> Outcome:
+    name, version, result = record
+    evidence = f"load {name} v{version}: {result.clients} clients, {result.duration_s:.1f} s on {result.dialect}"
+    rows = [t for t in result.transactions if req.transaction in (None, t["name"])]
+    if not rows:
+        known = ", ".join(t["name"] for t in result.transactions)
+        return _unmeasured(req, f"load {name!r} has no transaction {req.transaction!r} (it has {known})")
+    committed = sum(t["committed"] for t in rows)
+    failed = sum(sum(t["errors"].values()) for t in rows)
+    if req.metric == "throughput":
+        rate = committed / result.duration_s if result.duration_s else 0.0
+        ok = rate >= req.value
+        measured = f"{rate:,.0f}/s"
+        if not ok:
+            measured += (f" (closed loop: {result.clients} clients on this machine's {result.dialect}; the target "
+                         "may need more clients, a faster engine, or is beyond this lab)")
+        return Outcome(req.id, req.statement, req.target(), MET if ok else MISSED, measured, evidence)
+    if req.metric in LATENCY:
+        if len(rows) != 1:
+            return _unmeasured(req, "a latency target names one transaction (give `transaction`)")
+        value = rows[0][f"{req.metric}_ms"]
+        if value is None or not committed:
+            return Outcome(req.id, req.statement, req.target(), MISSED, "nothing committed", evidence)
+        return Outcome(req.id, req.statement, req.target(), MET if value <= req.value else MISSED,
+                     f"{value:.3g} ms", evidence)
+    rate = 100.0 * failed / (committed + failed) if committed + failed else 0.0
+    return Outcome(req.id, req.statement, req.target(), MET if rate <= req.value else MISSED,
+                 f"{rate:.2f} % ({failed:,} of {committed + failed:,})", evidence)
+
+
+def _invariant(req: Requirement, lab: Any, where: str) -> Outcome:
+    from ..errors import SQLError
+
+    try:
+        result = lab.run(req.sql)
+    except SQLError as exc:
+        return _unmeasured(req, f"the invariant's query failed: {str(exc).splitlines()[0]}")
+    rows = result.rows
+    if not rows:
+        return Outcome(req.id, req.statement, req.target(), MET, "no rows", f"invariant checked {where}")
+    shown = "; ".join(", ".join(str(v) for v in r) for r in rows[:SHOWN_ROWS])
+    more = " or more" if result.truncated else ""
+    return Outcome(req.id, req.statement, req.target(), MISSED, f"{len(rows):,}{more} row(s) break it: {shown}",
+                 f"invariant checked {where}")
+
+
+def _unmeasured(req: Requirement, why: str) -> Outcome:
+    return Outcome(req.id, req.statement, req.target(), UNMEASURED, why, "")
+
+
+def latest_verification(design: Any) -> Verification | None:
+    row = design.latest(VERIFICATION, "requirements")
+    if row is None:
+        return None
+    result = Verification.from_dict(row["body"])
+    result.version = row["version"]
+    return result
