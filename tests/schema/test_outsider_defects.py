@@ -9,6 +9,8 @@ import subprocess
 import sys
 from urllib.parse import urlparse
 
+import pytest
+
 from workbench.schema import Schema
 from workbench.schema.types import canonical
 
@@ -358,3 +360,54 @@ def test_a_partial_index_on_the_non_null_key_serves_the_foreign_key(pg_url, sqli
         assert [f for f in Schema.from_ddl(PARTIAL_FK_INDEX, dialect).lint() if f.rule == "WB002"] == []
     other = PARTIAL_FK_INDEX.replace("WHERE parent_id IS NOT NULL", "WHERE note IS NOT NULL")
     assert [f.rule for f in Schema.from_ddl(other, "postgres").lint() if f.rule == "WB002"] == ["WB002"]
+
+
+# -- 9. a parsed schema and the same schema reflected from the server it was loaded into: no changes ------
+# (case, dialect, DDL as a file has it, the same DDL with a real change in the spot the server rewrites)
+AS_STORED = [
+    ("escape string in a CHECK", "postgres",
+     "CREATE TABLE t (id int PRIMARY KEY, phone text CHECK (phone ~ E'^\\\\d{11}$'));",
+     "CREATE TABLE t (id int PRIMARY KEY, phone text CHECK (phone ~ E'^\\\\d{12}$'));"),
+    ("comments inside a CHECK", "postgres",
+     "CREATE TABLE t (id int PRIMARY KEY, n int CHECK (n > 0 -- positive\n AND n < 10 /* small */));",
+     "CREATE TABLE t (id int PRIMARY KEY, n int CHECK (n > 0 -- positive\n AND n < 11 /* small */));"),
+    ("IN over varchar", "postgres",
+     "CREATE TABLE t (id int PRIMARY KEY, v varchar(5) CHECK (v IN ('x', 'y')));",
+     "CREATE TABLE t (id int PRIMARY KEY, v varchar(5) CHECK (v IN ('x', 'z')));"),
+    ("public.f() in an index", "postgres",
+     "CREATE FUNCTION public.norm(text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT lower($1) $$;\n"
+     "CREATE TABLE t (id int PRIMARY KEY, e text);\nCREATE INDEX t_e ON t (public.norm(e));\n"
+     "CREATE INDEX t_l ON t (pg_catalog.lower(e));",
+     "CREATE TABLE t (id int PRIMARY KEY, e text);\nCREATE INDEX t_e ON t (public.norm(id::text));\n"
+     "CREATE INDEX t_l ON t (pg_catalog.lower(e));"),
+    ("time and interval defaults", "postgres",
+     "CREATE TABLE t (id int PRIMARY KEY, at time DEFAULT '9:00', i interval DEFAULT '5 minutes', "
+     "j interval DEFAULT '1 day 2 hours', z timetz DEFAULT '09:00+02');",
+     "CREATE TABLE t (id int PRIMARY KEY, at time DEFAULT '9:00', i interval DEFAULT '5 minutes', "
+     "j interval DEFAULT '26 hours', z timetz DEFAULT '09:00+02');"),
+    ("DECIMAL(38) and numeric defaults", "mysql",
+     "CREATE TABLE t (id int PRIMARY KEY, a DECIMAL(38), b DECIMAL(10,2) DEFAULT 0, c DECIMAL(10,2) DEFAULT '1.5', "
+     "at TIME DEFAULT '09:00');",
+     "CREATE TABLE t (id int PRIMARY KEY, a DECIMAL(38), b DECIMAL(10,2) DEFAULT 0.01, c DECIMAL(10,2) DEFAULT '1.5', "
+     "at TIME DEFAULT '09:00');"),
+    ("DECIMAL(38) on PostgreSQL", "postgres",
+     "CREATE TABLE t (id int PRIMARY KEY, a DECIMAL(38), b numeric(10,2) DEFAULT '0');",
+     "CREATE TABLE t (id int PRIMARY KEY, a DECIMAL(38, 2), b numeric(10,2) DEFAULT '0');"),
+    ("BINARY defaults", "mysql",
+     "CREATE TABLE t (id int PRIMARY KEY, h BINARY(32) DEFAULT '', k BINARY(4) NOT NULL DEFAULT 'ab');",
+     "CREATE TABLE t (id int PRIMARY KEY, h BINARY(32) DEFAULT '', k BINARY(4) NOT NULL DEFAULT 'abc');"),
+    ("a prefix as long as the column", "mysql",
+     "CREATE TABLE t (id int PRIMARY KEY, v varchar(20), w varchar(40), KEY kv (v(20)), KEY kw (w(10)));",
+     "CREATE TABLE t (id int PRIMARY KEY, v varchar(20), w varchar(40), KEY kv (v(19)), KEY kw (w(10)));"),
+]
+
+
+@pytest.mark.parametrize(("case", "dialect", "ddl", "changed"), AS_STORED, ids=[c[0] for c in AS_STORED])
+def test_the_servers_own_spelling_is_no_change(case, dialect, ddl, changed, request):
+    from workbench.testing.fidelity import load
+
+    url = request.getfixturevalue("pg_url" if dialect == "postgres" else "mysql_url")
+    assert load(url, ddl, dialect) == []
+    loaded = live(url)
+    assert Schema.from_ddl(ddl, dialect).diff(loaded).changes == [], case
+    assert len(Schema.from_ddl(changed, dialect).diff(loaded).changes) in (1, 2), case  # a real change is seen
