@@ -438,3 +438,25 @@ def test_postgres_like_copies_inherited_columns_and_defaults_only_when_included(
     with FreshDatabase("postgres", tmp_path) as db:  # and our DDL makes the same tables
         assert load(db.url, schema.to_ddl("postgres"), "postgres") == []
         assert schema.diff(live(db.url)).changes == []
+
+
+# -- 11. DBML carries prefix lengths, DESC index parts and ON UPDATE, and reads them back ---------------------
+DBML_MYSQL = ("CREATE TABLE t (id int PRIMARY KEY, v varchar(200), w varchar(40), n int,\n"
+              "  changed timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP COMMENT 'last',\n"
+              "  touched datetime NULL ON UPDATE CURRENT_TIMESTAMP,\n"
+              "  KEY kv (v(20), n DESC), KEY kw (w(10)), KEY kd (n DESC, id));\n")
+
+
+def test_dbml_carries_prefix_lengths_desc_parts_and_on_update(mysql_url, tmp_path):
+    from workbench.testing.fidelity import FreshDatabase, load
+
+    assert load(mysql_url, DBML_MYSQL, "mysql") == []
+    server = live(mysql_url)
+    dbml = server.to_dbml()
+    assert "note: 'LENGTHS 20|- ORDER asc|desc'" in dbml and "[note: 'on update: CURRENT_TIMESTAMP']" in dbml
+    back = Schema.from_dbml(dbml)
+    assert back.tables["t"].columns["changed"].comment == "last"
+    assert server.diff(back).changes == []  # was: 8 changes (sakila: 22, now 7, its views)
+    with FreshDatabase("mysql", tmp_path) as db:  # what it reads back is what the server had
+        assert load(db.url, back.to_ddl("mysql"), "mysql") == []
+        assert server.diff(live(db.url)).changes == []
