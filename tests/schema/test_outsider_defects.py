@@ -460,3 +460,41 @@ def test_dbml_carries_prefix_lengths_desc_parts_and_on_update(mysql_url, tmp_pat
     with FreshDatabase("mysql", tmp_path) as db:  # what it reads back is what the server had
         assert load(db.url, back.to_ddl("mysql"), "mysql") == []
         assert server.diff(live(db.url)).changes == []
+
+
+# -- 12. what calls a function the model does not carry is named, with the line of its CREATE FUNCTION -------
+NEEDS_FUNCTIONS = (
+    "CREATE FUNCTION make_code() RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$;\n"
+    "CREATE FUNCTION public.positive(n int) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT n > 0 $$;\n"
+    "CREATE OR REPLACE FUNCTION norm(text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT lower($1) $$;\n"
+    "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.at = now(); RETURN NEW; END $$;\n"
+    "CREATE TABLE t (id int PRIMARY KEY, code text DEFAULT make_code(), n int CHECK (positive(n)), e text, "
+    "at timestamp);\n"
+    "CREATE INDEX t_e ON t (public.norm(e));\n"
+    "CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();\n")
+
+
+def test_what_needs_a_function_the_model_does_not_carry_is_named(pg_url, tmp_path):
+    from workbench.lab import Lab
+    from workbench.testing.fidelity import FreshDatabase, load
+
+    assert load(pg_url, NEEDS_FUNCTIONS, "postgres") == []  # the file loads: it creates its functions
+    schema = Schema.from_ddl(NEEDS_FUNCTIONS, "postgres")
+    emitted = schema.to_ddl("postgres")
+    with FreshDatabase("postgres", tmp_path) as db:  # the model's DDL does not: the functions are not in it
+        assert load(db.url, emitted, "postgres")[0] == "line 5: function make_code() does not exist"
+    header = [line for line in emitted.splitlines() if line.startswith("-- ")]
+    assert header == [  # so it says which, where they were, and what needs them
+        "-- needs function make_code(), whose CREATE FUNCTION at line 1 is not carried: t.code DEFAULT fails to load "
+        "without it (create the function first)",
+        "-- needs function positive(), whose CREATE FUNCTION at line 2 is not carried: t CHECK (POSITIVE(n)) fails "
+        "to load without it (create the function first)",
+        "-- needs function norm(), whose CREATE FUNCTION at line 3 is not carried: index t_e on t fails to load "
+        "without it (create the function first)",
+        "-- not carried: trigger t_touch on t (line 7), which runs touch(): create it after the table to keep what "
+        "it does"]
+    with FreshDatabase("postgres", tmp_path) as db:  # and the lab, which loads it anyway, says so in its notes
+        with Lab(db.url, write=True) as lab:
+            notes = lab.load(schema).notes
+        assert any(n.startswith("needs function make_code(), whose CREATE FUNCTION at line 1") for n in notes)
+        assert any(n.startswith("not carried: trigger t_touch on t (line 7)") for n in notes)

@@ -176,7 +176,7 @@ class Lab:
             if head.startswith(("-- view", "CREATE EXTENSION", "CREATE SCHEMA")):
                 continue
             for line in head.splitlines():
-                if line.startswith("-- left out"):
+                if line.startswith(("-- left out", "-- needs function", "-- not carried: trigger")):
                     self.notes.append(line[3:])
             try:
                 self._execute_ddl(conn, statement)

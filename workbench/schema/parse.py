@@ -35,6 +35,7 @@ from .model import (
     UniqueConstraint,
     View,
 )
+from .routines import SkippedTrigger, routine_name, trigger_of
 from .statements import Statement, code_only, split_statements, start_column
 
 _STARTERS = {
@@ -148,6 +149,8 @@ class _Builder:
         self.current_db: str | None = None  # MySQL `USE db`: names qualified with it are the file's own
         self.creating_in: str | None = None  # `CREATE SCHEMA s CREATE TABLE t …`: unqualified names are in s
         self.skipped_statements: list[tuple[int, str, str]] = []  # (line, what, why): nothing is dropped silently
+        self.routines_skipped: dict[str, int] = {}  # CREATE FUNCTION / PROCEDURE left out: name → line
+        self.triggers_skipped: list[SkippedTrigger] = []
         self.unmodelled: dict[str, int] = {}  # tables whose CREATE is reported as not modelled → its line
         self.unmodelled_lines: set[int] = set()  # statements on those tables, reported in finish
 
@@ -196,6 +199,13 @@ class _Builder:
 
     def _skip(self, st: Statement, kind: str, why: str | None = None) -> None:
         self.skipped[kind] += 1
+        if kind.startswith("CREATE "):  # code the model does not carry, named for what needs it (routines.needs)
+            routine = routine_name(st.sql, self.dialect)
+            trigger = trigger_of(st.sql, self.dialect, st.line) if routine is None else None
+            if routine is not None:
+                self.routines_skipped.setdefault(routine, st.line)
+            elif trigger is not None:
+                self.triggers_skipped.append(trigger)
         self.skipped_statements.append((st.line, kind, why or _WHY.get(kind.split()[0], _WHY.get(kind, "not part of "
                                                                                                   "the schema model"))))
 
@@ -1064,6 +1074,8 @@ class _Builder:
                         enums=list(self.enums.values()), domains=list(self.domains.values()),
                         extensions=self.extensions, warnings=self.warnings, skipped=self.skipped)
         schema.statements_skipped = sorted(self.skipped_statements)
+        schema.routines_skipped = dict(self.routines_skipped)
+        schema.triggers_skipped = list(self.triggers_skipped)
         return schema
 
     def _partition_columns(self) -> None:
