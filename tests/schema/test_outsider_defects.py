@@ -498,3 +498,8 @@ def test_what_needs_a_function_the_model_does_not_carry_is_named(pg_url, tmp_pat
             notes = lab.load(schema).notes
         assert any(n.startswith("needs function make_code(), whose CREATE FUNCTION at line 1") for n in notes)
         assert any(n.startswith("not carried: trigger t_touch on t (line 7)") for n in notes)
+    namespaced = "CREATE SCHEMA app;\n" + NEEDS_FUNCTIONS.replace("TABLE t (", "TABLE app.t (").replace(" ON t ", " ON app.t ")
+    with FreshDatabase("postgres", tmp_path) as db, Lab(db.url, write=True) as lab:  # one namespace in the lab
+        notes = lab.load(Schema.from_ddl(namespaced, "postgres")).notes
+    assert any(n.startswith("needs function make_code(), whose CREATE FUNCTION at line 2") for n in notes)
+    assert any(n.startswith("not carried: trigger t_touch on t (line 8)") for n in notes)
