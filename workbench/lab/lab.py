@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -176,7 +177,7 @@ class Lab:
             if head.startswith(("-- view", "CREATE EXTENSION", "CREATE SCHEMA")):
                 continue
             for line in head.splitlines():
-                if line.startswith("-- left out"):
+                if line.startswith(("-- left out", "-- needs function", "-- not carried: trigger")):
                     self.notes.append(line[3:])
             try:
                 self._execute_ddl(conn, statement)
@@ -614,8 +615,13 @@ def flatten(schema: Schema) -> Schema:
         view.namespace = None
         if view.name not in names.values():
             views.append(view)
-    return Schema(tables, dialect=copy.dialect, views=views, enums=list(copy.enums.values()),
+    flat = Schema(tables, dialect=copy.dialect, views=views, enums=list(copy.enums.values()),
                   domains=list(copy.domains.values()))
+    # the code the model does not carry stays named (the notes of emit), its triggers on the tables' new names
+    lowered = {k.lower(): v for k, v in names.items()}
+    flat.routines_skipped = dict(copy.routines_skipped)
+    flat.triggers_skipped = [replace(t, table=lowered.get(t.table.lower(), t.table)) for t in copy.triggers_skipped]
+    return flat
 
 
 

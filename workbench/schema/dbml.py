@@ -5,8 +5,9 @@ writing a parser for a moving syntax here would only lag behind it). Writing is 
 model maps onto DBML directly.
 
 What DBML carries: tables (with namespaces), columns (type, NOT NULL, default, increment, notes),
-primary keys, unique keys, indexes (columns, expressions, name, type; a partial index's WHERE and a
-method DBML has no word for ride in the index's note, and are read back), references (with ON DELETE /
+primary keys, unique keys, indexes (columns, expressions, name, type; a partial index's WHERE, a
+method DBML has no word for, MySQL prefix lengths and DESC parts ride in the index's note, and are read
+back), a column's ON UPDATE (in its note), references (with ON DELETE /
 ON UPDATE), enums, notes, the extensions and the database (in the Project). What it does not (views,
 CHECK constraints, partitions, domains, virtual tables,
 computed columns' expressions, triggers) is listed in `// not carried:` comments at the top and
@@ -23,7 +24,12 @@ from ..errors import SchemaError
 from .model import SERIAL, Column, Enum, ForeignKey, Index, Schema, Table, UniqueConstraint
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_INDEX_NOTE = re.compile(r"^(IMPLICIT)?\s*(?:USING (\w+))?\s*(?:OPCLASSES (\S+))?\s*(?:INCLUDE (\S+))?\s*(?:WHERE (.+))?$", re.S)
+_INDEX_NOTE = re.compile(r"^(IMPLICIT)?\s*(?:USING (\w+))?\s*(?:OPCLASSES (\S+))?\s*(?:INCLUDE (\S+))?\s*"
+                         r"(?:LENGTHS (\S+))?\s*(?:ORDER (\S+))?\s*(?:WHERE (.+))?$", re.S)
+# A column's ON UPDATE rides in its note, as the note's last line: DBML has no column setting for it (PyDBML
+# refuses one it does not know), and the default setting is the column's DEFAULT alone. A note is what every
+# DBML tool shows beside the column, so a reader sees the behaviour too; from_dbml takes the line back out.
+_ON_UPDATE = re.compile(r"(?:^|\n)on update: (.+)$")
 _DATABASE = {"postgres": "PostgreSQL", "mysql": "MySQL", "sqlite": "SQLite"}
 _STRING = re.compile(r"^'((?:[^']|'')*)'(::[\w .\"\[\]]+)?$")
 
@@ -134,8 +140,10 @@ def _table(table: Table) -> list[str]:
             settings.append("unique")
         if column.default is not None and not column.generated:
             settings.append(f"default: {_default(column.default)}")
-        if column.comment:
-            settings.append(f"note: {_text(column.comment)}")
+        note = "\n".join(([column.comment] if column.comment else [])
+                         + ([f"on update: {column.on_update}"] if column.on_update else []))
+        if note:
+            settings.append(f"note: {_text(note)}")
         lines.append(f"  {_name(column.name)} {_type(column.type)}" + (f" [{', '.join(settings)}]" if settings else ""))
     index_lines = []
     if len(table.primary_key) > 1:
@@ -147,10 +155,15 @@ def _table(table: Table) -> list[str]:
     for index in table.indexes:
         dbml_type = index.method and index.method.lower() in ("btree", "hash")
         opclasses = "|".join(o or "-" for o in index.opclasses) if any(index.opclasses) else ""
+        # DBML's index settings have no prefix length and no sort order: per part, in the note as the opclasses
+        lengths = "|".join(str(n) if n else "-" for n in index.lengths) if any(index.lengths or ()) else ""
+        order = "|".join("desc" if d else "asc" for d in index.descending) if any(index.descending or ()) else ""
         extra = " ".join((["IMPLICIT"] if index.implicit else [])
                          + ([f"USING {index.method}"] if index.method and not dbml_type else [])
                          + ([f"OPCLASSES {opclasses}"] if opclasses else [])
                          + ([f"INCLUDE {'|'.join(index.include)}"] if index.include else [])
+                         + ([f"LENGTHS {lengths}"] if lengths else [])
+                         + ([f"ORDER {order}"] if order else [])
                          + ([f"WHERE {index.where}"] if index.where else []))
         settings = (["unique"] if index.unique else []) + ([f"name: {_text(index.name)}"] if index.name else []) + \
                    ([f"type: {index.method.lower()}"] if dbml_type else []) + \
@@ -213,8 +226,13 @@ def from_dbml(text: str, *, dialect: str = "postgres", name: str | None = None) 
         for c in t.columns:
             type_ = _unescape(c.type.name) if hasattr(c.type, "items") else str(c.type)
             column_name = _unescape(c.name)
+            note = _note(c.note)
+            on_update = _ON_UPDATE.search(note or "")
+            if on_update:
+                note = note[:on_update.start()] or None
             column = Column(column_name, type_, nullable=not (c.not_null or c.pk), default=_sql_default(c.default),
-                            generated=SERIAL if c.autoinc else None, comment=_note(c.note))
+                            generated=SERIAL if c.autoinc else None, comment=note,
+                            on_update=on_update.group(1) if on_update else None)
             table.columns[column_name] = column
             if c.pk:
                 pk.append(column_name)
@@ -230,7 +248,7 @@ def from_dbml(text: str, *, dialect: str = "postgres", name: str | None = None) 
                     table.columns[part].nullable = False
                 continue
             extra = _INDEX_NOTE.match(_note(index.note) or "")
-            implicit, method, opclasses, include, where = extra.groups() if extra else (None,) * 5
+            implicit, method, opclasses, include, lengths, order, where = extra.groups() if extra else (None,) * 7
             # a unique key in an indexes block is a unique index (DBML does not tell constraints from indexes)
             table.indexes.append(Index(index.name or None, tuple(parts), unique=bool(index.unique),
                                        method=index.type or method or None, where=where or None,
@@ -238,6 +256,9 @@ def from_dbml(text: str, *, dialect: str = "postgres", name: str | None = None) 
                                        opclasses=tuple(None if o == "-" else o for o in opclasses.split("|"))
                                        if opclasses else (),
                                        include=tuple(include.split("|")) if include else (),
+                                       lengths=tuple(None if n == "-" else int(n) for n in lengths.split("|"))
+                                       if lengths else (),
+                                       descending=tuple(o == "desc" for o in order.split("|")) if order else (),
                                        implicit=bool(implicit)))
         table.primary_key = tuple(pk)
         tables.append(table)

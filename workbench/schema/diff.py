@@ -21,6 +21,7 @@ from typing import Any
 from . import types as T
 from .emit import _Emitter
 from .expressions import comparison_key, output_columns, tables_read, view_order
+from .literals import default_key
 from .model import AUTO_INCREMENT, IDENTITY_BY_DEFAULT, SERIAL, Column, ForeignKey, Index, Schema, Table
 from .names import qualified, quote, server_name
 from .parse import fk_action
@@ -187,7 +188,7 @@ def _table_changes(old: Table, new: Table, old_dialect: str, new_dialect: str) -
         if old_col is None:
             continue
         old_type = T.transpile_type(old_col.type, old_dialect, new_dialect) if old_dialect != new_dialect else old_col.type
-        if T.canonical(old_type, new_dialect).upper() != T.canonical(new_col.type, new_dialect).upper():
+        if T.comparison_type(old_type, new_dialect) != T.comparison_type(new_col.type, new_dialect):
             risk = _type_risk(old_col, new_col, old_dialect, new_dialect)
             out.append(Change("alter_column", key, new_col.name, f"type {old_col.type} → {new_col.type}", risk,
                               old=old_col, new=new_col))
@@ -196,7 +197,8 @@ def _table_changes(old: Table, new: Table, old_dialect: str, new_dialect: str) -
                               old=old_col, new=new_col))
         elif not old_col.nullable and new_col.nullable:
             out.append(Change("alter_column", key, new_col.name, "DROP NOT NULL", SAFE, old=old_col, new=new_col))
-        if _key(old_col.default, old_dialect) != _key(new_col.default, new_dialect) and not new_col.generated:
+        if default_key(_key(old_col.default, old_dialect), old_col.type, old_dialect) != \
+                default_key(_key(new_col.default, new_dialect), new_col.type, new_dialect) and not new_col.generated:
             if new_col.default is None:
                 out.append(Change("alter_column", key, new_col.name, f"DROP DEFAULT (was {old_col.default}): inserts "
                                   "that relied on it now need a value", INCOMPATIBLE, old=old_col, new=new_col))
@@ -226,10 +228,11 @@ def _table_changes(old: Table, new: Table, old_dialect: str, new_dialect: str) -
                       lambda u: f"({', '.join(u.columns)})"))
     out.extend(_keyed(key, old.checks, new.checks, lambda c: _key(c.expression, old_dialect), "check", MAY_FAIL,
                       lambda c: c.expression, new_ident=lambda c: _key(c.expression, new_dialect)))
-    out.extend(_keyed(key, old_indexes, new_indexes, lambda i: _index_id(i, old_dialect), "index", SAFE,
+    out.extend(_keyed(key, old_indexes, new_indexes, lambda i: _index_id(i, old_dialect, old), "index", SAFE,
                       lambda i: f"{'unique ' if i.unique else ''}({', '.join(i.columns)})"
                                 + (f" WHERE {i.where}" if i.where else ""),
-                      add_risk=lambda i: MAY_FAIL if i.unique else SAFE, new_ident=lambda i: _index_id(i, new_dialect)))
+                      add_risk=lambda i: MAY_FAIL if i.unique else SAFE,
+                      new_ident=lambda i: _index_id(i, new_dialect, new)))
     return out
 
 
@@ -293,12 +296,25 @@ def _fk_id(fk: ForeignKey):
             fk_action(fk.on_update, "postgres"))
 
 
-def _index_id(ix: Index, dialect: str):
+def _index_id(ix: Index, dialect: str, table: Table | None = None):
     parts = tuple(comparison_key(c, dialect) if ix.is_expression(n) else c.lower() for n, c in enumerate(ix.columns))
     n = len(ix.columns)
     return (parts, ix.unique, _key(ix.where, dialect), (ix.method or "btree").lower(),
-            tuple(ix.opclasses or (None,) * n), tuple(ix.lengths or (None,) * n),
+            tuple(ix.opclasses or (None,) * n), _prefix_lengths(ix, dialect, table),
             tuple(ix.descending or (False,) * n), tuple(c.lower() for c in ix.include))
+
+
+def _prefix_lengths(ix: Index, dialect: str, table: Table | None) -> tuple:
+    """An index's prefix lengths, None where there is none or where it is the whole column: MySQL drops a prefix
+    as long as the column (`KEY (v(20))` on a VARCHAR(20) is `KEY (v)`)."""
+    columns = {name.lower(): c for name, c in (table.columns.items() if table is not None else ())}
+    out = []
+    for n, length in enumerate(ix.lengths or (None,) * len(ix.columns)):
+        column = columns.get(ix.columns[n].lower()) if length and not ix.is_expression(n) else None
+        size = T.info(column.type, dialect).size if column is not None else None
+        out.append(None if length and size is not None and T.info(column.type, dialect).family == "string"
+                   and length >= size else length)
+    return tuple(out)
 
 
 def _keyed(table: str, old: list, new: list, ident, label: str, add_risk_default: str, describe, add_risk=None,

@@ -20,6 +20,7 @@ from . import types as T
 from .expressions import tables_read, view_order
 from .model import AUTO_INCREMENT, IDENTITY_ALWAYS, IDENTITY_BY_DEFAULT, SERIAL, Column, Index, Schema, Table
 from .names import MAX_LENGTH, quote, shorten, too_long
+from .routines import needs, trigger_notes
 
 _LITERAL = re.compile(r"^(-?\d+(\.\d+)?|'([^']|'')*'|NULL|TRUE|FALSE|"
                       r"(CURRENT_TIMESTAMP|CURRENT_DATE|CURRENT_TIME|LOCALTIMESTAMP)(\(\d*\))?)$", re.IGNORECASE)
@@ -125,12 +126,17 @@ class _Emitter:
                     check = f" CHECK ({domain.check})" if domain.check else ""
                     out.append(f"CREATE DOMAIN {self.table_name(domain.key)} AS {domain.type}{check};")
         tables = [t for t in self.schema.tables.values() if self.dst == "postgres" or not t.partition_of]
+        needs_by_table: dict[str, list] = {}
+        for need in needs(self.schema):  # what calls a function the model does not carry: said above its table
+            needs_by_table.setdefault(need.table, []).append(need)
         partitioned = {t.partition_of for t in tables if t.partition_of}
         later: list[str] = []
         for table in tables:
             self.notes = []
             create = self.create_table(table)
             indexes = self.indexes(table)
+            self.notes += [need.note() for need in needs_by_table.get(table.key, ())]
+            self.notes += trigger_notes(self.schema, table.key)
             out.append("".join(f"-- {' '.join(note.split())}\n" for note in dict.fromkeys(self.notes)) + create)
             out.extend(self.deferred)
             self.deferred.clear()

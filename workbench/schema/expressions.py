@@ -87,10 +87,27 @@ def comparison_key(sql: str | None, dialect: str) -> str | None:
         node = canonical_node(sqlglot.parse_one(str(sql), read=dialect), dialect)
     except Exception:  # noqa: BLE001 - compared as written
         return " ".join(str(sql).lower().split())
+    builtin_ns = {(T.DEFAULT_NAMESPACE.get(dialect) or "").lower(), "pg_catalog"} - {""}
 
     def visit(n: Any) -> Any:
         while isinstance(n, exp.Paren):
             n = n.this
+        n.comments = None  # a comment inside a CHECK is not part of it; the database drops it
+        if isinstance(n, exp.ByteString) and dialect == "postgres":
+            return exp.Literal.string(n.this)  # sqlglot reads PostgreSQL's E'…' as bytes: it is a string
+        if isinstance(n, exp.Dot) and isinstance(n.this, exp.Identifier) and n.this.name.lower() in builtin_ns \
+                and isinstance(n.expression, exp.Func):
+            try:  # public.lower(x) is lower(x) where public is on the search path (the database drops it)
+                return sqlglot.parse_one(n.expression.sql(dialect=dialect), read=dialect)
+            except Exception:  # noqa: BLE001 - kept as written
+                return n
+        if isinstance(n, exp.Cast) and isinstance(n.args.get("to"), exp.DataType) \
+                and n.args["to"].is_type(exp.DataType.Type.ARRAY):
+            inner = n.this
+            while isinstance(inner, exp.Paren):
+                inner = inner.this
+            if isinstance(inner, exp.Array):  # (ARRAY['a'::varchar])::text[] is the array: PostgreSQL's IN (…)
+                return inner
         if isinstance(n, exp.Cast):
             target = n.args.get("to")
             inner = n.this

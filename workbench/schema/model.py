@@ -190,6 +190,8 @@ class Schema:
         self.skipped: Counter = skipped or Counter()
         self.statements_skipped: list[tuple[int, str, str]] = []  # (line, what, why) for each statement left out
         self.statements_modelled: list[tuple[int, str]] = []  # (line, first words) of each statement read into it
+        self.routines_skipped: dict[str, int] = {}  # functions/procedures a file creates, not carried: name → line
+        self.triggers_skipped: list = []  # routines.SkippedTrigger: triggers a file creates, not carried
         self.name = name
 
     # -- construction --------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from .model import (
     UniqueConstraint,
     View,
 )
+from .routines import SkippedTrigger, routine_name, trigger_of
 from .statements import Statement, code_only, split_statements, start_column
 
 _STARTERS = {
@@ -148,6 +149,8 @@ class _Builder:
         self.current_db: str | None = None  # MySQL `USE db`: names qualified with it are the file's own
         self.creating_in: str | None = None  # `CREATE SCHEMA s CREATE TABLE t …`: unqualified names are in s
         self.skipped_statements: list[tuple[int, str, str]] = []  # (line, what, why): nothing is dropped silently
+        self.routines_skipped: dict[str, int] = {}  # CREATE FUNCTION / PROCEDURE left out: name → line
+        self.triggers_skipped: list[SkippedTrigger] = []
         self.unmodelled: dict[str, int] = {}  # tables whose CREATE is reported as not modelled → its line
         self.unmodelled_lines: set[int] = set()  # statements on those tables, reported in finish
 
@@ -196,6 +199,13 @@ class _Builder:
 
     def _skip(self, st: Statement, kind: str, why: str | None = None) -> None:
         self.skipped[kind] += 1
+        if kind.startswith("CREATE "):  # code the model does not carry, named for what needs it (routines.needs)
+            routine = routine_name(st.sql, self.dialect)
+            trigger = trigger_of(st.sql, self.dialect, st.line) if routine is None else None
+            if routine is not None:
+                self.routines_skipped.setdefault(routine, st.line)
+            elif trigger is not None:
+                self.triggers_skipped.append(trigger)
         self.skipped_statements.append((st.line, kind, why or _WHY.get(kind.split()[0], _WHY.get(kind, "not part of "
                                                                                                   "the schema model"))))
 
@@ -424,12 +434,59 @@ class _Builder:
                         exp.CheckColumnConstraint | exp.IndexColumnConstraint):
             self._constraint(table, element, None)
         elif isinstance(element, exp.LikeProperty):
-            source = self.tables.get(self._key(element.this))
-            if source is not None:
-                for col in source.columns.values():
-                    table.columns[col.name] = Column(**vars(col))
+            self._like(table, element, st)
         else:
             self.warnings.append(f"line {st.line}: {table.key}: ignored {_short(self._sql(element))}")
+
+    def _like(self, table: Table, element: Any, st: Statement) -> None:
+        """PostgreSQL's `LIKE source [INCLUDING …]` in a column list: every column of source, its inherited ones
+        too, with type and NOT NULL; defaults, identity, generation expressions, comments, CHECKs and indexes only
+        where an INCLUDING asks for them (the server's rule)."""
+        import copy
+
+        key = self._key(element.this)
+        source = self.tables.get(key) or self._lookup(key)
+        if source is None:
+            self.warnings.append(f"line {st.line}: {table.key}: LIKE {key}, a table not defined before it: "
+                                 "its columns are not modelled")
+            return
+        options: set[str] = set()
+        for option in element.expressions:
+            what = option.args.get("value").name.upper() if option.args.get("value") is not None else ""
+            kinds = {"DEFAULTS", "IDENTITY", "GENERATED", "COMMENTS", "CONSTRAINTS", "INDEXES"} \
+                if what == "ALL" else {what}
+            options = options | kinds if option.name.upper() == "INCLUDING" else options - kinds
+        for col in self._columns_with_inherited(source).values():
+            copied = Column(**vars(col))
+            if "DEFAULTS" not in options:
+                copied.default = None
+                copied.generated = None if col.generated == SERIAL else copied.generated  # a serial is a default
+            if "IDENTITY" not in options and col.generated in (IDENTITY_ALWAYS, IDENTITY_BY_DEFAULT):
+                copied.generated = None
+            if "GENERATED" not in options:
+                copied.computed = None
+            if "COMMENTS" not in options:
+                copied.comment = None
+            table.columns[col.name] = copied
+        if "CONSTRAINTS" in options:
+            table.checks.extend(copy.deepcopy(source.checks))
+        if "INDEXES" in options:
+            if source.primary_key and not table.primary_key:
+                table.primary_key = source.primary_key
+            table.uniques.extend(copy.deepcopy(u) for u in source.uniques)
+            table.indexes.extend(copy.deepcopy(i) for i in source.indexes if not i.implicit)
+
+    def _columns_with_inherited(self, table: Table, seen: frozenset[str] = frozenset()) -> dict[str, Column]:
+        """A table's columns as PostgreSQL has them: its parents' (INHERITS, in order, theirs first) then its own."""
+        merged: dict[str, Column] = {}
+        for parent_key in table.inherits:
+            parent = self.tables.get(parent_key) or self._lookup(parent_key)
+            if parent is None or parent.key.lower() in seen:
+                continue
+            for name, column in self._columns_with_inherited(parent, seen | {table.key.lower()}).items():
+                merged.setdefault(name, column)
+        merged.update(table.columns)  # a column the table declares again keeps its place, with its own definition
+        return merged
 
     def _column(self, table: Table, cdef: Any) -> None:
         from sqlglot import exp
@@ -1017,6 +1074,8 @@ class _Builder:
                         enums=list(self.enums.values()), domains=list(self.domains.values()),
                         extensions=self.extensions, warnings=self.warnings, skipped=self.skipped)
         schema.statements_skipped = sorted(self.skipped_statements)
+        schema.routines_skipped = dict(self.routines_skipped)
+        schema.triggers_skipped = list(self.triggers_skipped)
         return schema
 
     def _partition_columns(self) -> None:

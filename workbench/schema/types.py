@@ -112,6 +112,21 @@ def canonical(text: str, dialect: str) -> str:
     return dt.sql(dialect=dialect)
 
 
+def comparison_type(text: str, dialect: str) -> str:
+    """What two types must share to be one type: the canonical spelling, upper case, with the scale a DECIMAL
+    takes when none is written (DECIMAL(38) is DECIMAL(38, 0), and MySQL's DECIMAL is DECIMAL(10, 0))."""
+    spelled = canonical(text, dialect).upper()
+    dt = data_type(spelled, dialect) if dialect != "sqlite" else None
+    if dt is None or dt.this.name != "DECIMAL":
+        return spelled
+    numbers = [e.name for e in dt.expressions]
+    if len(numbers) == 1:
+        return f"DECIMAL({numbers[0]}, 0)"
+    if not numbers and dialect == "mysql":
+        return "DECIMAL(10, 0)"
+    return spelled
+
+
 @lru_cache(maxsize=4096)
 def info(text: str, dialect: str) -> TypeInfo:
     """Family, size, precision and time zone of a type."""
