@@ -68,3 +68,46 @@ def test_an_mcp_client_lists_the_tools_proposes_a_schema_and_the_design_has_it(t
     assert "notes" in design.schema("main").tables
     stored = design.latest("schema", "main", 1)
     assert SECRET not in str(stored)
+
+
+def raw_exchange(home, lines, last_id):
+    """Write `lines` to `workbench mcp` on stdin and read its replies until the one to `last_id`; then close it."""
+    import json
+    import subprocess
+
+    env = {**os.environ, "WORKBENCH_HOME": str(home)}
+    proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "mcp", "-d", "shop"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc.stdin.write("\n".join(lines) + "\n")
+    proc.stdin.flush()
+    replies = []
+    for line in proc.stdout:  # each reply is a line; the server answers in order of arrival here
+        replies.append(json.loads(line))
+        if replies[-1].get("id") == last_id and "error" not in replies[-1]:
+            break
+    proc.stdin.close()
+    proc.wait(timeout=60)
+    return replies, proc
+
+
+INITIALIZE = ('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18",'
+              '"capabilities":{},"clientInfo":{"name":"test","version":"1"}}}')
+
+
+def test_malformed_lines_get_json_rpc_errors_and_the_server_keeps_serving(tmp_path):
+    replies, proc = raw_exchange(tmp_path, [
+        "not json at all",  # before the handshake, too
+        INITIALIZE,
+        '{"jsonrpc":"2.0","method":"notifications/initialized"}',
+        "{\"jsonrpc\": \"2.0\", \"id\": 2, \"method\": ",  # cut short
+        "",  # a blank line between messages is no message
+        "[]",
+        '{"foo":1}',
+        '{"jsonrpc":"2.0","id":7}',  # no method
+        '{"jsonrpc":"2.0","id":8,"method":"tools/list"}'], last_id=8)
+    assert proc.returncode == 0, proc.stderr.read()
+    errors = [r for r in replies if "error" in r]
+    assert [(e["error"]["code"], e["id"]) for e in errors] == [
+        (-32700, None), (-32700, None), (-32600, None), (-32600, None), (-32600, 7)]
+    assert "not JSON" in errors[0]["error"]["message"] and "method" in errors[2]["error"]["message"]
+    assert replies[-1]["id"] == 8 and "propose_schema" in {t["name"] for t in replies[-1]["result"]["tools"]}
