@@ -111,3 +111,34 @@ def test_malformed_lines_get_json_rpc_errors_and_the_server_keeps_serving(tmp_pa
         (-32700, None), (-32700, None), (-32600, None), (-32600, None), (-32600, 7)]
     assert "not JSON" in errors[0]["error"]["message"] and "method" in errors[2]["error"]["message"]
     assert replies[-1]["id"] == 8 and "propose_schema" in {t["name"] for t in replies[-1]["result"]["tools"]}
+
+
+def test_file_tools_refuse_a_huge_write_and_a_path_no_file_system_holds_with_a_clear_error(tmp_path):
+    from workbench.design.workspace import MAX_WRITE
+
+    async def steps(session):
+        huge = await session.call_tool("write_file", {"path": "dump.sql", "content": "x" * (50 * 1024 * 1024)})
+        small = await session.call_tool("write_file", {"path": "notes.md", "content": "abc"})
+        grown = await session.call_tool("edit_file", {"path": "notes.md", "old": "b", "new": "b" * MAX_WRITE})
+        long_path = await session.call_tool("read_file", {"path": "a" * 5_000_000})
+        long_name = await session.call_tool("write_file", {"path": "d/" + "n" * 300 + ".md", "content": "x"})
+        nul = await session.call_tool("write_file", {"path": "a\x00b.md", "content": "x"})
+        listed = await session.call_tool("list_files", {"glob": "*" * 5000})
+        escape = await session.call_tool("write_file", {"path": "../../outside.md", "content": "x"})
+        return huge, small, grown, long_path, long_name, nul, listed, escape
+
+    huge, small, grown, long_path, long_name, nul, listed, escape = session_calls(tmp_path, steps)
+    for result in (huge, grown):
+        assert result.is_error and f"at most {MAX_WRITE:,} bytes (4 MiB)" in result.content[0].text
+        assert "Split the content" in result.content[0].text
+    assert not small.is_error
+    workspace = next(tmp_path.rglob("notes.md")).parent
+    assert (workspace / "notes.md").read_text() == "abc" and not (workspace / "dump.sql").exists()
+    assert long_path.is_error and "The path is too long: 5,000,000 bytes, at most 1,024" in long_path.content[0].text
+    assert long_name.is_error and "has 303 bytes, at most 255" in long_name.content[0].text
+    assert nul.is_error and "NUL character (at position 1)" in nul.content[0].text
+    assert listed.is_error and "pattern is too long" in listed.content[0].text
+    assert escape.is_error and "outside the design's workspace" in escape.content[0].text
+    for result in (huge, grown, long_path, long_name, nul, listed):
+        assert "OSError" not in result.content[0].text and "Errno" not in result.content[0].text
+        assert len(result.content[0].text) < 600  # the path is not echoed back in full
