@@ -142,3 +142,24 @@ def test_file_tools_refuse_a_huge_write_and_a_path_no_file_system_holds_with_a_c
     for result in (huge, grown, long_path, long_name, nul, listed):
         assert "OSError" not in result.content[0].text and "Errno" not in result.content[0].text
         assert len(result.content[0].text) < 600  # the path is not echoed back in full
+
+
+def test_propose_schema_defaults_the_dialect_as_the_schema_magic_does(tmp_path, monkeypatch):
+    from workbench.config import DEFAULT_DIALECT
+    from workbench.notebook.magics import WorkbenchMagics
+
+    async def steps(session):
+        listed = await session.call_tool("propose_schema", {"ddl": DDL})
+        tools = await session.list_tools()
+        return listed, next(t for t in tools.tools if t.name == "propose_schema")
+
+    proposed, tool = session_calls(tmp_path, steps)
+    assert not proposed.is_error, proposed.content[0].text
+    assert "dialect" not in tool.input_schema["required"]
+    assert f"default: {DEFAULT_DIALECT}" in tool.input_schema["properties"]["dialect"]["description"]
+    magic_default = next(a for a in WorkbenchMagics.schema.decorators if "--dialect" in a.args).kwds["default"]
+    assert magic_default == DEFAULT_DIALECT == "postgres"
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
+    from workbench.design.aggregate import Design
+
+    assert Design("shop").schema("main").dialect == DEFAULT_DIALECT

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import settings
+from ..config import DEFAULT_DIALECT, settings
 from ..errors import DesignError, SchemaError
 from .kinds import API, ARCHITECTURE, DECISION, EXPERIMENT, LISTED, LOAD, QUERY, REHEARSAL, SCHEMA
 from .store import Store
@@ -210,7 +210,7 @@ class Design:
         schema.name = name
         return version, change
 
-    def add_schema_ddl(self, ddl: str, dialect: str = "postgres", name: str = "main", *,
+    def add_schema_ddl(self, ddl: str, dialect: str = DEFAULT_DIALECT, name: str = "main", *,
                        rationale: str | None = None, turn_id: int | None = None) -> SchemaReport:
         """Parse DDL and store it as a new version of schema `name`; returns the report (ER, lint, changes)."""
         from ..schema.model import Schema

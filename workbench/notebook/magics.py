@@ -14,6 +14,7 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from ..agent.models import EFFORTS
+from ..config import DEFAULT_DIALECT
 from .interpolate import interpolate
 from .state import KernelState
 
@@ -228,7 +229,7 @@ class WorkbenchMagics(Magics):
     # -- %%schema and %er ----------------------------------------------------------------------------
     @magic_arguments()
     @argument("name", nargs="?", help="schema name in the design (default: main); also bound as a variable")
-    @argument("--dialect", default="postgres", help="postgres (default), sqlite or mysql/mariadb")
+    @argument("--dialect", default=DEFAULT_DIALECT, help=f"postgres, sqlite or mysql/mariadb (default: {DEFAULT_DIALECT})")
     @argument("-d", "--design", help="design (default: the current one)")
     @cell_magic
     @guarded
@@ -287,7 +288,7 @@ class WorkbenchMagics(Magics):
         design = self.state.design()
         schema = design.schema(source)
         if schema is None:
-            where = f"schema {source!r}" if source else "a schema"
+            where = f"schema {source!r}" if source else "schema"
             raise UsageError(f"Design {design.name} has no {where} yet, and no variable of that name holds a Schema. "
                              "Use %%schema, or give a database URL.")
         return schema
