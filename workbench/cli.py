@@ -43,10 +43,11 @@ def _ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load_schema(source: str, dialect: str | None, namespaces: list[str] | None = None, structure: bool = False):
+def _load_schema(source: str, dialect: str | None, namespaces: list[str] | None = None, structure: bool = False,
+                 allow_empty: bool = False):
     from .schema import Schema
 
-    return Schema.from_source(source, dialect, namespaces=namespaces, structure=structure)
+    return Schema.from_source(source, dialect, namespaces=namespaces, structure=structure, allow_empty=allow_empty)
 
 
 def _er(args: argparse.Namespace) -> int:
@@ -75,8 +76,9 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    old = _load_schema(args.old, args.dialect, args.namespace)
-    new = _load_schema(args.new, args.dialect, args.namespace)
+    # an empty old file is a start from nothing: the migration creates everything
+    old = _load_schema(args.old, args.dialect, args.namespace, allow_empty=True)
+    new = _load_schema(args.new, args.dialect, args.namespace, allow_empty=True)
     change = old.diff(new)
     if args.format == "text":
         print(change.text())
