@@ -132,19 +132,37 @@ def _export(args: argparse.Namespace) -> int:
         print(wrote(export_notebook(args.source, args.output, home=args.home, design=args.design,
                                     conversation=args.conversation), started))
         return EXIT_OK
-    from .config import settings
-    from .design.aggregate import Design, design_exists, list_designs
+    from .config import DEMO_HOME_NAME, settings
+    from .design.aggregate import Design, design_exists, homes_with_design, list_designs
     from .errors import DesignError
 
     home = Path(args.home) if args.home else None
     if not design_exists(args.source, home):
-        store = (home or settings().home) / "workbench.db"
-        known = sorted(d["name"] for d in list_designs(home)) if store.exists() else []
-        raise DesignError(f"No design {args.source!r} here.",
-                          hint=f"Designs: {', '.join(known) or 'none yet'} (use --home for another workbench home, "
-                               "or give a NOTEBOOK.ipynb).")
+        searched = home or settings().home
+        known = sorted(d["name"] for d in list_designs(home)) if (searched / "workbench.db").exists() else []
+        elsewhere = homes_with_design(args.source, besides=searched)
+        if elsewhere:
+            where = _shown_path(elsewhere[0])
+            hint = (f"It is in {where}{' (where `workbench demo` keeps its design)' if where.endswith(DEMO_HOME_NAME) else ''}"
+                    f": workbench export {args.source} -o {args.output} --home {where}"
+                    + (f" (also in {', '.join(_shown_path(p) for p in elsewhere[1:])})" if elsewhere[1:] else ""))
+        else:
+            hint = (f"Designs there: {', '.join(known) or 'none yet'} (use --home for another workbench home, "
+                    "or give a NOTEBOOK.ipynb).")
+        raise DesignError(f"No design {args.source!r} in {_shown_path(searched)}.", hint=hint)
     print(export_report(Design(args.source, home=home, create=False), args.output, conversation=args.conversation))
     return EXIT_OK
+
+
+def _shown_path(path) -> str:
+    """A path as a command line would take it: relative to the working directory when below it."""
+    from pathlib import Path
+
+    resolved = Path(path).resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd()))
+    except ValueError:
+        return str(resolved)
 
 
 def _lab(args: argparse.Namespace) -> int:

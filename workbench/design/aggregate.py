@@ -614,6 +614,27 @@ def design_exists(name: str, home: str | Path | None = None) -> bool:
     return path.exists() and Store(path).has_design(name)
 
 
+def homes_with_design(name: str, *, besides: str | Path | None = None) -> list[Path]:
+    """Other workbench homes near the working directory that hold design `name`: ./.workbench, WORKBENCH_HOME,
+    and a folder down (the home `workbench demo` writes, build/.workbench-tour, and any .workbench)."""
+    from ..config import DEMO_HOME_NAME
+
+    cwd = Path.cwd()
+    searched = Path(besides if besides is not None else settings().home).resolve()
+    candidates = [cwd / ".workbench", settings().home, *sorted(cwd.glob(f"*/{DEMO_HOME_NAME}")),
+                  *sorted(cwd.glob("*/.workbench"))]
+    found: list[Path] = []
+    for home in candidates:
+        resolved = home.resolve()
+        if resolved != searched and resolved not in found and (home / "workbench.db").is_file():
+            try:
+                if design_exists(name, home):
+                    found.append(resolved)
+            except Exception:  # a store we cannot read is not where the design is
+                continue
+    return found
+
+
 def list_designs(home: str | Path | None = None) -> list[dict]:
     """The designs in a home: name, turns, cost."""
     base = Path(home) if home is not None else settings().home
