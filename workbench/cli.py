@@ -21,12 +21,16 @@ def _mcp(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from .doctor import checks, report
+    import shutil
 
-    results = checks()
-    print(report(results))
-    required = ("python", "anthropic SDK", "graphviz dot", "store", "agents")
-    return EXIT_ERROR if any(c.ok is False and c.name in required for c in results) else EXIT_OK
+    from .doctor import WIDTH, report
+
+    result = report()
+    print(result.text(width=shutil.get_terminal_size((WIDTH, 24)).columns - 1))
+    if result.failed:
+        print(f"error: {len(result.failed)} check{'s' * (len(result.failed) > 1)} failed: "
+              f"{', '.join(c.name for c in result.failed)}", file=sys.stderr)
+    return EXIT_ERROR if result.failed else EXIT_OK
 
 
 def _ask(args: argparse.Namespace) -> int:

@@ -6,7 +6,6 @@ message (WorkbenchError renders without a traceback).
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -218,8 +217,10 @@ class WorkbenchMagics(Magics):
     def _doctor(self, rest: list[str]) -> None:
         from ..doctor import report
 
-        text = report()
-        _show(_bundle(text, f"<pre>{html.escape(text)}</pre>"))
+        result = report()
+        _display(result)
+        if result.failed:  # a failure fails the cell, as `workbench doctor` exits non-zero
+            raise UsageError(f"{len(result.failed)} check(s) failed: {', '.join(c.name for c in result.failed)}.")
 
     def _script(self, rest: list[str]) -> None:
         if len(rest) != 1:
