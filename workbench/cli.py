@@ -146,10 +146,13 @@ def _export(args: argparse.Namespace) -> int:
         known = sorted(d["name"] for d in list_designs(home)) if (searched / "workbench.db").exists() else []
         elsewhere = homes_with_design(args.source, besides=searched)
         if elsewhere:
+            import shlex
+
             where = _shown_path(elsewhere[0])
-            hint = (f"It is in {where}{' (where `workbench demo` keeps its design)' if where.endswith(DEMO_HOME_NAME) else ''}"
-                    f": workbench export {args.source} -o {args.output} --home {where}"
-                    + (f" (also in {', '.join(_shown_path(p) for p in elsewhere[1:])})" if elsewhere[1:] else ""))
+            demo = " (where `workbench demo` keeps its design)" if where.endswith(DEMO_HOME_NAME) else ""
+            also = f" (also in {', '.join(_shown_path(p) for p in elsewhere[1:])})" if elsewhere[1:] else ""
+            hint = (f"It is in {where}{demo}: workbench export {shlex.quote(args.source)} -o "
+                    f"{shlex.quote(args.output)} --home {shlex.quote(where)}{also}")
         else:
             hint = (f"Designs there: {', '.join(known) or 'none yet'} (use --home for another workbench home, "
                     "or give a NOTEBOOK.ipynb).")

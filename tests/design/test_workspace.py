@@ -73,7 +73,8 @@ def test_every_write_into_the_workspace_is_capped_an_adr_too(ws, isolated):
                                         ("x/" + "n" * 256, "256 bytes, at most 255"),
                                         ("tab\there", "control character '\\t'")])
 def test_a_path_no_file_system_holds_is_a_clear_error_not_an_os_error(ws, path, says):
-    for call in (lambda: ws.write(path, "x"), lambda: ws.read(path), lambda: ws.edit(path, "a", "b")):
+    for call in (lambda: ws.write(path, "x"), lambda: ws.read(path), lambda: ws.edit(path, "a", "b"),
+                 lambda: ws.list(path), lambda: ws.grep("x", path)):
         with pytest.raises(WorkspaceError) as info:
             call()
         assert says in str(info.value) and len(str(info.value)) < 300

@@ -76,7 +76,8 @@ FILE_TOOLS = [
 
 
 # -- schema ----------------------------------------------------------------------------------
-def propose_schema(ctx: ToolContext, ddl: str, dialect: str = DEFAULT_DIALECT, name: str = "main", rationale: str | None = None) -> str:
+def propose_schema(ctx: ToolContext, ddl: str, dialect: str = DEFAULT_DIALECT, name: str = "main",
+                   rationale: str | None = None) -> str:
     """Parse DDL, store it as a new version of the design's schema, show ER + lint inline."""
     report = ctx.design.add_schema_ddl(ddl, dialect, name, rationale=rationale, turn_id=ctx.turn_id)
     ctx.show(report)
@@ -94,7 +95,8 @@ def lint(ctx: ToolContext, target: str = "schema", name: str | None = None, vers
         # "has no schema", never "has no a schema": the noun goes after "no" bare
         what = f"{target} {name!r}" if name else target
         raise DesignError(f"The design has no {what}{f' version {version}' if version else ''} to review.",
-                          hint=f"Propose one first with {'draw_architecture' if target == 'architecture' else 'propose_schema'}.")
+                          hint="Propose one first with "
+                               f"{'draw_architecture' if target == 'architecture' else 'propose_schema'}.")
     return artifact.lint().text()
 
 

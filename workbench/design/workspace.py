@@ -128,6 +128,8 @@ class Workspace:
 
         import regex
 
+        if glob:
+            _check_path(glob, what="glob")
         try:
             compiled = regex.compile(pattern)
         except regex.error as exc:

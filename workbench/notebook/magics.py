@@ -230,7 +230,8 @@ class WorkbenchMagics(Magics):
     # -- %%schema and %er ----------------------------------------------------------------------------
     @magic_arguments()
     @argument("name", nargs="?", help="schema name in the design (default: main); also bound as a variable")
-    @argument("--dialect", default=DEFAULT_DIALECT, help=f"postgres, sqlite or mysql/mariadb (default: {DEFAULT_DIALECT})")
+    @argument("--dialect", default=DEFAULT_DIALECT,
+              help=f"postgres, sqlite or mysql/mariadb (default: {DEFAULT_DIALECT})")
     @argument("-d", "--design", help="design (default: the current one)")
     @cell_magic
     @guarded

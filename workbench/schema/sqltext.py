@@ -27,7 +27,8 @@ def file_text(path: Path, *, allow_empty: bool = False) -> str:
                           hint=f"Convert it: iconv -f UTF-16 -t UTF-8 {path.name} > {path.stem}.utf8{path.suffix}")
     at = data.find(b"\x00")
     if at >= 0:
-        raise SchemaError(f"{path.name} is not a text SQL file: it holds a NUL byte at byte offset {at:,} (binary data).",
+        raise SchemaError(f"{path.name} is not a text SQL file: it holds a NUL byte at byte offset {at:,} "
+                          "(binary data).",
                           hint="Give the file with the CREATE TABLE … statements (a .sql or .dbml text file).")
     try:
         text = data.decode("utf-8-sig")
