@@ -16,6 +16,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 def _mcp(args: argparse.Namespace) -> int:
     from .mcp import serve
 
+    _note_design_elsewhere(args.design)  # on stderr: stdout is the protocol's
     serve(args.design)
     return EXIT_OK
 
@@ -37,6 +38,7 @@ def _ask(args: argparse.Namespace) -> int:
     from .agent.renderer import ConsoleRenderer
     from .agent.session import Architect
 
+    _note_design_elsewhere(args.design)
     prompt = " ".join(args.prompt) if args.prompt else sys.stdin.read()
     architect = Architect(args.design, agent=args.agent, model=args.model, max_steps=args.max_steps,
                           budget_usd=args.budget, script=args.script, effort=args.effort)
@@ -159,6 +161,24 @@ def _export(args: argparse.Namespace) -> int:
         raise DesignError(f"No design {args.source!r} in {_shown_path(searched)}.", hint=hint)
     print(export_report(Design(args.source, home=home, create=False), args.output, conversation=args.conversation))
     return EXIT_OK
+
+
+def _note_design_elsewhere(name: str) -> None:
+    """A command that makes a design it does not find says so when another home near here has one of that name
+    (the demo's, typically): the user most likely meant that one."""
+    import shlex
+
+    from .config import settings
+    from .design.aggregate import design_exists, homes_with_design
+
+    home = settings().home
+    if design_exists(name, home):
+        return
+    elsewhere = homes_with_design(name, besides=home)
+    if elsewhere:
+        where = _shown_path(elsewhere[0])
+        print(f"note: design {name!r} is not in {_shown_path(home)}, so it starts empty there; the one in {where} is "
+              f"used with WORKBENCH_HOME={shlex.quote(where)}", file=sys.stderr)
 
 
 def _shown_path(path) -> str:

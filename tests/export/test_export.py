@@ -190,3 +190,16 @@ def test_export_of_the_demo_design_without_home_says_the_exact_command(isolated)
     done = export("--home", f"build/{DEMO_HOME_NAME}")  # the command the error gave
     assert done.returncode == 0, done.stderr
     assert "Use PostgreSQL" in (isolated / "tour.html").read_text()
+
+
+def test_serving_the_demo_design_from_elsewhere_notes_where_it_is(isolated):
+    import os
+
+    from workbench.config import DEMO_HOME_NAME
+
+    Design("tour", home=isolated / "build" / DEMO_HOME_NAME).record_decision("Use PostgreSQL", "c", "d", "e")
+    env = {k: v for k, v in os.environ.items() if k != "WORKBENCH_HOME"}
+    served = subprocess.run([sys.executable, "-m", "workbench.cli", "mcp", "-d", "tour"], input="", capture_output=True,
+                            text=True, cwd=isolated, env=env, timeout=120)
+    assert f"the one in build/{DEMO_HOME_NAME} is used with WORKBENCH_HOME=build/{DEMO_HOME_NAME}" in served.stderr
+    assert served.stdout == ""  # the protocol's stream carries no note
