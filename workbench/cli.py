@@ -16,23 +16,29 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 def _mcp(args: argparse.Namespace) -> int:
     from .mcp import serve
 
+    _note_design_elsewhere(args.design)  # on stderr: stdout is the protocol's
     serve(args.design)
     return EXIT_OK
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from .doctor import checks, report
+    import shutil
 
-    results = checks()
-    print(report(results))
-    required = ("python", "anthropic SDK", "graphviz dot", "store", "agents")
-    return EXIT_ERROR if any(c.ok is False and c.name in required for c in results) else EXIT_OK
+    from .doctor import WIDTH, report
+
+    result = report()
+    print(result.text(width=shutil.get_terminal_size((WIDTH, 24)).columns - 1))
+    if result.failed:
+        print(f"error: {len(result.failed)} check{'s' * (len(result.failed) > 1)} failed: "
+              f"{', '.join(c.name for c in result.failed)}", file=sys.stderr)
+    return EXIT_ERROR if result.failed else EXIT_OK
 
 
 def _ask(args: argparse.Namespace) -> int:
     from .agent.renderer import ConsoleRenderer
     from .agent.session import Architect
 
+    _note_design_elsewhere(args.design)
     prompt = " ".join(args.prompt) if args.prompt else sys.stdin.read()
     architect = Architect(args.design, agent=args.agent, model=args.model, max_steps=args.max_steps,
                           budget_usd=args.budget, script=args.script, effort=args.effort)
@@ -43,10 +49,11 @@ def _ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load_schema(source: str, dialect: str | None, namespaces: list[str] | None = None, structure: bool = False):
+def _load_schema(source: str, dialect: str | None, namespaces: list[str] | None = None, structure: bool = False,
+                 allow_empty: bool = False):
     from .schema import Schema
 
-    return Schema.from_source(source, dialect, namespaces=namespaces, structure=structure)
+    return Schema.from_source(source, dialect, namespaces=namespaces, structure=structure, allow_empty=allow_empty)
 
 
 def _er(args: argparse.Namespace) -> int:
@@ -75,8 +82,9 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    old = _load_schema(args.old, args.dialect, args.namespace)
-    new = _load_schema(args.new, args.dialect, args.namespace)
+    # an empty old file is a start from nothing: the migration creates everything
+    old = _load_schema(args.old, args.dialect, args.namespace, allow_empty=True)
+    new = _load_schema(args.new, args.dialect, args.namespace, allow_empty=True)
     change = old.diff(new)
     if args.format == "text":
         print(change.text())
@@ -130,19 +138,58 @@ def _export(args: argparse.Namespace) -> int:
         print(wrote(export_notebook(args.source, args.output, home=args.home, design=args.design,
                                     conversation=args.conversation), started))
         return EXIT_OK
-    from .config import settings
-    from .design.aggregate import Design, design_exists, list_designs
+    from .config import DEMO_HOME_NAME, settings
+    from .design.aggregate import Design, design_exists, homes_with_design, list_designs
     from .errors import DesignError
 
     home = Path(args.home) if args.home else None
     if not design_exists(args.source, home):
-        store = (home or settings().home) / "workbench.db"
-        known = sorted(d["name"] for d in list_designs(home)) if store.exists() else []
-        raise DesignError(f"No design {args.source!r} here.",
-                          hint=f"Designs: {', '.join(known) or 'none yet'} (use --home for another workbench home, "
-                               "or give a NOTEBOOK.ipynb).")
+        searched = home or settings().home
+        known = sorted(d["name"] for d in list_designs(home)) if (searched / "workbench.db").exists() else []
+        elsewhere = homes_with_design(args.source, besides=searched)
+        if elsewhere:
+            import shlex
+
+            where = _shown_path(elsewhere[0])
+            demo = " (where `workbench demo` keeps its design)" if where.endswith(DEMO_HOME_NAME) else ""
+            also = f" (also in {', '.join(_shown_path(p) for p in elsewhere[1:])})" if elsewhere[1:] else ""
+            hint = (f"It is in {where}{demo}: workbench export {shlex.quote(args.source)} -o "
+                    f"{shlex.quote(args.output)} --home {shlex.quote(where)}{also}")
+        else:
+            hint = (f"Designs there: {', '.join(known) or 'none yet'} (use --home for another workbench home, "
+                    "or give a NOTEBOOK.ipynb).")
+        raise DesignError(f"No design {args.source!r} in {_shown_path(searched)}.", hint=hint)
     print(export_report(Design(args.source, home=home, create=False), args.output, conversation=args.conversation))
     return EXIT_OK
+
+
+def _note_design_elsewhere(name: str) -> None:
+    """A command that makes a design it does not find says so when another home near here has one of that name
+    (the demo's, typically): the user most likely meant that one."""
+    import shlex
+
+    from .config import settings
+    from .design.aggregate import design_exists, homes_with_design
+
+    home = settings().home
+    if design_exists(name, home):
+        return
+    elsewhere = homes_with_design(name, besides=home)
+    if elsewhere:
+        where = _shown_path(elsewhere[0])
+        print(f"note: design {name!r} is not in {_shown_path(home)}, so it starts empty there; the one in {where} is "
+              f"used with WORKBENCH_HOME={shlex.quote(where)}", file=sys.stderr)
+
+
+def _shown_path(path) -> str:
+    """A path as a command line would take it: relative to the working directory when below it."""
+    from pathlib import Path
+
+    resolved = Path(path).resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd()))
+    except ValueError:
+        return str(resolved)
 
 
 def _lab(args: argparse.Namespace) -> int:

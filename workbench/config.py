@@ -25,6 +25,8 @@ from .errors import ConfigError
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
+DEMO_HOME_NAME = ".workbench-tour"  # the home `workbench demo` makes in its output folder (build/)
+DEFAULT_DIALECT = "postgres"  # the SQL dialect of DDL that names none: %%schema, propose_schema, the Python API
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from .config import PROJECT_ROOT, has_api_credentials
+from .config import DEMO_HOME_NAME, PROJECT_ROOT, has_api_credentials
 from .errors import WorkbenchError
 
 TOUR = PROJECT_ROOT / "notebooks" / "00-tour.ipynb"
@@ -88,7 +88,7 @@ def run_demo(output_dir: str | Path = "build", out: TextIO = sys.stdout) -> int:
 
     output = Path(output_dir).resolve()
     output.mkdir(parents=True, exist_ok=True)
-    home = output / ".workbench-tour"
+    home = output / DEMO_HOME_NAME
     shutil.rmtree(home, ignore_errors=True)  # a fresh design every run: the tour starts from nothing
     if has_api_credentials():
         out.write("Architect Workbench demo: the real model answers (ANTHROPIC_API_KEY is set).\n")

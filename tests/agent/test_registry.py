@@ -122,3 +122,22 @@ def test_validator_accepts_anyof_and_nullable_types():
     assert errors(schema, {"title": "x"}) == []
     assert errors(schema, 5)
     assert errors({"type": ["string", "null"]}, None) == []
+
+
+def test_no_tool_on_an_empty_design_answers_with_no_a_or_no_an(isolated):
+    """Messages that say something is missing put the noun after "no" bare ("has no schema"), for every tool."""
+    import re
+
+    from workbench.agent.tools import builtin_registry
+    from workbench.design.aggregate import Design
+
+    ctx = ToolContext(design=Design("empty"))
+    answers = {}
+    for tool in builtin_registry().select(None, bash_enabled=False):
+        for target in (["schema", "architecture", "consistency"] if tool.name == "lint" else [None]):
+            data = {"target": target} if target else {}
+            answers[f"{tool.name} {data}"] = tool.run(ctx, data).text
+    assert answers["lint {'target': 'schema'}"].startswith("The design has no schema to review.")
+    assert answers["lint {'target': 'architecture'}"].startswith("The design has no architecture to review.")
+    bad = {call: text for call, text in answers.items() if re.search(r"\bno an? \b", text)}
+    assert bad == {}

@@ -55,3 +55,26 @@ def test_bash_runs_in_the_workspace_without_secrets(ws, monkeypatch):
     assert code == 0 and out.split() == [str(ws.root), "none"]
     with pytest.raises(WorkspaceError, match="timed out"):
         ws.run_bash("sleep 5", timeout=0.5)
+
+
+def test_every_write_into_the_workspace_is_capped_an_adr_too(ws, isolated):
+    from workbench.design.aggregate import Design
+    from workbench.design.workspace import MAX_WRITE
+
+    with pytest.raises(WorkspaceError, match=f"at most {MAX_WRITE:,} bytes"):
+        ws.write("big.md", "é" * (MAX_WRITE // 2 + 1))  # bytes count, not characters
+    design = Design("capped")
+    with pytest.raises(WorkspaceError, match="Split the content"):
+        design.record_decision("Huge", "c", "d" * (MAX_WRITE + 1), "e")
+    assert design.decisions() == [] and not list(design.workspace.rglob("*.md"))  # nothing half-recorded
+
+
+@pytest.mark.parametrize("path, says", [("a" * 5_000_000, "too long: 5,000,000 bytes"),
+                                        ("x/" + "n" * 256, "256 bytes, at most 255"),
+                                        ("tab\there", "control character '\\t'")])
+def test_a_path_no_file_system_holds_is_a_clear_error_not_an_os_error(ws, path, says):
+    for call in (lambda: ws.write(path, "x"), lambda: ws.read(path), lambda: ws.edit(path, "a", "b"),
+                 lambda: ws.list(path), lambda: ws.grep("x", path)):
+        with pytest.raises(WorkspaceError) as info:
+            call()
+        assert says in str(info.value) and len(str(info.value)) < 300

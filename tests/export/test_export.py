@@ -155,7 +155,7 @@ def test_cli_export(monkeypatch, tmp_path):
     assert "# Design: shop" in (tmp_path / "nb.md").read_text()
     missing = subprocess.run([sys.executable, "-m", "workbench.cli", "export", "nope", "-o", "doc.html"],
                              capture_output=True, text=True)
-    assert missing.returncode == 2 and "No design 'nope' here." in missing.stderr and "shop" in missing.stderr
+    assert missing.returncode == 2 and "No design 'nope' in " in missing.stderr and "shop" in missing.stderr
 
 
 def test_a_100_table_design_with_3_architectures_stays_under_3_mb(tmp_path):
@@ -167,3 +167,39 @@ def test_a_100_table_design_with_3_architectures_stays_under_3_mb(tmp_path):
     assert path.stat().st_size < 3 * 1024 * 1024
     assert page.count("<svg") == 4  # three architectures and the ER diagram
     assert "Data dictionary (100 tables)" in page and page.count("ADR-000") >= 5
+
+
+def test_export_of_the_demo_design_without_home_says_the_exact_command(isolated):
+    import os
+
+    from workbench.config import DEMO_HOME_NAME
+    from workbench.design.aggregate import Design
+
+    demo_home = isolated / "build" / DEMO_HOME_NAME  # where `workbench demo` (make demo) keeps the tour's design
+    Design("tour", home=demo_home).record_decision("Use PostgreSQL", "c", "d", "e")
+    env = {k: v for k, v in os.environ.items() if k != "WORKBENCH_HOME"}  # the user's shell after make demo
+
+    def export(*extra):
+        return subprocess.run([sys.executable, "-m", "workbench.cli", "export", "tour", "-o", "tour.html", *extra],
+                              capture_output=True, text=True, cwd=isolated, env=env)
+
+    missing = export()
+    assert missing.returncode == 2 and "No design 'tour' in .workbench." in missing.stderr
+    command = f"workbench export tour -o tour.html --home build/{DEMO_HOME_NAME}"
+    assert command in missing.stderr and "where `workbench demo` keeps its design" in missing.stderr
+    done = export("--home", f"build/{DEMO_HOME_NAME}")  # the command the error gave
+    assert done.returncode == 0, done.stderr
+    assert "Use PostgreSQL" in (isolated / "tour.html").read_text()
+
+
+def test_serving_the_demo_design_from_elsewhere_notes_where_it_is(isolated):
+    import os
+
+    from workbench.config import DEMO_HOME_NAME
+
+    Design("tour", home=isolated / "build" / DEMO_HOME_NAME).record_decision("Use PostgreSQL", "c", "d", "e")
+    env = {k: v for k, v in os.environ.items() if k != "WORKBENCH_HOME"}
+    served = subprocess.run([sys.executable, "-m", "workbench.cli", "mcp", "-d", "tour"], input="", capture_output=True,
+                            text=True, cwd=isolated, env=env, timeout=120)
+    assert f"the one in build/{DEMO_HOME_NAME} is used with WORKBENCH_HOME=build/{DEMO_HOME_NAME}" in served.stderr
+    assert served.stdout == ""  # the protocol's stream carries no note

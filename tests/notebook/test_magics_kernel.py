@@ -244,3 +244,9 @@ def test_a_quote_left_open_on_a_magic_line_says_where_and_how_to_fix_it(kernel):
     assert stored["status"] == "ok", texts(stored)
     assert texts(kernel.run("print(orders.dialect)")).strip() == "sqlite"
     assert [v["version"] for v in Design("tea-shop").versions("schema", "orders")] == [1]
+
+
+def test_er_without_a_schema_says_the_design_has_no_schema_in_plain_words(kernel):
+    kernel.run("%load_ext workbench")
+    shown = texts(kernel.run("%er"))
+    assert "has no schema yet" in shown and "no a " not in shown

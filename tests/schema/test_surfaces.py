@@ -144,3 +144,38 @@ def test_schema_and_er_magics_in_a_kernel(kernel, sqlite_url):
     assert "line 4" in bad["error"]["evalue"]
     none = kernel.run("%er nothing_here")
     assert "UsageError" in texts(none)
+
+
+NOT_SQL = {
+    "empty.sql": (b"", "empty.sql holds no SQL statements (it is empty)"),
+    "comments.sql": (b"-- nothing yet\n/* later */ ;\n\n", "comments.sql holds no SQL statements (only comments"),
+    "logo.sql": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "logo.sql is not a text SQL file: it holds a NUL byte at "
+                                                           "byte offset 8"),
+    "latin1.sql": (V1.encode() + b"\n-- caf\xe9\n", f"latin1.sql is not a UTF-8 text SQL file: byte 0xe9 at byte "
+                                                       f"offset {len(V1) + 7} (line 2)"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_SQL))
+def test_an_empty_or_binary_file_is_named_for_what_it_is_in_the_cli_and_the_api(isolated, name):
+    data, says = NOT_SQL[name]
+    (isolated / name).write_bytes(data)
+    for command in (["lint", name], ["er", name, "-o", "out.svg"], ["lint", name, "--dialect", "sqlite"]):
+        run = run_cli(*command, cwd=isolated)
+        assert run.returncode == 2 and says in run.stderr, (command, run.stderr)
+        assert "No lint findings" not in run.stdout and "Traceback" not in run.stderr and "\ufffd" not in run.stderr
+    from workbench.errors import SchemaError
+
+    with pytest.raises(SchemaError, match="holds no SQL statements|not a (UTF-8 )?text SQL file"):
+        Schema.from_source(str(isolated / name))
+
+
+def test_ddl_text_with_a_nul_character_is_not_sql_and_an_empty_old_file_still_diffs(isolated):
+    from workbench.errors import SchemaError
+
+    with pytest.raises(SchemaError, match="not text SQL: it holds a NUL character at offset 9"):
+        Schema.from_ddl("CREATE TA\x00BLE t (id int)")
+    (isolated / "none.sql").write_bytes(b"")
+    (isolated / "v1.sql").write_text(V1)
+    run = run_cli("diff", "none.sql", "v1.sql", cwd=isolated)  # a start from nothing: create everything
+    assert run.returncode == 0 and "CREATE TABLE links" in run.stdout

@@ -132,12 +132,35 @@ def known_models() -> tuple[str, ...]:
     """Model ids listed by the installed SDK (read once; the SDK does not change in a process)."""
     import typing
 
-    from anthropic.types.model_param import ModelParam
-
+    ModelParam = _model_param()
     ids: list[str] = []
     for arg in typing.get_args(ModelParam):
         ids.extend(a for a in typing.get_args(arg) if isinstance(a, str))
     return tuple(ids)
+
+
+def _model_param() -> Any:
+    """The SDK's `ModelParam` type. Its module (a Literal of ids, importing only typing) is read on its own
+    when the SDK is not imported yet: importing `anthropic` costs a second or more, and naming a model (the
+    doctor, a magic's help) needs none of it."""
+    import importlib.util
+    import sys
+
+    if "anthropic" not in sys.modules:
+        try:
+            package = importlib.util.find_spec("anthropic")
+            origin = package.submodule_search_locations[0] if package and package.submodule_search_locations else None
+            spec = importlib.util.spec_from_file_location("_workbench_sdk_model_param",
+                                                          f"{origin}/types/model_param.py") if origin else None
+            if spec and spec.loader:
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                return module.ModelParam
+        except Exception:  # another SDK layout: import it the ordinary way
+            pass
+    from anthropic.types.model_param import ModelParam
+
+    return ModelParam
 
 
 def _version(model_id: str) -> tuple[str, tuple[int, ...], bool] | None:

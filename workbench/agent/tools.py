@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from ..config import DEFAULT_DIALECT
 from ..design.kinds import LISTED, SCHEMA
 from ..design.requirements import METRICS
 from .registry import BASH, DESIGN, FILES, Tool, ToolContext, ToolRegistry, ToolResult
@@ -76,7 +77,8 @@ FILE_TOOLS = [
 
 
 # -- schema ----------------------------------------------------------------------------------
-def propose_schema(ctx: ToolContext, ddl: str, dialect: str, name: str = "main", rationale: str | None = None) -> str:
+def propose_schema(ctx: ToolContext, ddl: str, dialect: str = DEFAULT_DIALECT, name: str = "main",
+                   rationale: str | None = None) -> str:
     """Parse DDL, store it as a new version of the design's schema, show ER + lint inline."""
     report = ctx.design.add_schema_ddl(ddl, dialect, name, rationale=rationale, turn_id=ctx.turn_id)
     ctx.show(report)
@@ -91,8 +93,11 @@ def lint(ctx: ToolContext, target: str = "schema", name: str | None = None, vers
         return ctx.design.consistency().text()
     artifact = (ctx.design.schema if target == "schema" else ctx.design.architecture)(name, version)
     if artifact is None:
-        what = f"{target} {name!r}" if name else ("an architecture" if target == "architecture" else "a schema")
-        raise DesignError(f"The design has no {what}{f' version {version}' if version else ''} to review.")
+        # "has no schema", never "has no a schema": the noun goes after "no" bare
+        what = f"{target} {name!r}" if name else target
+        raise DesignError(f"The design has no {what}{f' version {version}' if version else ''} to review.",
+                          hint="Propose one first with "
+                               f"{'draw_architecture' if target == 'architecture' else 'propose_schema'}.")
     return artifact.lint().text()
 
 
@@ -126,11 +131,12 @@ SCHEMA_TOOLS = [
          {"type": "object", "properties": {
              "ddl": {"type": "string", "minLength": 1,
                      "description": "CREATE TABLE / CREATE INDEX / ALTER TABLE statements."},
-             "dialect": {"type": "string", "enum": ["postgres", "postgresql", "sqlite", "mysql", "mariadb"]},
+             "dialect": {"type": "string", "enum": ["postgres", "postgresql", "sqlite", "mysql", "mariadb"],
+                         "description": f"The DDL's SQL dialect (default: {DEFAULT_DIALECT}, as in %%schema)."},
              "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$",
                       "description": "Schema name within the design (default: main)."},
              "rationale": {"type": "string", "description": "Why this version: the main decisions."}},
-          "required": ["ddl", "dialect"], "additionalProperties": False},
+          "required": ["ddl"], "additionalProperties": False},
          propose_schema, DESIGN),
     Tool("lint",
          "Review a stored artifact: a schema against the lint rules (keys, types, indexes, naming), an "

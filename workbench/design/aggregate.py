@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import settings
+from ..config import DEFAULT_DIALECT, settings
 from ..errors import DesignError, SchemaError
 from .kinds import API, ARCHITECTURE, DECISION, EXPERIMENT, LISTED, LOAD, QUERY, REHEARSAL, SCHEMA
 from .store import Store
@@ -226,7 +226,7 @@ class Design:
         schema.name = name
         return version, change
 
-    def add_schema_ddl(self, ddl: str, dialect: str = "postgres", name: str = "main", *,
+    def add_schema_ddl(self, ddl: str, dialect: str = DEFAULT_DIALECT, name: str = "main", *,
                        rationale: str | None = None, turn_id: int | None = None) -> SchemaReport:
         """Parse DDL and store it as a new version of schema `name`; returns the report (ER, lint, changes)."""
         from ..schema.model import Schema
@@ -662,6 +662,27 @@ def design_exists(name: str, home: str | Path | None = None) -> bool:
     base = Path(home) if home is not None else settings().home
     path = base / "workbench.db"
     return path.exists() and Store(path).has_design(name)
+
+
+def homes_with_design(name: str, *, besides: str | Path | None = None) -> list[Path]:
+    """Other workbench homes near the working directory that hold design `name`: ./.workbench, WORKBENCH_HOME,
+    and a folder down (the home `workbench demo` writes, build/.workbench-tour, and any .workbench)."""
+    from ..config import DEMO_HOME_NAME
+
+    cwd = Path.cwd()
+    searched = Path(besides if besides is not None else settings().home).resolve()
+    candidates = [cwd / ".workbench", settings().home, *sorted(cwd.glob(f"*/{DEMO_HOME_NAME}")),
+                  *sorted(cwd.glob("*/.workbench"))]
+    found: list[Path] = []
+    for home in candidates:
+        resolved = home.resolve()
+        if resolved != searched and resolved not in found and (home / "workbench.db").is_file():
+            try:
+                if design_exists(name, home):
+                    found.append(resolved)
+            except Exception:  # a store we cannot read is not where the design is
+                continue
+    return found
 
 
 def list_designs(home: str | Path | None = None) -> list[dict]:

@@ -108,6 +108,9 @@ def record_decision(design: Any, title: str, context: str, decision: str, conseq
             return earlier
     record = Decision(max((d.number for d in existing), default=0) + 1, title.strip(), context, decision,
                       consequences, check_status(status), supersedes)
+    from .workspace import within_write_limit
+
+    within_write_limit(record.filename, record.markdown())  # before anything is stored: all of it, or nothing
     if supersedes is not None:
         earlier = next((d for d in existing if d.number == supersedes), None)
         if earlier is None:

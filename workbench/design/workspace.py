@@ -1,7 +1,9 @@
 """File operations confined to a design's workspace folder, bounded in bytes and time.
 
 Every path is resolved (symlinks included) and must stay inside the workspace; anything
-else is refused with a WorkspaceError. Reads stop at MAX_READ bytes, grep at MAX_GREP_BYTES
+else is refused with a WorkspaceError, as is a path the file system could not hold (longer than
+MAX_PATH bytes, a name longer than MAX_NAME, a control character): the message says which. A write
+(write_file, edit_file, an ADR) holds at most MAX_WRITE bytes. Reads stop at MAX_READ bytes, grep at MAX_GREP_BYTES
 and a time budget (its regular expressions run with a timeout: the `regex` package, because
 the standard `re` cannot stop a catastrophic pattern such as `(a+)+$`). What is written is
 redacted first: the workspace is part of `.workbench/`.
@@ -15,12 +17,17 @@ from __future__ import annotations
 
 import fnmatch
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import WorkspaceError
 from ..secrets import redact, scrubbed_environment
 
 MAX_READ = 200_000  # bytes read from one file
+MAX_WRITE = 4 * 1024 * 1024  # bytes one write may leave in a file: documents and code, not data dumps
+MAX_PATH = 1024  # bytes in a path below the workspace (Linux allows 4096 for the whole absolute path)
+MAX_NAME = 255  # bytes in one file or folder name (ext4, APFS, NTFS)
 MAX_MATCHES = 200
 MAX_LIST = 500
 MAX_GREP_BYTES = 20_000_000  # bytes searched by one grep, over all files
@@ -39,11 +46,13 @@ class Workspace:
         """The absolute path for `path` (relative to the workspace); refuses escapes, symlinks included."""
         if not isinstance(path, str) or not path.strip():
             raise WorkspaceError("The path is empty.", hint="Give a path relative to the design's workspace.")
-        if "\x00" in path:
-            raise WorkspaceError("The path contains a NUL character.")
-        candidate = (self.root / path).resolve()
+        _check_path(path)
+        try:
+            candidate = (self.root / path).resolve()
+        except OSError as exc:
+            raise WorkspaceError(f"The path {_short(path)} cannot be used: {exc.strerror or exc}.") from None
         if candidate != self.root and self.root not in candidate.parents:
-            raise WorkspaceError(f"Refused: {path!r} is outside the design's workspace.",
+            raise WorkspaceError(f"Refused: {_short(path)} is outside the design's workspace.",
                                  hint="Use a path relative to the workspace, without '..' or links that leave it.")
         return candidate
 
@@ -52,14 +61,15 @@ class Workspace:
 
     def read(self, path: str) -> str:
         target = self.resolve(path)
-        if not target.is_file():
-            raise WorkspaceError(f"No file {path!r} in the workspace.",
-                                 hint=f"Files: {', '.join(self.list('**/*')[:20]) or 'none yet'}.")
-        size = target.stat().st_size
-        with target.open("rb") as handle:
-            data = handle.read(MAX_READ)
+        with _os_errors(path):
+            if not target.is_file():
+                raise WorkspaceError(f"No file {_short(path)} in the workspace.",
+                                     hint=f"Files: {', '.join(self.list('**/*')[:20]) or 'none yet'}.")
+            size = target.stat().st_size
+            with target.open("rb") as handle:
+                data = handle.read(MAX_READ)
         if b"\x00" in data[:4096]:
-            raise WorkspaceError(f"{path!r} is a binary file; only text files can be read.")
+            raise WorkspaceError(f"{_short(path)} is a binary file; only text files can be read.")
         text = data.decode("utf-8", errors="ignore" if size > MAX_READ else "replace")
         if size > MAX_READ:
             return text + f"\n… [truncated: the file has {size:,} bytes; the first {MAX_READ:,} are shown]"
@@ -67,13 +77,15 @@ class Workspace:
 
     def write(self, path: str, content: str) -> str:
         target = self.resolve(path)
-        if target == self.root or target.is_dir():
-            raise WorkspaceError(f"{path!r} is a folder; give a file path.")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        existed = target.exists()
         content = redact(content)
-        target.write_text(content, encoding="utf-8")
-        return f"{'Replaced' if existed else 'Created'} {self._rel(target)} ({len(content.encode()):,} bytes)."
+        data = within_write_limit(path, content)
+        with _os_errors(path):
+            if target == self.root or target.is_dir():
+                raise WorkspaceError(f"{_short(path)} is a folder; give a file path.")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            existed = target.exists()
+            target.write_bytes(data)
+        return f"{'Replaced' if existed else 'Created'} {self._rel(target)} ({len(data):,} bytes)."
 
     def edit(self, path: str, old: str, new: str) -> str:
         text = self.read(path)
@@ -81,20 +93,25 @@ class Workspace:
             raise WorkspaceError("`old` is empty: give the exact text to replace.")
         count = text.count(old)
         if count == 0:
-            raise WorkspaceError(f"The text to replace was not found in {path!r}.",
+            raise WorkspaceError(f"The text to replace was not found in {_short(path)}.",
                                  hint="Read the file first and copy the exact text, whitespace included.")
         if count > 1:
-            raise WorkspaceError(f"The text to replace occurs {count} times in {path!r}; it must occur once.",
+            raise WorkspaceError(f"The text to replace occurs {count} times in {_short(path)}; it must occur once.",
                                  hint="Include more surrounding text to make it unique.")
-        self.resolve(path).write_text(redact(text.replace(old, new, 1)), encoding="utf-8")
+        data = within_write_limit(path, redact(text.replace(old, new, 1)))
+        with _os_errors(path):
+            self.resolve(path).write_bytes(data)
         return f"Edited {path}: replaced {len(old)} characters with {len(new)}."
 
     def list(self, pattern: str = "**/*") -> list[str]:
         pattern = pattern or "**/*"
+        _check_path(pattern, what="pattern")
         if pattern.startswith("/") or ".." in Path(pattern).parts:
-            raise WorkspaceError(f"Refused: the pattern {pattern!r} reaches outside the workspace.")
+            raise WorkspaceError(f"Refused: the pattern {_short(pattern)} reaches outside the workspace.")
         out = []
-        for p in sorted(self.root.glob(pattern)):
+        with _os_errors(pattern):
+            found = sorted(self.root.glob(pattern))
+        for p in found:
             try:
                 resolved = p.resolve()
             except OSError:
@@ -111,6 +128,8 @@ class Workspace:
 
         import regex
 
+        if glob:
+            _check_path(glob, what="glob")
         try:
             compiled = regex.compile(pattern)
         except regex.error as exc:
@@ -159,6 +178,49 @@ class Workspace:
             out = (exc.stdout or "") + (exc.stderr or "") if isinstance(exc.stdout, str) else ""
             raise WorkspaceError(f"The command timed out after {timeout:g} s.{(' Output so far: ' + out[-2000:]) if out else ''}") from None
         return proc.returncode, redact(proc.stdout + proc.stderr)
+
+
+def _short(path: str, keep: int = 80) -> str:
+    """A path as a message shows it: quoted, and cut in the middle when it is long."""
+    return repr(path) if len(path) <= keep else f"{path[:keep // 2]!r}…{path[-keep // 4:]!r} ({len(path):,} characters)"
+
+
+def _check_path(path: str, what: str = "path") -> None:
+    """Refuse what no file system here can hold, with the reason, before the OS answers with an errno."""
+    bad = next((ch for ch in path if ord(ch) < 32 or ord(ch) == 127), None)
+    if bad is not None:
+        name = "a NUL character" if bad == "\x00" else f"the control character {bad!r}"
+        raise WorkspaceError(f"The {what} {_short(path)} contains {name} (at position {path.index(bad)}).",
+                             hint="Use printable characters in file names.")
+    size = len(path.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_PATH:
+        raise WorkspaceError(f"The {what} is too long: {size:,} bytes, at most {MAX_PATH:,}.",
+                             hint=f"Use a shorter {what} in the design's workspace.")
+    longest = max(path.replace("\\", "/").split("/"), key=lambda part: len(part.encode("utf-8", "surrogatepass")))
+    if len(longest.encode("utf-8", errors="surrogatepass")) > MAX_NAME:
+        raise WorkspaceError(f"A name in the {what} is too long: {_short(longest, 40)} has "
+                             f"{len(longest.encode('utf-8', 'surrogatepass')):,} bytes, at most {MAX_NAME}.",
+                             hint="Use shorter file and folder names.")
+
+
+def within_write_limit(path: str, content: str) -> bytes:
+    """The bytes to write, or a WorkspaceError when they are more than MAX_WRITE."""
+    data = content.encode("utf-8", errors="replace")
+    if len(data) > MAX_WRITE:
+        raise WorkspaceError(f"Not written: {_short(path)} would hold {len(data):,} bytes; a workspace file holds at "
+                             f"most {MAX_WRITE:,} bytes ({MAX_WRITE // 1024 // 1024} MiB).",
+                             hint="Split the content over several smaller files, or keep data (dumps, generated "
+                                  "rows) out of the workspace: the lab seeds synthetic data itself.")
+    return data
+
+
+@contextmanager
+def _os_errors(path: str) -> Iterator[None]:
+    """Turns an OSError of a file operation into a WorkspaceError that names the path and the reason."""
+    try:
+        yield
+    except OSError as exc:
+        raise WorkspaceError(f"{_short(path)}: {exc.strerror or type(exc).__name__}.") from None
 
 
 _ISOLATION: list[list[str]] = []  # the probe's answer, once per process (an OS capability, not state)

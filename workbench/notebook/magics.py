@@ -6,7 +6,6 @@ message (WorkbenchError renders without a traceback).
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -14,6 +13,7 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from ..agent.models import EFFORTS
+from ..config import DEFAULT_DIALECT
 from .interpolate import interpolate
 from .state import KernelState
 
@@ -217,8 +217,10 @@ class WorkbenchMagics(Magics):
     def _doctor(self, rest: list[str]) -> None:
         from ..doctor import report
 
-        text = report()
-        _show(_bundle(text, f"<pre>{html.escape(text)}</pre>"))
+        result = report()
+        _display(result)
+        if result.failed:  # a failure fails the cell, as `workbench doctor` exits non-zero
+            raise UsageError(f"{len(result.failed)} check(s) failed: {', '.join(c.name for c in result.failed)}.")
 
     def _script(self, rest: list[str]) -> None:
         if len(rest) != 1:
@@ -228,7 +230,8 @@ class WorkbenchMagics(Magics):
     # -- %%schema and %er ----------------------------------------------------------------------------
     @magic_arguments()
     @argument("name", nargs="?", help="schema name in the design (default: main); also bound as a variable")
-    @argument("--dialect", default="postgres", help="postgres (default), sqlite or mysql/mariadb")
+    @argument("--dialect", default=DEFAULT_DIALECT,
+              help=f"postgres, sqlite or mysql/mariadb (default: {DEFAULT_DIALECT})")
     @argument("-d", "--design", help="design (default: the current one)")
     @cell_magic
     @guarded
@@ -287,7 +290,7 @@ class WorkbenchMagics(Magics):
         design = self.state.design()
         schema = design.schema(source)
         if schema is None:
-            where = f"schema {source!r}" if source else "a schema"
+            where = f"schema {source!r}" if source else "schema"
             raise UsageError(f"Design {design.name} has no {where} yet, and no variable of that name holds a Schema. "
                              "Use %%schema, or give a database URL.")
         return schema

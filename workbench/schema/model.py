@@ -203,7 +203,9 @@ class Schema:
         and counted in `warnings`; a syntax error raises DDLSyntaxError with line and column.
         """
         from .parse import parse_ddl
+        from .sqltext import check_text
 
+        check_text(text)
         schema = parse_ddl(text, dialect_name(dialect))
         schema.name = name
         return schema
@@ -227,9 +229,10 @@ class Schema:
 
     @classmethod
     def from_source(cls, source: str, dialect: str | None = None, *, namespaces: list[str] | None = None,
-                    structure: bool = False) -> Schema:
+                    structure: bool = False, allow_empty: bool = False) -> Schema:
         """A DDL file (dialect guessed from its name and text unless given), a .dbml file, or a database URL
-        (`namespaces`: which PostgreSQL schemas to read; default all of the users')."""
+        (`namespaces`: which PostgreSQL schemas to read; default all of the users'). A file that is not UTF-8
+        text, or (unless `allow_empty`) holds no statements, raises SchemaError saying so."""
         from pathlib import Path
 
         from ..errors import SchemaError
@@ -241,7 +244,9 @@ class Schema:
         path = Path(source)
         if not path.is_file():
             raise SchemaError(f"No file {source!r}.", hint="Give a .sql or .dbml file, or a database URL (postgresql://…).")
-        text = path.read_text(encoding="utf-8", errors="replace")
+        from .sqltext import file_text
+
+        text = file_text(path, allow_empty=allow_empty)
         if path.suffix.lower() == ".dbml":
             return cls.from_dbml(text, dialect=dialect or "postgres", name=path.stem)
         if dialect is not None:

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..config import DEFAULT_DIALECT
+
 DIALECTS = ("postgres", "sqlite", "mysql")
 ALIASES = {"postgresql": "postgres", "pg": "postgres", "psql": "postgres", "mariadb": "mysql",
            "sqlite3": "sqlite", "mysql": "mysql", "postgres": "postgres", "sqlite": "sqlite"}
@@ -21,7 +23,7 @@ def dialect_name(dialect: str | None) -> str:
     """The workbench's name for a dialect (`postgresql` → `postgres`, `mariadb` → `mysql`)."""
     from ..errors import SchemaError
 
-    key = (dialect or "postgres").lower().strip()
+    key = (dialect or DEFAULT_DIALECT).lower().strip()
     if key not in ALIASES:
         raise SchemaError(f"Unknown SQL dialect {dialect!r}.", hint="Use postgres, sqlite or mysql (mariadb).")
     return ALIASES[key]
