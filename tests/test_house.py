@@ -124,3 +124,48 @@ def test_names_say_one_thing():
     allowed = {"__init__.py", "lint.py", "report.py"}
     assert {name for name, paths in files.items() if len(paths) > 1} - allowed == set()
     assert not (PACKAGE / "design" / "design.py").exists()
+
+
+def test_no_private_name_is_imported_across_packages():
+    """A package's private names stay inside it: `from ..other import _x` (or workbench.other._x) is a reach
+    into another package's insides; within one package (`from .sibling import _x`) it is the package's own."""
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            across = node.level >= 2 or (node.level == 0 and (node.module or "").startswith("workbench"))
+            private = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+            if across and private:
+                found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {', '.join(private)}")
+    assert found == []
+
+
+def test_the_registry_is_the_only_tool_list():
+    """What the MCP server tells a client, the Claude Code agent file and the agent's offer all come from the
+    one registry: a new tool shows up everywhere without a second list to edit."""
+    from workbench.agent.registry import FILES
+    from workbench.agent.tools import builtin_registry
+    from workbench.mcp import instructions
+    from workbench.subagent import AgentDefinition
+
+    tools = builtin_registry().select(None, bash_enabled=False)
+    said = instructions("d", tools)
+    assert all(t.name in said for t in tools if t.group != FILES) and "files in the design's workspace" in said
+    exported = AgentDefinition(name="a", description="d", system_prompt="p").claude_code_file([t.name for t in tools])
+    assert all(f"mcp__workbench__{t.name}" in exported for t in tools)
+    names = {t.name for t in tools if t.group != FILES}
+    for path in PACKAGE.rglob("*.py"):  # no other module spells out the design tools as a list or in one text
+        if path.name == "tools.py" and path.parent.name == "agent":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree) if isinstance(
+            n, ast.Module | ast.ClassDef | ast.FunctionDef) and n.body and isinstance(n.body[0], ast.Expr)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                listed = {n for n in names if re.search(rf"\b{n}\b", node.value)}
+            elif isinstance(node, ast.List | ast.Tuple | ast.Set):
+                listed = {e.value for e in node.elts if isinstance(e, ast.Constant) and e.value in names}
+            else:
+                continue
+            assert len(listed) < 4, f"{path.relative_to(PACKAGE.parent)}:{node.lineno} lists tools: {sorted(listed)}"

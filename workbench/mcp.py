@@ -20,9 +20,15 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-INSTRUCTIONS = ("Backend design tools of Architect Workbench on design {design!r}: propose_schema (DDL → stored "
-                "version, ER, lint), lint, diff, draw_architecture, run_sql, run_experiment, run_load, "
-                "rehearse_migration, record_decision, define_api, and files in the design's workspace.")
+
+def instructions(design: str, tools: list[Any]) -> str:
+    """What the server tells a client it offers, from the registry's own list (no second list to keep)."""
+    from .agent.registry import FILES
+
+    named = ", ".join(t.name for t in tools if t.group != FILES)
+    files = any(t.group == FILES for t in tools)
+    return (f"Backend design tools of Architect Workbench on design {design!r}: {named}"
+            + (", and files in the design's workspace." if files else "."))
 
 
 def build(design_name: str) -> Any:
@@ -31,10 +37,9 @@ def build(design_name: str) -> Any:
     import mcp.types as types
     from mcp.server.lowlevel import Server
 
-    from .agent.registry import ToolContext, _clip
+    from .agent.registry import ToolContext, ToolResult
     from .agent.tools import builtin_registry
     from .design.aggregate import Design
-    from .secrets import redact
 
     design = Design(design_name)
     tools = {t.name: t for t in builtin_registry().select(None, bash_enabled=False)}
@@ -46,14 +51,14 @@ def build(design_name: str) -> Any:
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         tool = tools.get(params.name)
         if tool is None:
-            text, failed = f"Unknown tool {params.name!r}. Available: {', '.join(tools)}.", True
+            result = ToolResult(f"Unknown tool {params.name!r}. Available: {', '.join(tools)}.", is_error=True)
         else:
             result = await anyio.to_thread.run_sync(tool.run, ToolContext(design=design), params.arguments or {})
-            text, failed = result.text, result.is_error
-        return types.CallToolResult(content=[types.TextContent(type="text", text=_clip(redact(text)))],
-                                    isError=failed)
+        return types.CallToolResult(content=[types.TextContent(type="text", text=result.for_client())],
+                                    isError=result.is_error)
 
-    return Server("architect-workbench", version=_version(), instructions=INSTRUCTIONS.format(design=design.name),
+    return Server("architect-workbench", version=_version(),
+                  instructions=instructions(design.name, list(tools.values())),
                   on_list_tools=list_tools, on_call_tool=call_tool)
 
 

@@ -61,6 +61,10 @@ class ToolResult:
             return self.content
         return "\n".join(b.get("text", "") for b in self.content if isinstance(b, dict))
 
+    def for_client(self) -> str:
+        """The text as any client receives it (the agent's tool_result, an MCP answer): redacted and clipped."""
+        return _clip(redact(self.text))
+
 
 def _clip(text: str) -> str:
     if len(text) <= MAX_RESULT_CHARS:

@@ -81,9 +81,9 @@ def check_constraints(expression: str, dialect: str) -> tuple[dict[str, Constrai
     import sqlglot
     from sqlglot import exp
 
-    from ..schema.types import _silence
+    from ..schema.types import quiet_sqlglot
 
-    _silence()
+    quiet_sqlglot()
     out: dict[str, Constraint] = {}
     understood = [True]
     try:  # as a WHERE condition: a CHECK that starts with a keyword (`Lock = 'X'`) reads right there

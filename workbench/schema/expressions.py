@@ -49,7 +49,7 @@ def canonical_expression(sql: str, dialect: str) -> str:
     """The canonical text of an expression (as written when it cannot be read)."""
     import sqlglot
 
-    T._silence()
+    T.quiet_sqlglot()
     try:
         node = sqlglot.parse_one(sql, read=dialect)
     except Exception:  # noqa: BLE001 - an expression sqlglot cannot read is compared as written
@@ -82,7 +82,7 @@ def comparison_key(sql: str | None, dialect: str) -> str | None:
     import sqlglot
     from sqlglot import exp
 
-    T._silence()
+    T.quiet_sqlglot()
     try:
         node = canonical_node(sqlglot.parse_one(str(sql), read=dialect), dialect)
     except Exception:  # noqa: BLE001 - compared as written
@@ -153,7 +153,7 @@ def tables_read(definition: str | None, dialect: str) -> tuple[str, ...]:
     import sqlglot
     from sqlglot import exp
 
-    T._silence()
+    T.quiet_sqlglot()
     try:
         node = sqlglot.parse_one(definition, read=dialect)
     except Exception:  # noqa: BLE001 - an unreadable query is compared by its text
@@ -199,7 +199,7 @@ def output_columns(definition: str | None, dialect: str) -> tuple[str, ...] | No
     import sqlglot
     from sqlglot import exp
 
-    T._silence()
+    T.quiet_sqlglot()
     try:
         node = sqlglot.parse_one(definition, read=dialect)
     except Exception:  # noqa: BLE001 - unknown
@@ -228,7 +228,7 @@ def rename_tables(definition: str | None, dialect: str, names: dict[str, str]) -
     import sqlglot
     from sqlglot import exp
 
-    T._silence()
+    T.quiet_sqlglot()
     try:
         node = sqlglot.parse_one(definition, read=dialect)
     except Exception:  # noqa: BLE001 - kept as written

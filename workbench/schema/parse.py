@@ -11,7 +11,6 @@ as PostgreSQL 18 virtual columns) are read element by element, keeping what can 
 from __future__ import annotations
 
 import gc
-import logging
 import re
 from collections import Counter
 from functools import lru_cache
@@ -70,10 +69,6 @@ _TABLE_PREFIX = {"OR", "REPLACE", "GLOBAL", "LOCAL", "TEMP", "TEMPORARY", "UNLOG
 _CREATES_TABLE = re.compile(r"\bCREATE\s+(?:(?:GLOBAL|LOCAL|TEMP|TEMPORARY|UNLOGGED|OR|REPLACE)\s+)*TABLE\b", re.I)
 
 
-def _silence() -> None:
-    logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
-
-
 def parse_ddl(text: str, dialect: str) -> Schema:
     """Parse DDL text of a dialect into a Schema (see module docstring)."""
     # The tokenizer and parser make millions of short-lived objects; the cyclic collector walking the growing
@@ -91,7 +86,7 @@ def parse_ddl(text: str, dialect: str) -> Schema:
 
 
 def _parse_ddl(text: str, dialect: str) -> Schema:
-    _silence()
+    T.quiet_sqlglot()
     builder = _Builder(dialect)
     modelled: list[tuple[int, str]] = []
     for statement in split_statements(text, dialect):

@@ -37,7 +37,7 @@ def normalize_default(sql: str | None, dialect: str) -> tuple[str | None, str | 
     import sqlglot
     from sqlglot import exp
 
-    T._silence()
+    T.quiet_sqlglot()
     try:
         value = sqlglot.parse_one(sql, read=dialect)
     except Exception:  # noqa: BLE001 - an unreadable default is kept as the database wrote it
@@ -346,7 +346,7 @@ def _column(col: dict, dialect: str, type_dialect: Any) -> Column:
 def _canonical_expression(sql: str, dialect: str) -> str:
     import sqlglot
 
-    T._silence()
+    T.quiet_sqlglot()
     try:
         expr = sqlglot.parse_one(str(sql), read=dialect)
     except Exception:  # noqa: BLE001 - keep what the database wrote

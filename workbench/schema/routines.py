@@ -90,7 +90,7 @@ def calls(sql: str | None, dialect: str) -> frozenset[str]:
     import sqlglot
     from sqlglot import exp
 
-    T._silence()
+    T.quiet_sqlglot()
     try:
         node = sqlglot.parse_one(sql, read=dialect)
     except Exception:  # noqa: BLE001 - an unreadable expression: its calls found by their shape

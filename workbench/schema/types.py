@@ -75,7 +75,8 @@ def neutral(dt) -> str:
     return dt.sql(dialect="mysql") if dt.this.name in UNSIGNED else dt.sql()
 
 
-def _silence() -> None:
+def quiet_sqlglot() -> None:
+    """sqlglot logs what it cannot parse as warnings; the workbench reports those itself, with their line."""
     import logging
 
     logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
@@ -87,7 +88,7 @@ def data_type(text: str, dialect: str):
     from sqlglot import exp
     from sqlglot.errors import ParseError
 
-    _silence()
+    quiet_sqlglot()
     try:
         built = exp.DataType.build(text, dialect=dialect, udt=True)
     except (ParseError, ValueError, TypeError, AttributeError):
@@ -294,7 +295,7 @@ def portable_expression(sql: str, source: str, target: str, deterministic: bool 
     from sqlglot import exp
     from sqlglot.errors import ParseError, UnsupportedError
 
-    _silence()
+    quiet_sqlglot()
     try:
         tree = sqlglot.parse_one(sql, read=source)
     except ParseError:
