@@ -69,6 +69,8 @@ class ERDiagram:
         self.title = title
         self.max_columns = max_columns
         self.cluster_reason: str | None = None  # how the overview chose its clusters (set when drawn)
+        self._packs: dict[str, int | None] = {}  # plain DOT → None (drawn as it is) or the packing's hub size
+        self._rendered: dict[str, bytes] = {}  # plain DOT → its SVG, laid out while deciding
         self.tables = self._selected()
 
     # -- what to draw ----------------------------------------------------------------------------
@@ -105,21 +107,59 @@ class ERDiagram:
     # -- DOT ----------------------------------------------------------------------------------------
     @property
     def source(self) -> str:
-        """The DOT source (deterministic for the same schema and options)."""
+        """The DOT source (deterministic for the same schema and options): packed when the plain drawing
+        would be longer than MAX_ASPECT to 1 either way (see er_pack.py)."""
         if self.overview:
             from .er_overview import source
 
             return source(self, _id, self._label, self._edge)
+        plain = self._dot()
+        if plain not in self._packs:
+            self._packs[plain] = self._packing(plain)
+        hub = self._packs[plain]
+        return plain if hub is None else self._dot(hub)
+
+    def _packing(self, plain: str) -> int | None:
+        """None to draw `plain`; else how many referrers a table gathers before it is drawn again, the
+        largest of er_pack.HUBS that packs the drawing within MAX_ASPECT (or the squarest, if squarer than `plain`)."""
+        from .er_pack import HUBS, MAX_ASPECT, aspect
+
+        if len(self.tables) < 4:
+            return None
+        try:
+            svg = run_dot(plain, "svg")
+        except ConfigError:
+            return None  # no Graphviz: the source is all there is, and it stays the plain one
+        self._rendered[plain] = svg
+        if aspect(svg) <= MAX_ASPECT:
+            return None
+        best, choice = aspect(svg), None  # packing cannot shorten one long chain: then the plain one stays
+        for hub in HUBS:
+            source = self._dot(hub)
+            svg = run_dot(source, "svg")
+            self._rendered[source] = svg
+            if aspect(svg) < best - 0.01:
+                best, choice = aspect(svg), hub
+            if best <= MAX_ASPECT:
+                break
+        return choice
+
+    def _dot(self, hub: int | None = None) -> str:
+        """The plain DOT, or (with `hub`) the packed one whose tables are drawn again every `hub` referrers."""
+        from . import er_pack
+
         keys = {t.key for t in self.tables}
+        packed = hub is not None
+        pack = ', pack=true, packmode="graph"' if packed else ""
         lines = ["digraph ER {",
                  f'  graph [rankdir=LR, fontname="{_FONT}", fontsize=11, nodesep=0.35, ranksep=0.9, '
-                 f'pad=0.2, bgcolor="white"{self._graph_extra()}];',
+                 f'pad=0.2, bgcolor="white"{self._graph_extra()}{pack}];',
                  f'  node [shape=plaintext, fontname="{_FONT}", fontsize=10, margin=0];',
                  f'  edge [fontname="{_FONT}", fontsize=9, color="#5f6b7a", penwidth=1.1, arrowsize=0.9];']
         if self.title:
             lines.insert(2, f"  label={_id(self.title)}; labelloc=t;")
-        groups = self._groups()
-        for group, tables in groups:
+        alone = {t.key for t in er_pack.unlinked(self.tables)} if packed else set()
+        for group, tables in self._groups():
             indent = "  "
             if group is not None:
                 lines.append(f"  subgraph {_id('cluster_' + group)} {{")
@@ -128,15 +168,26 @@ class ERDiagram:
                 indent = "    "
             for table in tables:
                 lines.append(f"{indent}{_id(table.key)} [label=<{self._label(table)}>];")
+            loose = [t for t in tables if t.key in alone]
+            lines += [indent + line for line in er_pack.grid(loose, _id, self._rows, nodesep=0.35, ranksep=0.9)]
             if group is not None:
                 lines.append("  }")
+        hubs = er_pack.Hubs(_id, hub or 1)
         for table in self.tables:
             for fk in table.foreign_keys:
                 if fk.ref_table not in keys:
                     continue
-                lines.append("  " + self._edge(table, fk))
+                copy, declare = hubs.target(table.key, fk.ref_table) if packed else (None, None)
+                if declare:
+                    lines.append("  " + declare)
+                lines.append("  " + self._edge(table, fk, copy))
         lines.append("}")
         return "\n".join(lines) + "\n"
+
+    def _rows(self, table: Table) -> list[str]:
+        """The text of each row of a table's label, for estimating its size."""
+        columns = list(table.columns.values())[: self.max_columns]
+        return [table.key] + [f"{c.name} {c.type or ''} NN" for c in columns]
 
     def _graph_extra(self) -> str:
         if self.overview:
@@ -265,8 +316,8 @@ class ERDiagram:
             out_port = self._port(table, fk.columns[0])
             in_port = self._port(parent, fk.ref_columns[0] if fk.ref_columns else "")
             src += f":{out_port}e:e" if out_port else ":t:e"
-            # a self-reference loops back into the same table on its left side
-            dst += f":{in_port}w:w" if in_port else ":t:w"
+            # a self-reference loops back into the same table on its left side; a drawn-again copy has no ports
+            dst += ":w" if to is not None else (f":{in_port}w:w" if in_port else ":t:w")
         attrs = ["dir=both", f"arrowtail={tail}", f"arrowhead={head}"]
         if len(fk.columns) > 1 and not self.overview:
             attrs.append(f"label={_id('(' + ', '.join(fk.columns) + ')')}")
@@ -282,7 +333,10 @@ class ERDiagram:
         """Run Graphviz and return the image bytes (svg or png)."""
         if fmt not in ("svg", "png"):
             raise SchemaError(f"Unknown format {fmt!r}.", hint="Use svg or png.")
-        return run_dot(self.source, fmt)
+        source = self.source
+        if fmt == "svg" and source in self._rendered:
+            return self._rendered[source]
+        return run_dot(source, fmt)
 
     def svg(self) -> str:
         return _strip_svg(self.render("svg").decode("utf-8"))
