@@ -23,7 +23,10 @@ within about a second; the result keeps what was measured and says it was interr
 
 Parameters (`:name` in the SQL) come from `params`: `{"range": [lo, hi]}`, `{"values": [...]}` or
 `{"from": "table.column"}` (values drawn from the seeded data), each with an optional Zipf `skew` (1.0
-and above: a few hot values get most of the traffic). A range holds 64-bit integers and is drawn from,
+and above: a few hot values get most of the traffic). A `:name` that `params` does not define is drawn from the
+seeded data the way run_sql draws it (workload.seeded_values: a same-named column of a table the
+transaction reads, else the key a same-named foreign key references), and said in the notes. Every
+transaction draws its parameters once, so its statements agree on them. A range holds 64-bit integers and is drawn from,
 never listed; a skewed one has at most MAX_SKEWED values.
 """
 
