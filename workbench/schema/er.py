@@ -70,7 +70,7 @@ class ERDiagram:
         self.max_columns = max_columns
         self.cluster_reason: str | None = None  # how the overview chose its clusters (set when drawn)
         self._packs: dict[str, int | None] = {}  # plain DOT → None (drawn as it is) or the packing's hub size
-        self._rendered: dict[str, bytes] = {}  # plain DOT → its SVG, laid out while deciding
+        self._rendered: dict[str, bytes] = {}  # DOT → its SVG, when laid out while choosing the packing
         self.tables = self._selected()
 
     # -- what to draw ----------------------------------------------------------------------------
@@ -142,6 +142,8 @@ class ERDiagram:
                 best, choice = aspect(svg), hub
             if best <= MAX_ASPECT:
                 break
+        chosen = plain if choice is None else self._dot(choice)
+        self._rendered = {chosen: self._rendered[chosen]}  # only the drawing that is shown is kept
         return choice
 
     def _dot(self, hub: int | None = None) -> str:
