@@ -183,9 +183,11 @@ def test_a_focus_on_a_table_with_110_referrers_packs_them_within_1_to_3():
     assert all(f'"{node}" [label="hub"' in source for node in heads if node != "hub")
 
 
-def test_a_drawing_within_1_to_3_or_one_long_chain_is_not_packed():
-    assert "pack=" not in CROWS.er().source
-    assert "pack=" not in Schema.from_ddl(SHOP_PG, "postgres").er().source  # a chain: packing cannot shorten it
+def test_a_drawing_within_1_to_3_is_left_alone_and_a_wide_chain_is_drawn_top_to_bottom():
+    crows = CROWS.er()
+    assert "pack=" not in crows.source and "rankdir=LR" in crows.source and _aspect(crows.svg()) <= 3
+    chain = Schema.from_ddl(SHOP_PG, "postgres").er()  # 3.5:1 left to right; packing cannot fold one chain
+    assert "pack=" not in chain.source and "rankdir=TB" in chain.source and _aspect(chain.svg()) <= 3
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -193,6 +195,8 @@ def test_every_corpus_diagram_and_its_busiest_focus_stay_within_1_to_3(name):
     schema = schema_of(name)
     if len(schema.tables) <= 150:
         assert _aspect(schema.er().svg()) <= 3
+        # clustered: Graphviz 2.43 crashes packing some of these (lago's at 10 and 5 per copy); never the drawing
+        assert _aspect(schema.er(cluster="prefix").svg()) < 3.2
     referred = Counter(fk.ref_table for t in schema.tables.values() for fk in t.foreign_keys)
     if referred:
         assert _aspect(schema.er(focus=referred.most_common(1)[0][0]).svg()) <= 3

@@ -69,7 +69,7 @@ class ERDiagram:
         self.title = title
         self.max_columns = max_columns
         self.cluster_reason: str | None = None  # how the overview chose its clusters (set when drawn)
-        self._packs: dict[str, int | None] = {}  # plain DOT → None (drawn as it is) or the packing's hub size
+        self._packs: dict[str, tuple[int | None, str] | None] = {}  # plain DOT → None or the layout drawn
         self._rendered: dict[str, bytes] = {}  # DOT → its SVG, when laid out while choosing the packing
         self.tables = self._selected()
 
@@ -116,45 +116,50 @@ class ERDiagram:
         plain = self._dot()
         if plain not in self._packs:
             self._packs[plain] = self._packing(plain)
-        hub = self._packs[plain]
-        return plain if hub is None else self._dot(hub)
+        layout = self._packs[plain]
+        return plain if layout is None else self._dot(*layout)
 
-    def _packing(self, plain: str) -> int | None:
-        """None to draw `plain`; else how many referrers a table gathers before it is drawn again, the
-        largest of er_pack.HUBS that packs the drawing within MAX_ASPECT (or the squarest, if squarer than `plain`)."""
-        from .er_pack import HUBS, MAX_ASPECT, aspect
+    def _packing(self, plain: str) -> tuple[int | None, str] | None:
+        """None to draw `plain`; else (hub, rankdir) of the squarest drawing tried, stopping at the first within
+        MAX_ASPECT: packed with a table drawn again every `hub` referrers (er_pack.HUBS, largest first), then,
+        for a drawing still too wide (one long chain packing cannot fold), top to bottom."""
+        from .er_pack import HUBS, MAX_ASPECT, aspect, size
 
-        if len(self.tables) < 4:
+        if len(self.tables) < 3:
             return None
         try:
             svg = run_dot(plain, "svg")
         except ConfigError:
             return None  # no Graphviz: the source is all there is, and it stays the plain one
-        self._rendered[plain] = svg
-        if aspect(svg) <= MAX_ASPECT:
-            return None
-        best, choice = aspect(svg), None  # packing cannot shorten one long chain: then the plain one stays
-        for hub in HUBS:
-            source = self._dot(hub)
-            svg = run_dot(source, "svg")
-            self._rendered[source] = svg
-            if aspect(svg) < best - 0.01:
-                best, choice = aspect(svg), hub
+        self._rendered = {plain: svg}
+        width, height = size(svg)
+        best, choice = aspect(svg), None
+        packs = [(hub, "LR") for hub in HUBS]
+        for layout in packs + ([(None, "TB"), (HUBS[0], "TB")] if width > height else []):
             if best <= MAX_ASPECT:
                 break
-        chosen = plain if choice is None else self._dot(choice)
+            source = self._dot(*layout)
+            try:
+                svg = run_dot(source, "svg")
+            except SchemaError:
+                continue  # Graphviz 2.43 can crash packing some clustered graphs: another layout, or the plain one
+            self._rendered[source] = svg
+            if aspect(svg) < best - 0.01:
+                best, choice = aspect(svg), layout
+        chosen = plain if choice is None else self._dot(*choice)
         self._rendered = {chosen: self._rendered[chosen]}  # only the drawing that is shown is kept
         return choice
 
-    def _dot(self, hub: int | None = None) -> str:
-        """The plain DOT, or (with `hub`) the packed one whose tables are drawn again every `hub` referrers."""
+    def _dot(self, hub: int | None = None, rankdir: str = "LR") -> str:
+        """The plain DOT, or (with `hub`) the packed one whose tables are drawn again every `hub` referrers;
+        left to right, or top to bottom with rankdir="TB"."""
         from . import er_pack
 
         keys = {t.key for t in self.tables}
         packed = hub is not None
         pack = ', pack=true, packmode="graph"' if packed else ""
         lines = ["digraph ER {",
-                 f'  graph [rankdir=LR, fontname="{_FONT}", fontsize=11, nodesep=0.35, ranksep=0.9, '
+                 f'  graph [rankdir={rankdir}, fontname="{_FONT}", fontsize=11, nodesep=0.35, ranksep=0.9, '
                  f'pad=0.2, bgcolor="white"{self._graph_extra()}{pack}];',
                  f'  node [shape=plaintext, fontname="{_FONT}", fontsize=10, margin=0];',
                  f'  edge [fontname="{_FONT}", fontsize=9, color="#5f6b7a", penwidth=1.1, arrowsize=0.9];']

@@ -11,6 +11,8 @@ one column of tables (60 of them: 169×5704 pt) and a table with 110 referrers i
 - a table with more than `hub` referrers is drawn again, as a named dashed box, for each further `hub`
   of them, so its referrers fall into components of at most `hub` that pack side by side; `hub` is the
   first of HUBS whose drawing packs within MAX_ASPECT (tall referrers need smaller components).
+
+One long chain packs into itself: when packing leaves the drawing too wide, it is drawn top to bottom.
 """
 
 from __future__ import annotations
@@ -25,12 +27,15 @@ HUBS = (10, 5, 3, 2)  # referrers per drawn copy of a table, tried in turn until
 _SIZE = re.compile(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
 
-def aspect(svg: bytes) -> float:
-    """How many times longer the drawing is one way than the other (1.0 when the size cannot be read)."""
+def size(svg: bytes) -> tuple[float, float]:
+    """The drawing's width and height in points (1×1 when they cannot be read)."""
     found = _SIZE.search(svg[:2000])
-    if not found:
-        return 1.0
-    width, height = float(found.group(1)), float(found.group(2))
+    return (float(found.group(1)), float(found.group(2))) if found else (1.0, 1.0)
+
+
+def aspect(svg: bytes) -> float:
+    """How many times longer the drawing is one way than the other."""
+    width, height = size(svg)
     return max(width, height) / max(1.0, min(width, height))
 
 
