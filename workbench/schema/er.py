@@ -9,6 +9,8 @@
 - Views that scale: `focus` + `depth` (the neighbourhood of a table), `keys_only`,
   `cluster` by namespace or name prefix, and `overview` (names only, clusters packed near square,
   stubs for references between clusters: see er_overview.py).
+- A detailed drawing longer than 1:3 either way is packed like the overview (er_pack.py): components near
+  square, tables without foreign keys in a grid, a busy table drawn again; a wide chain top to bottom.
 - `highlight` colours tables and columns (the diff view: added, removed, changed).
 
 Rendering pipes DOT through `dot` and returns the SVG; nothing is written to disk unless
