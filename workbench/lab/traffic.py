@@ -560,9 +560,12 @@ def timeline_svg(tps: list[float], p95: list[float | None], width: int = 480, he
     if known:
         lines.append(f'<polyline fill="none" stroke="#e8710a" stroke-width="2" stroke-dasharray="5 3" '
                      f'points="{points(known, top_ms)}"/>')
-    legend_text = (f'<text x="{left}" y="12" font-size="11" fill="#1a73e8">━ committed/s (top {top_tps:,.0f}/s)</text>'
-                   + (f'<text x="{width - right}" y="12" font-size="11" fill="#e8710a" text-anchor="end">'
-                      f'╍ p95 latency (top {html.escape(latency(top_ms))})</text>' if known else ""))
+    half = width // 2
+    legend_text = (f'<line x1="{left}" y1="8" x2="{left + 18}" y2="8" stroke="#1a73e8" stroke-width="2"/>'
+                   f'<text x="{left + 22}" y="12" font-size="11" fill="#1a73e8">committed/s (top {top_tps:,.0f}/s)</text>'
+                   + (f'<line x1="{half}" y1="8" x2="{half + 18}" y2="8" stroke="#e8710a" stroke-width="2" '
+                      f'stroke-dasharray="5 3"/><text x="{half + 22}" y="12" font-size="11" fill="#e8710a">'
+                      f'p95 latency (top {html.escape(latency(top_ms))})</text>' if known else ""))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
             f'aria-label="committed transactions per second and p95 latency per second">{legend_text}'
             f'<line x1="{left}" y1="{legend + plot}" x2="{width - right}" y2="{legend + plot}" stroke="#ccc"/>'
