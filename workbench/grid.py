@@ -34,3 +34,30 @@ class Grid:
 
     def __repr__(self) -> str:
         return self.text()
+
+
+NOWRAP = "white-space:nowrap;padding:2px 8px;text-align:left;vertical-align:top"
+
+
+def cell_text(value: Any, decimals: int = 3) -> str:
+    """A value as a table shows it: absent (None, NaN) as —, floats with `decimals`, big numbers grouped."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() and abs(value) >= 1000 else f"{value:,.{decimals}f}"
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    return str(value)
+
+
+def scroll_table(headers: list[str], rows: list[list[Any]], decimals: int = 3) -> str:
+    """An HTML table that keeps each cell on one line and scrolls sideways in its own box when it is wider than
+    the page (inline styles: notebook and document CSS do not undo them)."""
+    head = "".join(f'<th style="{NOWRAP}">{html.escape(str(h))}</th>' for h in headers)
+    body = "".join("<tr>" + "".join(f'<td style="{NOWRAP}">{html.escape(cell_text(c, decimals))}</td>' for c in r)
+                   + "</tr>" for r in rows)
+    return (f'<div class="wb-scroll" style="overflow-x:auto;max-width:100%">'
+            f'<table style="border-collapse:collapse;margin:0"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")

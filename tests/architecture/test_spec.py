@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 import pytest
 
 from workbench.architecture import Architecture, kinds
@@ -60,7 +62,7 @@ def test_shape_errors_name_the_field():
                       "edges": [{"source": "a", "target": "a", "mode": "sometimes"}]})
     assert "nodes[0].replicas: Input should be greater than or equal to 1" in found
     assert any(p.startswith("nodes[0].colour: unknown field") for p in found)
-    assert any(p.startswith("edges[0].mode:") for p in found)
+    assert any(p.startswith("edges[0]: mode: Input should be") and "(or async: true)" in p for p in found)
     assert problems({"nodes": []}) == ["nodes: List should have at least 1 item after validation, not 0"]
     assert problems([1, 2])[0].startswith("(spec): expected a mapping")
 
@@ -75,3 +77,66 @@ def test_round_trip_through_yaml_and_dict():
     arch = Architecture.from_dict({"title": "T", "nodes": NODES, "edges": [{"source": "api", "target": "db"}]})
     assert Architecture.from_yaml(arch.to_yaml()).spec == arch.spec
     assert Architecture.from_dict(arch.to_dict()).spec == arch.spec
+
+
+# -- the names a person reaches for (issue 18): from/to and async: true ------------------------------------------
+CHAIN = ["web", "gateway", "orders", "payments", "stock", "mail", "search", "audit", "billing", "reports", "ledger",
+         "archive"]
+NATURAL = "title: Shop\nnodes:\n" + "".join(f"  - {{id: {n}, kind: service}}\n" for n in CHAIN) + "edges:\n" + "".join(
+    f"  - {{from: {a}, to: {b}{', async: true' if i % 2 else ''}}}\n" for i, (a, b) in enumerate(pairwise(CHAIN)))
+
+
+def test_from_to_and_async_true_are_other_names_for_source_target_and_mode():
+    arch = Architecture.from_yaml(NATURAL)  # 11 edges: 22 problems pointing into the source code before
+    assert [(e.source, e.target, e.mode) for e in arch.spec.edges[:2]] == [("web", "gateway", "sync"),
+                                                                          ("gateway", "orders", "async")]
+    assert arch.spec == Architecture.from_yaml(arch.to_yaml()).spec  # written back with the documented names
+    assert "from:" not in arch.to_yaml() and "mode: async" in arch.to_yaml()
+    assert Architecture.from_dict({"nodes": NODES, "edges": [{"from": "api", "to": "db", "async": False}]}
+                                  ).spec.edges[0].mode == "sync"
+
+
+def test_a_wrong_edge_is_one_problem_naming_the_fields_and_nothing_points_into_the_code():
+    found = problems({"nodes": NODES, "edges": [{"src": "api", "dst": "db"}, {"from": "api", "to": "db"},
+                                                {"from": "api", "source": "db", "to": "db"},
+                                                {"from": "api", "to": "db", "async": True, "mode": "sync"},
+                                                {"from": "api", "to": "db", "async": "yes"}],
+                      "titel": "x", "nodes_": []})
+    edges = [p for p in found if p.startswith("edges")]
+    assert len(edges) == 4 and [p.split(":")[0] for p in edges] == ["edges[0]", "edges[2]", "edges[3]", "edges[4]"]
+    assert edges[0] == ("edges[0]: source is required; target is required; unknown field 'src'; unknown field "
+                        "'dst' (an edge takes source (or from), target (or to), label, mode (sync|async; or async: "
+                        "true), protocol)")
+    assert "from is another name for source, give one" in edges[1]
+    assert "gives mode: 'sync' and async: true; give one" in edges[2]
+    assert "async is true or false" in edges[3]
+    assert "titel: unknown field (a spec takes title, direction (LR|TB|RL|BT), nodes, edges, groups)" in found
+    assert not [p for p in found if "workbench." in p or ".py" in p]
+
+
+@pytest.mark.kernel
+def test_the_arch_magic_draws_natural_names_and_says_what_an_edge_takes(kernel):
+    from ..conftest import texts
+
+    kernel.run("%load_ext workbench\n%design use natural")
+    drawn = kernel.run("%%arch\n" + NATURAL)
+    assert drawn["status"] == "ok", texts(drawn)
+    shown = "".join(v for o in drawn["outputs"] for k, v in o.get("data", {}).items() if k != "text/plain")
+    assert shown.count("<svg") >= 1 and shown.count('stroke-dasharray="5,2"') == 5, shown[:300]  # 5 async: dashed
+    wrong = kernel.run("%%arch\nnodes: [{id: a, kind: service}, {id: b, kind: postgres}]\nedges: [{src: a, dst: b}]")
+    shown = texts(wrong)
+    assert wrong["status"] == "error" and "edges[0]:" in shown and "source (or from), target (or to)" in shown
+    assert "workbench.architecture" not in shown and "Traceback" not in shown
+
+
+def test_the_readme_documents_the_spec_fields_with_an_example_that_reads():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    example = re.search(r"An architecture spec .*?```yaml\n(.*?)```", readme, re.S)
+    assert example, "README has no architecture spec example"
+    arch = Architecture.from_yaml(example.group(1))
+    assert {e.mode for e in arch.spec.edges} == {"sync", "async"}
+    for field in ("source", "target", "mode", "from", "to", "async: true", "kind", "group", "parent"):
+        assert field in example.group(1)

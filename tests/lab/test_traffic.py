@@ -338,3 +338,42 @@ def test_latency_keeps_its_resolution():
 
     assert [latency(v) for v in (None, 0.0042, 0.0412, 0.37, 1.0, 12.345, 2500.0)] == \
         ["—", "4.2 µs", "41 µs", "370 µs", "1.0 ms", "12.3 ms", "2,500.0 ms"]
+
+
+@pytest.mark.kernel
+def test_load_draws_undefined_params_from_the_seeded_data_once_per_transaction_and_charts_p95(kernel):
+    """Like %%lab, %%load fills `:account_id` from the seeded data when the load does not define it: one
+    draw per transaction, so its two statements agree on the account; the chart has a p95 latency line."""
+    import re
+
+    from ..conftest import texts
+
+    kernel.run("%load_ext workbench\n%design use bank")
+    kernel.run("%%schema\nCREATE TABLE account (id int PRIMARY KEY, balance int NOT NULL);\n"
+               "CREATE TABLE ledger (id int PRIMARY KEY, account_id int NOT NULL REFERENCES account (id), "
+               "delta int NOT NULL);")
+    kernel.run("%%lab -o before\nSELECT id, balance FROM account")
+    kernel.run("%%lab -o seeded\nSELECT account_id, count(*) AS n FROM ledger GROUP BY account_id")
+    out = kernel.run("%%load --clients 2 --duration 2.5\ntransactions:\n"
+                     "  - name: pay\n"
+                     "    sql:\n"
+                     "      - UPDATE account SET balance = balance - 1 WHERE id = :account_id\n"
+                     "      - INSERT INTO ledger (id, account_id, delta) SELECT coalesce(max(id), 0) + 1, "
+                     ":account_id, -1 FROM ledger\n")
+    assert out["status"] == "ok", texts(out)
+    shown = texts(out, "text/html")
+    assert ":account_id drawn from the lab&#x27;s seeded data" in shown or ":account_id drawn from the lab's" in shown
+    committed = int(re.search(r"<td>pay</td><td>([\d,]+)</td>", shown).group(1).replace(",", ""))
+    assert committed > 0
+    # a p95 latency line beside throughput, with its legend above the plot
+    chart = shown[shown.rindex("<b>Load:</b>"):]
+    chart = chart[chart.index("<svg"):]
+    assert len(re.findall(r"<polyline", chart[:chart.index("</svg>")])) == 2 and "p95 latency" in chart
+    check = kernel.run("%%lab -o after\nSELECT id, balance FROM account")
+    assert check["status"] == "ok", texts(check)
+    kernel.run("%%lab -o ledger\nSELECT account_id, count(*) AS n FROM ledger GROUP BY account_id")
+    agree = kernel.run(  # each account lost as much balance as the load wrote ledger rows for it
+        "paid = before.set_index('id')['balance'] - after.set_index('id')['balance']\n"
+        "rows = ledger.set_index('account_id')['n'].sub(seeded.set_index('account_id')['n'], fill_value=0)\n"
+        "print(sorted(paid[paid > 0].items()) == sorted(rows[rows > 0].items()), int(paid.sum()))")
+    assert texts(agree).split() == ["True", str(committed)], texts(agree)

@@ -1,12 +1,14 @@
 """ER diagrams: exact DOT for the parts that carry meaning, and real Graphviz output."""
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from workbench.schema import Schema
 
+from .test_corpus import FILES, schema_of
 from .test_parse import SHOP_PG
 
 
@@ -125,3 +127,76 @@ def test_showing_writes_no_files(tmp_path):
     assert set(tmp_path.rglob("*")) == before
     out = shop.er().save(str(tmp_path / "shop.png"))
     assert Path(out).read_bytes()[:4] == b"\x89PNG"
+
+
+# -- strips become near-square pages (issue 18): measured on real Graphviz -------------------------------------
+
+def _size(svg: str) -> tuple[float, float]:
+    width, height = (float(v) for v in re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups())
+    return width, height
+
+
+def _aspect(svg: str) -> float:
+    width, height = _size(svg)
+    return max(width, height) / min(width, height)
+
+
+def _centres(svg: str) -> dict[str, tuple[float, float]]:
+    """Each drawn node's name → the centre of its outline's first point list (enough to order them)."""
+    out = {}
+    for name, points in re.findall(r'<title>([^<]+)</title>\n<(?:polygon|path) [^>]*?(?:points|d)="([^"]+)"', svg):
+        xs = [float(x) for x in re.findall(r"(-?[\d.]+),", points)]
+        ys = [float(y) for y in re.findall(r",(-?[\d.]+)", points)]
+        out[name] = (sum(xs) / len(xs), sum(ys) / len(ys))
+    return out
+
+
+UNLINKED = Schema.from_ddl("\n".join(
+    f"CREATE TABLE t{i:02} (id INTEGER PRIMARY KEY, name TEXT NOT NULL, created_at TIMESTAMP);" for i in range(60)))
+HUB_DDL = "\n".join(["CREATE TABLE hub (id INTEGER PRIMARY KEY, name TEXT);"] + [
+    f"CREATE TABLE leaf{i:03} (id INTEGER PRIMARY KEY, hub_id INTEGER NOT NULL REFERENCES hub(id), note TEXT);"
+    for i in range(110)])
+
+
+def test_sixty_tables_without_foreign_keys_are_a_grid_in_schema_order_not_a_strip():
+    diagram = UNLINKED.er()
+    svg = diagram.svg()
+    assert _aspect(svg) <= 3, _size(svg)  # was one column: 169×5704 pt
+    centres = _centres(svg)
+    assert sorted(set(centres) - {"ER"}) == sorted(UNLINKED.tables)  # every table once
+    # rows read left to right, the next row below: t00 left of t01 on the same row, the last table lowest
+    assert centres["t00"][0] < centres["t01"][0] and abs(centres["t00"][1] - centres["t01"][1]) < 1
+    assert centres["t59"][1] > centres["t00"][1] and min(y for _, y in centres.values()) == centres["t00"][1]
+
+
+def test_a_focus_on_a_table_with_110_referrers_packs_them_within_1_to_3():
+    schema = Schema.from_ddl(HUB_DDL)
+    diagram = schema.er(focus="hub")
+    svg = diagram.svg()
+    assert _aspect(svg) <= 3, _size(svg)  # was one column of 110: 280×10454 pt
+    source = diagram.source
+    assert "pack=true" in source
+    drawn = re.findall(r'^\s+("leaf\d+"):c\d+e:e -> "(hub(?:#\d+)?)"', source, re.M)
+    assert len(drawn) == 110 and len({leaf for leaf, _ in drawn}) == 110  # every foreign key, once
+    heads = Counter(node for _, node in drawn)
+    assert max(heads.values()) <= 10 and len(heads) >= 11  # the hub is drawn again, named, per ten referrers
+    assert all(f'"{node}" [label="hub"' in source for node in heads if node != "hub")
+
+
+def test_a_drawing_within_1_to_3_is_left_alone_and_a_wide_chain_is_drawn_top_to_bottom():
+    crows = CROWS.er()
+    assert "pack=" not in crows.source and "rankdir=LR" in crows.source and _aspect(crows.svg()) <= 3
+    chain = Schema.from_ddl(SHOP_PG, "postgres").er()  # 3.5:1 left to right; packing cannot fold one chain
+    assert "pack=" not in chain.source and "rankdir=TB" in chain.source and _aspect(chain.svg()) <= 3
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_corpus_diagram_and_its_busiest_focus_stay_within_1_to_3(name):
+    schema = schema_of(name)
+    if len(schema.tables) <= 150:
+        assert _aspect(schema.er().svg()) <= 3
+        # clustered: Graphviz 2.43 crashes packing some of these (lago's at 10 and 5 per copy); never the drawing
+        assert _aspect(schema.er(cluster="prefix").svg()) < 3.2
+    referred = Counter(fk.ref_table for t in schema.tables.values() for fk in t.foreign_keys)
+    if referred:
+        assert _aspect(schema.er(focus=referred.most_common(1)[0][0]).svg()) <= 3

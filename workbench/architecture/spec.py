@@ -11,8 +11,11 @@
       - {source: web, target: api, label: REST, mode: sync, protocol: HTTPS}
       - {source: api, target: db, mode: sync}
 
+An edge also takes `from`/`to` for `source`/`target` and `async: true` for `mode: async`.
+
 Validation reports every problem at once, each naming what to fix: an unknown kind (with the
-closest known kinds), an edge to a missing node, a duplicate id, a cycle of nested groups.
+closest known kinds), an edge to a missing node, a duplicate id, a cycle of nested groups; a
+malformed edge is one problem, naming the fields an edge takes.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import ArchitectureSpecError
 from . import catalogue as K
@@ -44,6 +47,40 @@ class EdgeSpec(BaseModel):
     mode: Literal["sync", "async"] = "sync"
     protocol: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _other_names(cls, data: Any) -> Any:
+        """`from`/`to` are other names for source/target; `async: true|false` for mode async|sync."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for alias, name in EDGE_ALIASES.items():
+            if alias in data:
+                value = data.pop(alias)
+                if name in data and data[name] != value:
+                    raise ValueError(f"gives {name}: {data[name]!r} and {alias}: {value!r}; {alias} is another name "
+                                     f"for {name}, give one")
+                data[name] = value
+        if "async" in data:
+            flag = data.pop("async")
+            if not isinstance(flag, bool):
+                raise ValueError(f"async is true or false, not {flag!r}")
+            mode = "async" if flag else "sync"
+            if "mode" in data and data["mode"] != mode:
+                raise ValueError(f"gives mode: {data['mode']!r} and async: {str(flag).lower()}; give one")
+            data["mode"] = mode
+        return data
+
+
+EDGE_ALIASES = {"from": "source", "to": "target"}
+# what each part of a spec takes, as an unknown or missing field's problem says it
+FIELDS = {
+    "spec": "title, direction (LR|TB|RL|BT), nodes, edges, groups",
+    "node": "id, kind, label, group, replicas, tags",
+    "edge": "source (or from), target (or to), label, mode (sync|async; or async: true), protocol",
+    "group": "id, label, parent",
+}
+
 
 class GroupSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -62,18 +99,42 @@ class ArchitectureSpec(BaseModel):
 
 
 def _pydantic_problems(error: ValidationError) -> list[str]:
-    problems = []
+    """One problem per field; an edge's problems are one line, with the fields an edge takes."""
+    problems: list[str] = []
+    edges: dict[int, list[str]] = {}
     for e in error.errors():
         loc = ""
         for part in e["loc"]:
             loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
-        message = e["msg"]
+        where = e["loc"]
+        message = e["msg"].removeprefix("Value error, ")
+        if len(where) >= 2 and where[0] == "edges" and isinstance(where[1], int):
+            field = ".".join(str(x) for x in where[2:])
+            if e["type"] == "extra_forbidden":
+                message = f"unknown field {field!r}"
+            elif e["type"] == "missing":
+                message = f"{field} is required"
+            elif field:
+                message = f"{field}: {message}" + (" (or async: true)" if field == "mode" else "")
+            edges.setdefault(where[1], []).append(message)
+            continue
         if e["type"] == "extra_forbidden":
-            message = "unknown field (allowed: see the spec format in workbench.architecture.spec)"
+            part = _part(where)
+            message = f"unknown field (a {part} takes {FIELDS[part]})"
         elif e["type"] == "missing":
             message = "is required"
         problems.append(f"{loc or '(spec)'}: {message}")
+    for index, found in sorted(edges.items()):
+        named = any(f.startswith(("unknown field", "source is", "target is")) for f in found)
+        problems.append(f"edges[{index}]: {'; '.join(found)}" + (f" (an edge takes {FIELDS['edge']})" if named else ""))
     return problems
+
+
+def _part(loc: tuple) -> str:
+    """Which part of the spec a pydantic location is in: spec, node, edge or group."""
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        return {"nodes": "node", "edges": "edge", "groups": "group"}.get(str(loc[0]), "spec")
+    return "spec"
 
 
 class Architecture:

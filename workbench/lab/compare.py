@@ -92,6 +92,14 @@ class Comparison:
             return self._chart_svg()
 
     def _chart_svg(self) -> str:
+        figure = self._figure()
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight", pad_inches=0.05)
+        svg = buffer.getvalue()
+        return svg[svg.find("<svg"):]
+
+    def _figure(self):
+        """The bar chart's figure: bars labelled with their p50, the legend above the plot (never on a label)."""
         from matplotlib.backends.backend_svg import FigureCanvasSVG
         from matplotlib.figure import Figure
 
@@ -109,17 +117,18 @@ class Comparison:
         # names are drawn as written (parse_math=False): `$…$` in a name is text, not mathtext
         axes.set_xticklabels(self.queries, fontsize=8, parse_math=False)
         axes.set_ylabel("p50 (ms)")
-        axes.set_title(f"{self.dialect}: p50 of {self.repeat} runs per query", fontsize=9, parse_math=False)
         values = [r["p50_ms"] for r in self.records]
         if values and min(values) > 0 and max(values) / min(values) > 50:
             axes.set_yscale("log")
-        for text in axes.legend(fontsize=8).get_texts():
+        axes.margins(y=0.15)  # room above the tallest bar for its label
+        axes.set_title(f"{self.dialect}: p50 of {self.repeat} runs per query", fontsize=9, parse_math=False, pad=6)
+        # the legend sits below the x labels, outside the plot, so no bar or bar label is under it
+        long = max((len(v) for v in self.variants), default=0) > 24
+        legend = axes.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False,
+                             ncol=1 if long else max(1, min(len(self.variants), 3)))
+        for text in legend.get_texts():
             text.set_parse_math(False)
-        figure.tight_layout()
-        buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-        svg = buffer.getvalue()
-        return svg[svg.find("<svg"):]
+        return figure  # saved with bbox_inches="tight": the page grows to hold the legend and the labels
 
     def for_model(self) -> str:
         lines = [f"Compared {len(self.variants)} variants × {len(self.queries)} queries on {self.dialect} "
@@ -144,18 +153,27 @@ class Comparison:
                    data.get("rows"), data.get("repeat", 1))
 
     def plans_html(self) -> str:
-        """The plans of each query, variants side by side."""
+        """The plans of each query, variants side by side; the row scrolls sideways when it is wider than the page."""
         parts = []
         for query in self.queries:
-            cells = "".join(f"<td style='vertical-align:top'><b>{html.escape(v)}</b>"
-                            f"{self.plans[(v, query)]._repr_html_()}</td>" for v in self.variants
-                            if (v, query) in self.plans)
-            parts.append(f"<p><b>Plans for {html.escape(query)}</b></p><table><tr>{cells}</tr></table>")
+            cells = "".join(f'<div style="flex:none"><b>{html.escape(v)}</b>{self.plans[(v, query)]._repr_html_()}</div>'
+                            for v in self.variants if (v, query) in self.plans)
+            parts.append(f"<p><b>Plans for {html.escape(query)}</b></p>"
+                         f'<div class="wb-scroll" style="display:flex;gap:16px;align-items:flex-start;'
+                         f'overflow-x:auto;max-width:100%">{cells}</div>')
         return "".join(parts)
+
+    def table_html(self) -> str:
+        """Timings per variant and query (absent values as —; wide rows scroll instead of wrapping)."""
+        from ..grid import scroll_table
+
+        columns = ["variant", "query", "p50_ms", "p95_ms", "max_ms", "rows", "ratio", "plan"]
+        return scroll_table(columns, [[r.get(c) for c in columns] for r in self.records])
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
         parts = [f"<p><b>Experiment</b> — {html.escape(self.dialect)}, {self.repeat} runs per query</p>",
-                 self.df.to_html(index=False, float_format=lambda v: f"{v:.3f}"), self.chart_svg(), self.plans_html()]
+                 self.table_html(), f'<div class="wb-scroll" style="overflow-x:auto;max-width:100%">{self.chart_svg()}</div>',
+                 self.plans_html()]
         return {"text/html": "".join(parts), "text/plain": self.for_model()}
 
     def __repr__(self) -> str:

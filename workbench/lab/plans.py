@@ -66,7 +66,10 @@ class QueryPlan(list):
         return "; ".join(parts) if parts else "; ".join(s.operation for s in self) or "no plan"
 
     def _repr_html_(self) -> str:
-        return self.df.to_html(index=False, na_rep="")
+        from ..grid import scroll_table
+
+        fields = list(PlanStep.__dataclass_fields__)
+        return scroll_table(fields, [[getattr(s, f) for f in fields] for s in self], decimals=0)
 
     def __repr__(self) -> str:
         return self.df.to_string(index=False)

@@ -23,7 +23,10 @@ within about a second; the result keeps what was measured and says it was interr
 
 Parameters (`:name` in the SQL) come from `params`: `{"range": [lo, hi]}`, `{"values": [...]}` or
 `{"from": "table.column"}` (values drawn from the seeded data), each with an optional Zipf `skew` (1.0
-and above: a few hot values get most of the traffic). A range holds 64-bit integers and is drawn from,
+and above: a few hot values get most of the traffic). A `:name` that `params` does not define is drawn from the
+seeded data the way run_sql draws it (workload.seeded_values: a same-named column of a table the
+transaction reads, else the key a same-named foreign key references), and said in the notes. Every
+transaction draws its parameters once, so its statements agree on them. A range holds 64-bit integers and is drawn from,
 never listed; a skewed one has at most MAX_SKEWED values.
 """
 
@@ -155,23 +158,25 @@ class _Drawer:
         return out
 
 
-def _fast_transaction(fast: Any, index: int, statements: list, drawer: Any, several: bool) -> None:
+def _fast_transaction(fast: Any, index: int, statements: list, every: list, drawer: Any, several: bool) -> None:
     """One transaction through the engine's fast path (driver.fast_client)."""
     if several:
         fast.command(b"BEGIN")
+    drawn = drawer.draw(every) if every else {}  # one draw per transaction: its statements agree on :seat
     for j, (_, names) in enumerate(statements):
-        fast.run(index, j, drawer.draw(names) if names else None, names)
+        fast.run(index, j, {n: drawn[n] for n in names} if names else None, names)
     if several:
         fast.command(b"COMMIT")
 
 
-def _cursor_transaction(cursor: Any, bound: list, statements: list, drawer: Any, several: bool, begin: str,
-                        prepare: bool) -> None:
+def _cursor_transaction(cursor: Any, bound: list, statements: list, every: list, drawer: Any, several: bool,
+                        begin: str, prepare: bool) -> None:
     """One transaction through the DB-API cursor."""
     if several:
         cursor.execute(begin)
+    drawn = drawer.draw(every) if every else {}  # one draw per transaction: its statements agree on :seat
     for (sql, _), (_, names) in zip(bound, statements, strict=True):
-        values = drawer.draw(names) if names else None
+        values = {n: drawn[n] for n in names} if names else None
         if prepare:  # as applications run it: parsed and planned once per connection
             cursor.execute(sql, values, prepare=True)
         elif values is not None:
@@ -220,7 +225,7 @@ def _client(target: _Target, plan: dict, client: int, seed: int, stop: Any, begi
     slot.conn = conn
     connected()
     # this client's own tallies, merged once at the end: no lock shared between clients on the hot path
-    tally = _Tally([[] for _ in transactions], {}, Counter(), {})
+    tally = _Tally([[] for _ in transactions], {}, {}, Counter(), {})
     with lock:
         record["live"].append(tally.latencies)  # read (never written) by the worker's ticker: appends are atomic
     try:
@@ -240,6 +245,8 @@ def _client(target: _Target, plan: dict, client: int, seed: int, stop: Any, begi
                 record["latencies"][i].extend(values)
             for second, n in tally.timeline.items():
                 record["timeline"][second] = record["timeline"].get(second, 0) + n
+            for second, values in tally.by_second.items():
+                record["by_second"].setdefault(second, []).extend(values)
             record["errors"].update(tally.errors)
             for key, message in tally.examples.items():
                 record["examples"].setdefault(key, message)
@@ -249,6 +256,7 @@ def _client(target: _Target, plan: dict, client: int, seed: int, stop: Any, begi
 class _Tally:
     latencies: list[list[float]]  # per transaction, of the committed ones
     timeline: dict[int, int]      # second → committed
+    by_second: dict[int, list[float]]  # second → latencies of the transactions committed in it
     errors: Counter               # (transaction, class) → n
     examples: dict                # (transaction, class) → a message
 
@@ -271,10 +279,11 @@ def _transactions(driver: Any, cursor: Any, fast: Any, plan: dict, rng: random.R
         started = slot.since = time.perf_counter()
         try:
             if fast is not None:
-                _fast_transaction(fast, index, transactions[index]["statements"], drawer, several)
+                _fast_transaction(fast, index, transactions[index]["statements"], transactions[index]["names"],
+                                  drawer, several)
             else:
-                _cursor_transaction(cursor, statements, transactions[index]["statements"], drawer, several,
-                                    driver.begin, driver.prepares)
+                _cursor_transaction(cursor, statements, transactions[index]["statements"],
+                                    transactions[index]["names"], drawer, several, driver.begin, driver.prepares)
             slot.since = None
             # stopped without an error (MariaDB's SLEEP returns early when killed): still a timeout
             outcome = "timeout" if slot.stopped else None
@@ -292,9 +301,11 @@ def _transactions(driver: Any, cursor: Any, fast: Any, plan: dict, rng: random.R
             except Exception:  # noqa: BLE001 - nothing open to roll back
                 pass
         if outcome is None:
-            tally.latencies[index].append(time.perf_counter() - started)
+            took = time.perf_counter() - started
+            tally.latencies[index].append(took)
             second = int(started - t0)
             tally.timeline[second] = tally.timeline.get(second, 0) + 1
+            tally.by_second.setdefault(second, []).append(took)
         else:
             tally.errors[(name, outcome)] += 1
         done += 1
@@ -308,7 +319,7 @@ def _worker(target: _Target, plan: dict, clients: list[int], seed: int, go: Any,
     The clients log in first (64 take seconds on MariaDB): `ready()` is called when they have, and the load's
     clock starts at `go`. `tick(snapshot)` is called every TICK_S with the latencies committed since the last
     one (live charts)."""
-    record = {"latencies": [[] for _ in plan["transactions"]], "errors": Counter(), "timeline": {},
+    record = {"latencies": [[] for _ in plan["transactions"]], "errors": Counter(), "timeline": {}, "by_second": {},
               "failures": [], "examples": {}, "t0": 0.0, "deadline": 0.0, "live": []}
     lock = threading.Lock()
     begin, done = threading.Event(), threading.Event()
@@ -471,6 +482,7 @@ class LoadResult:
     lock_waits: dict                  # samples, max_waiting, share_of_samples_waiting (or a note)
     notes: list[str] = field(default_factory=list)
     interrupted: bool = False
+    p95_timeline: list[float | None] = field(default_factory=list)  # p95 ms of each second's commits (None: none)
 
     @property
     def committed(self) -> int:
@@ -502,26 +514,18 @@ class LoadResult:
     def to_dict(self) -> dict:
         return {"dialect": self.dialect, "clients": self.clients, "duration_s": self.duration_s,
                 "transactions": self.transactions, "timeline": self.timeline, "lock_waits": self.lock_waits,
-                "notes": self.notes, "interrupted": self.interrupted}
+                "notes": self.notes, "interrupted": self.interrupted, "p95_timeline": self.p95_timeline}
 
     @classmethod
     def from_dict(cls, data: dict) -> LoadResult:
         return cls(**{k: data[k] for k in ("dialect", "clients", "duration_s", "transactions", "timeline",
                                            "lock_waits")}, notes=list(data.get("notes") or []),
-                   interrupted=bool(data.get("interrupted")))
+                   interrupted=bool(data.get("interrupted")), p95_timeline=list(data.get("p95_timeline") or []))
 
-    def chart_svg(self, width: int = 480, height: int = 120) -> str:
-        """Committed transactions per second, as a self-contained SVG line."""
-        values = self.timeline or [0]
-        top = max(values) or 1
-        step = width / max(1, len(values) - 1)
-        points = " ".join(f"{i * step:.1f},{height - 18 - (v / top) * (height - 30):.1f}" for i, v in enumerate(values))
-        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-                f'aria-label="committed transactions per second">'
-                f'<polyline fill="none" stroke="#1a73e8" stroke-width="2" points="{points}"/>'
-                f'<text x="0" y="{height - 2}" font-size="11" fill="#555">0 s</text>'
-                f'<text x="{width - 40}" y="{height - 2}" font-size="11" fill="#555">{len(values)} s</text>'
-                f'<text x="0" y="11" font-size="11" fill="#555">{top:,}/s</text></svg>')
+    def chart_svg(self, width: int = 480, height: int = 140) -> str:
+        """Committed transactions per second (blue, left scale) and the p95 latency of each second's commits
+        (orange, right scale), as a self-contained SVG with a legend."""
+        return timeline_svg(self.timeline or [0], self.p95_timeline, width, height)
 
     def _repr_html_(self) -> str:
         rows = "".join(
@@ -538,6 +542,37 @@ class LoadResult:
 
     def __repr__(self) -> str:
         return f"<LoadResult {self.summary().splitlines()[0]}>"
+
+
+def timeline_svg(tps: list[float], p95: list[float | None], width: int = 480, height: int = 140) -> str:
+    """Throughput per second and p95 latency per second on one time axis; the legend sits above the plot."""
+    top_tps = max(tps, default=0) or 1
+    top_ms = max((p for p in p95 if p is not None), default=0) or 1
+    left, right, legend, axis = 6, 6, 30, 16
+    plot = height - legend - axis
+    step = (width - left - right) / max(1, len(tps) - 1)
+
+    def points(values: list[tuple[int, float]], top: float) -> str:
+        return " ".join(f"{left + i * step:.1f},{legend + plot - v / top * plot:.1f}" for i, v in values)
+
+    lines = [f'<polyline fill="none" stroke="#1a73e8" stroke-width="2" points="{points(list(enumerate(tps)), top_tps)}"/>']
+    known = [(i, v) for i, v in enumerate(p95[:len(tps)]) if v is not None]
+    if known:
+        lines.append(f'<polyline fill="none" stroke="#e8710a" stroke-width="2" stroke-dasharray="5 3" '
+                     f'points="{points(known, top_ms)}"/>')
+    half = width // 2
+    legend_text = (f'<line x1="{left}" y1="8" x2="{left + 18}" y2="8" stroke="#1a73e8" stroke-width="2"/>'
+                   f'<text x="{left + 22}" y="12" font-size="11" fill="#1a73e8">committed/s (top {top_tps:,.0f}/s)</text>'
+                   + (f'<line x1="{half}" y1="8" x2="{half + 18}" y2="8" stroke="#e8710a" stroke-width="2" '
+                      f'stroke-dasharray="5 3"/><text x="{half + 22}" y="12" font-size="11" fill="#e8710a">'
+                      f'p95 latency (top {html.escape(latency(top_ms))})</text>' if known else ""))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+            f'aria-label="committed transactions per second and p95 latency per second">{legend_text}'
+            f'<line x1="{left}" y1="{legend + plot}" x2="{width - right}" y2="{legend + plot}" stroke="#ccc"/>'
+            + "".join(lines)
+            + f'<text x="{left}" y="{height - 3}" font-size="11" fill="#555">0 s</text>'
+            f'<text x="{width - right}" y="{height - 3}" font-size="11" fill="#555" text-anchor="end">'
+            f'{len(tps)} s</text></svg>')
 
 
 class LiveLoad:
@@ -621,7 +656,7 @@ class LiveLoad:
 # -- running it ----------------------------------------------------------------------------------------
 def _plan(lab: Lab, traffic: Traffic, clients: int, ramp_s: float = 0.0) -> dict:
     """What the workers need: the transactions with their parameter names, and every parameter's values."""
-    from .workload import _PARAM, _STRINGS
+    from .workload import _PARAM, _STRINGS, seeded_values
 
     values: dict[str, list] = {}
     skews: dict[str, float] = {}
@@ -644,18 +679,30 @@ def _plan(lab: Lab, traffic: Traffic, clients: int, ramp_s: float = 0.0) -> dict
         if rule.get("skew"):
             skews[name] = float(rule["skew"])
     transactions = []
+    drawn: list[str] = []  # parameters the load does not define, drawn from the seeded data as %%lab does
     for t in traffic.transactions:
         statements = []
         for sql in t.statements:
             names = list(dict.fromkeys(_PARAM.findall(_STRINGS.sub("''", sql))))
+            for name in names:
+                if name not in values:
+                    seeded = seeded_values(lab, name, " ; ".join(t.statements))
+                    if seeded:
+                        values[name] = seeded
+                        drawn.append(name)
             missing = [n for n in names if n not in values]
             if missing:
-                raise LabError(f"Transaction {t.name} uses :{', :'.join(missing)}, which the load does not define.",
-                               hint="Add them to params: {'name': {'range': [lo, hi]}} or {'from': 'table.column'}.")
+                raise LabError(f"Transaction {t.name} uses :{', :'.join(missing)}, which the load does not define "
+                               f"and no seeded column of that name gives values for.",
+                               hint="Add them to params: {'name': {'range': [lo, hi]}} or {'from': 'table.column'}, "
+                                    "or name the parameter after a column of the seeded data.")
             statements.append((sql, names))
-        transactions.append({"name": t.name, "weight": t.weight, "statements": statements})
+        every = list(dict.fromkeys(n for _, names in statements for n in names))
+        transactions.append({"name": t.name, "weight": t.weight, "statements": statements, "names": every})
+    notes = [f"{', '.join(':' + n for n in drawn)} drawn from the lab's seeded data, one draw per transaction "
+             f"(as %%lab draws them; set params to choose)"] if drawn else []
     return {"transactions": transactions, "values": values, "skews": skews, "think_s": traffic.think_ms / 1000,
-            "clients": clients, "ramp_s": float(ramp_s)}
+            "clients": clients, "ramp_s": float(ramp_s), "notes": notes}
 
 
 def _range(name: str, rule: dict) -> range:
@@ -728,7 +775,7 @@ def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None
     if duration <= 0 and not count:
         raise LabError("Give a duration in seconds (or a count of transactions).")
     plan = _plan(lab, traffic, clients, ramp_up)
-    notes: list[str] = []
+    notes: list[str] = list(plan["notes"])
     target = _Target(lab.dialect, lab.url, lab.kind, lab.namespace, lab.login, lab.path, lab.timeout)
     # processes, so clients do not queue on one interpreter's GIL (more would only take CPU from the server)
     workers = max(1, min(clients, os.cpu_count() or 1))
@@ -943,6 +990,8 @@ def _result(dialect: str, clients: int, elapsed: float, plan: dict, records: lis
                              "p99_ms": _percentile(ms, 99), "max_ms": ms[-1] if ms else None})
     seconds = max((max(r["timeline"], default=-1) for r in records), default=-1) + 1
     timeline = [sum(r["timeline"].get(s, 0) for r in records) for s in range(seconds)]
+    p95_timeline = [_percentile(sorted(v * 1000 for r in records for v in r.get("by_second", {}).get(s, ())), 95)
+                    for s in range(seconds)]
     lock_waits: dict = {}
     if sampler is not None:
         if sampler.samples:
@@ -958,7 +1007,8 @@ def _result(dialect: str, clients: int, elapsed: float, plan: dict, records: lis
                "the load was stopped before a transaction finished" if interrupted else
                f"no transaction finished in the {elapsed:.2f} s the clients ran")
         notes.insert(0, f"nothing committed and nothing failed: {why}")
-    return LoadResult(dialect, clients, elapsed, transactions, timeline, lock_waits, notes, interrupted)
+    return LoadResult(dialect, clients, elapsed, transactions, timeline, lock_waits, notes, interrupted,
+                      p95_timeline)
 
 
 if __name__ == "__main__":

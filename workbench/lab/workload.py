@@ -158,7 +158,7 @@ def draw_params(lab: Any, sql: str, attempt: int) -> dict | None:
     out = {}
     rng = np.random.default_rng(1000 + attempt)
     for name in names:
-        source = _source(lab, name, sql)
+        source = seeded_values(lab, name, sql)
         if source is None:
             from ..errors import SQLError
 
@@ -168,7 +168,7 @@ def draw_params(lab: Any, sql: str, attempt: int) -> dict | None:
     return out
 
 
-def _source(lab: Any, name: str, sql: str = "") -> list | None:
+def seeded_values(lab: Any, name: str, sql: str = "") -> list | None:
     """Seeded values for a parameter name: the same-named column of a table the query reads (so the query
     finds rows), then the referenced key (customer_id → customers.id), then any column of that name."""
     schema = lab.schema

@@ -9,6 +9,8 @@
 - Views that scale: `focus` + `depth` (the neighbourhood of a table), `keys_only`,
   `cluster` by namespace or name prefix, and `overview` (names only, clusters packed near square,
   stubs for references between clusters: see er_overview.py).
+- A detailed drawing longer than 1:3 either way is packed like the overview (er_pack.py): components near
+  square, tables without foreign keys in a grid, a busy table drawn again; a wide chain top to bottom.
 - `highlight` colours tables and columns (the diff view: added, removed, changed).
 
 Rendering pipes DOT through `dot` and returns the SVG; nothing is written to disk unless
@@ -69,6 +71,8 @@ class ERDiagram:
         self.title = title
         self.max_columns = max_columns
         self.cluster_reason: str | None = None  # how the overview chose its clusters (set when drawn)
+        self._packs: dict[str, tuple[int | None, str] | None] = {}  # plain DOT → None or the layout drawn
+        self._rendered: dict[str, bytes] = {}  # DOT → its SVG, when laid out while choosing the packing
         self.tables = self._selected()
 
     # -- what to draw ----------------------------------------------------------------------------
@@ -105,21 +109,66 @@ class ERDiagram:
     # -- DOT ----------------------------------------------------------------------------------------
     @property
     def source(self) -> str:
-        """The DOT source (deterministic for the same schema and options)."""
+        """The DOT source (deterministic for the same schema and options): packed when the plain drawing
+        would be longer than MAX_ASPECT to 1 either way (see er_pack.py)."""
         if self.overview:
             from .er_overview import source
 
             return source(self, _id, self._label, self._edge)
+        plain = self._dot()
+        if plain not in self._packs:
+            self._packs[plain] = self._packing(plain)
+        layout = self._packs[plain]
+        return plain if layout is None else self._dot(*layout)
+
+    def _packing(self, plain: str) -> tuple[int | None, str] | None:
+        """None to draw `plain`; else (hub, rankdir) of the squarest drawing tried, stopping at the first within
+        MAX_ASPECT: packed with a table drawn again every `hub` referrers (er_pack.HUBS, largest first), then,
+        for a drawing still too wide (one long chain packing cannot fold), top to bottom."""
+        from .er_pack import HUBS, MAX_ASPECT, aspect, size
+
+        if len(self.tables) < 3:
+            return None
+        try:
+            svg = run_dot(plain, "svg")
+        except ConfigError:
+            return None  # no Graphviz: the source is all there is, and it stays the plain one
+        self._rendered = {plain: svg}
+        width, height = size(svg)
+        best, choice = aspect(svg), None
+        packs = [(hub, "LR") for hub in HUBS]
+        for layout in packs + ([(None, "TB"), (HUBS[0], "TB")] if width > height else []):
+            if best <= MAX_ASPECT:
+                break
+            source = self._dot(*layout)
+            try:
+                svg = run_dot(source, "svg")
+            except SchemaError:
+                continue  # Graphviz 2.43 can crash packing some clustered graphs: another layout, or the plain one
+            self._rendered[source] = svg
+            if aspect(svg) < best - 0.01:
+                best, choice = aspect(svg), layout
+        chosen = plain if choice is None else self._dot(*choice)
+        self._rendered = {chosen: self._rendered[chosen]}  # only the drawing that is shown is kept
+        return choice
+
+    def _dot(self, hub: int | None = None, rankdir: str = "LR") -> str:
+        """The plain DOT, or (with `hub`) the packed one whose tables are drawn again every `hub` referrers;
+        left to right, or top to bottom with rankdir="TB"."""
+        from . import er_pack
+
         keys = {t.key for t in self.tables}
+        packed = hub is not None
+        pack = ', pack=true, packmode="graph"' if packed else ""
         lines = ["digraph ER {",
-                 f'  graph [rankdir=LR, fontname="{_FONT}", fontsize=11, nodesep=0.35, ranksep=0.9, '
-                 f'pad=0.2, bgcolor="white"{self._graph_extra()}];',
+                 f'  graph [rankdir={rankdir}, fontname="{_FONT}", fontsize=11, nodesep=0.35, ranksep=0.9, '
+                 f'pad=0.2, bgcolor="white"{self._graph_extra()}{pack}];',
                  f'  node [shape=plaintext, fontname="{_FONT}", fontsize=10, margin=0];',
                  f'  edge [fontname="{_FONT}", fontsize=9, color="#5f6b7a", penwidth=1.1, arrowsize=0.9];']
         if self.title:
             lines.insert(2, f"  label={_id(self.title)}; labelloc=t;")
-        groups = self._groups()
-        for group, tables in groups:
+        alone = {t.key for t in er_pack.unlinked(self.tables)} if packed else set()
+        for group, tables in self._groups():
             indent = "  "
             if group is not None:
                 lines.append(f"  subgraph {_id('cluster_' + group)} {{")
@@ -128,15 +177,26 @@ class ERDiagram:
                 indent = "    "
             for table in tables:
                 lines.append(f"{indent}{_id(table.key)} [label=<{self._label(table)}>];")
+            loose = [t for t in tables if t.key in alone]
+            lines += [indent + line for line in er_pack.grid(loose, _id, self._rows, nodesep=0.35, ranksep=0.9)]
             if group is not None:
                 lines.append("  }")
+        hubs = er_pack.Hubs(_id, hub or 1)
         for table in self.tables:
             for fk in table.foreign_keys:
                 if fk.ref_table not in keys:
                     continue
-                lines.append("  " + self._edge(table, fk))
+                copy, declare = hubs.target(table.key, fk.ref_table) if packed else (None, None)
+                if declare:
+                    lines.append("  " + declare)
+                lines.append("  " + self._edge(table, fk, copy))
         lines.append("}")
         return "\n".join(lines) + "\n"
+
+    def _rows(self, table: Table) -> list[str]:
+        """The text of each row of a table's label, for estimating its size."""
+        columns = list(table.columns.values())[: self.max_columns]
+        return [table.key] + [f"{c.name} {c.type or ''} NN" for c in columns]
 
     def _graph_extra(self) -> str:
         if self.overview:
@@ -265,8 +325,8 @@ class ERDiagram:
             out_port = self._port(table, fk.columns[0])
             in_port = self._port(parent, fk.ref_columns[0] if fk.ref_columns else "")
             src += f":{out_port}e:e" if out_port else ":t:e"
-            # a self-reference loops back into the same table on its left side
-            dst += f":{in_port}w:w" if in_port else ":t:w"
+            # a self-reference loops back into the same table on its left side; a drawn-again copy has no ports
+            dst += ":w" if to is not None else (f":{in_port}w:w" if in_port else ":t:w")
         attrs = ["dir=both", f"arrowtail={tail}", f"arrowhead={head}"]
         if len(fk.columns) > 1 and not self.overview:
             attrs.append(f"label={_id('(' + ', '.join(fk.columns) + ')')}")
@@ -282,7 +342,10 @@ class ERDiagram:
         """Run Graphviz and return the image bytes (svg or png)."""
         if fmt not in ("svg", "png"):
             raise SchemaError(f"Unknown format {fmt!r}.", hint="Use svg or png.")
-        return run_dot(self.source, fmt)
+        source = self.source
+        if fmt == "svg" and source in self._rendered:
+            return self._rendered[source]
+        return run_dot(source, fmt)
 
     def svg(self) -> str:
         return _strip_svg(self.render("svg").decode("utf-8"))
