@@ -269,7 +269,9 @@ def test_a_runaway_load_statement_is_stopped_when_the_load_ends(database):
             os.kill(pid, signal.SIGKILL)
         assert not run.is_alive() and left == [], f"the load had not returned after {took:.0f} s; workers {left}"
         result = box["result"]
-        assert result.duration_s < 2 + 4  # from the clients' start: the 2 s, 1 s of grace, and the cancels
+        # from the clients' start: the 2 s, 1 s of grace and the cancels, with room for a loaded machine (before the
+        # fix the statements ran until killed, minutes later)
+        assert result.duration_s < 2 + 10
         assert result.committed == 0 and result.errors() == {"timeout": 4}
         assert "forever: 0 committed" in result.summary() and "timeout 4" in result.summary()
         assert any("still running when the load ended" in n for n in result.notes), result.notes

@@ -656,7 +656,7 @@ class LiveLoad:
 # -- running it ----------------------------------------------------------------------------------------
 def _plan(lab: Lab, traffic: Traffic, clients: int, ramp_s: float = 0.0) -> dict:
     """What the workers need: the transactions with their parameter names, and every parameter's values."""
-    from .workload import _PARAM, _STRINGS, seeded_values
+    from .workload import PARAM, SQL_STRINGS, seeded_values
 
     values: dict[str, list] = {}
     skews: dict[str, float] = {}
@@ -683,7 +683,7 @@ def _plan(lab: Lab, traffic: Traffic, clients: int, ramp_s: float = 0.0) -> dict
     for t in traffic.transactions:
         statements = []
         for sql in t.statements:
-            names = list(dict.fromkeys(_PARAM.findall(_STRINGS.sub("''", sql))))
+            names = list(dict.fromkeys(PARAM.findall(SQL_STRINGS.sub("''", sql))))
             for name in names:
                 if name not in values:
                     seeded = seeded_values(lab, name, " ; ".join(t.statements))

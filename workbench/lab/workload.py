@@ -10,8 +10,10 @@ from typing import Any
 
 import numpy as np
 
-_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
-_STRINGS = re.compile(r"('(?:[^']|'')*')")
+# a :name placeholder (not a PostgreSQL ::cast), and the quoted strings it is never looked for in: the load
+# driver and the PostgreSQL driver's server-side binding read SQL the same way
+PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+SQL_STRINGS = re.compile(r"('(?:[^']|'')*')")
 
 
 @dataclass
@@ -136,17 +138,17 @@ def _jsonable(value: Any) -> Any:
 
 def pyformat(sql: str) -> str:
     """SQL with :name placeholders as %(name)s (psycopg, PyMySQL); a literal % doubled; string literals kept."""
-    parts = _STRINGS.split(sql)
+    parts = SQL_STRINGS.split(sql)
     for i in range(0, len(parts), 2):  # outside string literals only
-        parts[i] = _PARAM.sub(r"%(\1)s", parts[i].replace("%", "%%"))
+        parts[i] = PARAM.sub(r"%(\1)s", parts[i].replace("%", "%%"))
     return "".join(parts)
 
 
 def placeholders(sql: str) -> list[str]:
     names = []
-    for i, part in enumerate(_STRINGS.split(sql)):
+    for i, part in enumerate(SQL_STRINGS.split(sql)):
         if i % 2 == 0:
-            names += [m for m in _PARAM.findall(part) if m not in names]
+            names += [m for m in PARAM.findall(part) if m not in names]
     return names
 
 

@@ -454,15 +454,15 @@ class _PqClient:
     server types them, as it does pgbench's) and raises psycopg's own error for the SQLSTATE."""
 
     def __init__(self, conn: Any, transactions: list[list[tuple[str, list[str]]]]) -> None:
-        from ..workload import _PARAM, _STRINGS
+        from ..workload import PARAM, SQL_STRINGS
 
         self.pgconn = conn.pgconn
         self.names: dict[tuple[int, int], bytes] = {}
         for t, statements in enumerate(transactions):
             for j, (sql, names) in enumerate(statements):
-                parts = _STRINGS.split(sql)
+                parts = SQL_STRINGS.split(sql)
                 for i in range(0, len(parts), 2):
-                    parts[i] = _PARAM.sub(lambda m, names=names: f"${names.index(m.group(1)) + 1}", parts[i])
+                    parts[i] = PARAM.sub(lambda m, names=names: f"${names.index(m.group(1)) + 1}", parts[i])
                 name = f"wb_load_{t}_{j}".encode()
                 self._check(self.pgconn.prepare(name, "".join(parts).encode()))
                 self.names[(t, j)] = name
