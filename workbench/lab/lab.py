@@ -477,13 +477,15 @@ class Lab:
 
     def run_load(self, traffic: Any, *, clients: int = 8, duration: float | None = None, count: int | None = None,
                  ramp_up: float = 0.0, seed: int = 7, progress: Any = None, until: Any = None, started: Any = None,
-                 live: Any = None):
+                 live: Any = None, rate: float | None = None, ramp_to: float | None = None):
         """Concurrent clients running a weighted mix of transactions (see workbench.lab.traffic): throughput,
-        latency percentiles, errors by class and lock waits; `live` is called with the run so far."""
+        latency percentiles, errors by class and lock waits; `live` is called with the run so far. `rate`
+        (operations per second, ramping to `ramp_to` when given) makes it an open loop: latency from each
+        operation's intended start, and what was intended vs achieved."""
         from .traffic import run_load
 
         return run_load(self, traffic, clients=clients, duration=duration, count=count, ramp_up=ramp_up, seed=seed,
-                        progress=progress, until=until, started=started, live=live)
+                        progress=progress, until=until, started=started, live=live, rate=rate, ramp_to=ramp_to)
 
     def rehearse(self, schema: Schema, migration: str | list[str], *, rows: Any = 100_000, seed: int = 42,
                  workload: Any = None, clients: int = 4, safe: bool = True):

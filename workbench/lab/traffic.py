@@ -28,11 +28,21 @@ seeded data the way run_sql draws it (workload.seeded_values: a same-named colum
 transaction reads, else the key a same-named foreign key references), and said in the notes. Every
 transaction draws its parameters once, so its statements agree on them. A range holds 64-bit integers and is drawn from,
 never listed; a skewed one has at most MAX_SKEWED values.
+
+Closed loop (the default): each client starts its next transaction when the last one ends (after `think_ms`).
+Open loop (`rate=`, optionally `ramp_to=`): a Schedule fixes when each operation is meant to start (`rate` per
+second, ramping linearly to `ramp_to` over the duration, like k6's arrival-rate executors or wrk2); the clients
+are a pool that takes the next operation when free and waits for its time. Latency counts from the intended
+start, so the queueing of a lab that cannot keep up shows (no coordinated omission), and the result says what
+was intended and what was achieved: operations started late (LATE_S after their time) or never started.
+Latencies are kept in HDR histograms, one per transaction per worker, merged exactly in the parent.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
+import math
 import os
 import queue
 import random
@@ -59,6 +69,103 @@ CANCEL_AGAIN_S = 0.5  # a cancelled transaction still running (its next statemen
 STRAGGLER_S = 15.0  # past the end and the grace, the parent stops waiting for a worker's record
 BIGINT = (-2**63, 2**63 - 1)  # what a range parameter may draw: the engines' 64-bit integers
 MAX_SKEWED = 1_000_000  # values a skewed range may have (a skew keeps one weight per value)
+LATE_S = 0.010  # an open-loop operation that starts this long after its intended time is late
+BEHIND = 0.02  # an open loop that starts fewer than (1 - BEHIND) of its intended operations fell behind
+MAX_RATE = 1_000_000.0  # operations per second an open loop may ask for
+# latencies in an HDR histogram: nanoseconds, 1 ns to an hour, 3 significant digits (0.1% at any size)
+HDR_RANGE = (1, 3600 * 10**9, 3)
+
+
+# -- latency histograms ---------------------------------------------------------------------------------
+# Why HDR histograms (the hdrhistogram package): each worker process sends one compact histogram per
+# transaction instead of every latency, and histograms add exactly (the same buckets, counts summed), so the
+# p99 and max of the merged histogram are those of all the samples together: a percentile of per-worker
+# percentiles would not be.
+def latency_histogram(seconds: Any = ()) -> Any:
+    """An HDR histogram (nanoseconds) holding `seconds`, latencies in seconds."""
+    from hdrh.histogram import HdrHistogram
+
+    histogram = HdrHistogram(*HDR_RANGE)
+    top = HDR_RANGE[1]
+    for value in seconds:
+        histogram.record_value(min(top, max(1, round(value * 1e9))))
+    return histogram
+
+
+def merged_histogram(encoded: Any) -> Any:
+    """One histogram holding every encoded histogram's samples (each as `HdrHistogram.encode()` gave it)."""
+    histogram = latency_histogram()
+    for body in encoded:
+        if body:
+            histogram.decode_and_add(body)
+    return histogram
+
+
+def histogram_ms(histogram: Any, p: float) -> float | None:
+    """The p-th percentile of a latency histogram in milliseconds (None when it is empty)."""
+    if not histogram.get_total_count():
+        return None
+    return histogram.get_value_at_percentile(p) / 1e6
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """An open loop's arrivals: `rate` operations per second, ramping linearly to `ramp_to` (when given) over
+    `duration` seconds; at most `count` operations."""
+
+    rate: float
+    ramp_to: float | None
+    duration: float
+    count: int | None = None
+
+    @property
+    def _slope(self) -> float:  # a in N(t) = rate·t + a·t², the operations meant to start by t
+        end = self.rate if self.ramp_to is None else self.ramp_to
+        return (end - self.rate) / (2 * self.duration) if self.duration else 0.0
+
+    def by(self, t: float) -> float:
+        """Operations meant to start in the first `t` seconds (not capped by count)."""
+        t = min(max(t, 0.0), self.duration)
+        return self.rate * t + self._slope * t * t
+
+    def at(self, k: int) -> float:
+        """Seconds after the start when operation k (from 0) is meant to start: N(t) = k solved for t."""
+        disc = self.rate * self.rate + 4 * self._slope * k
+        if disc < 0:
+            return math.inf  # a ramp down: past the schedule's last operation
+        return 2 * k / (self.rate + math.sqrt(disc))  # the stable root; k / rate when there is no ramp
+
+    def intended(self, t: float | None = None) -> int:
+        """How many operations are meant to start in the first `t` seconds (default: the whole schedule)."""
+        n = math.ceil(self.by(self.duration if t is None else t) - 1e-9)
+        return min(n, self.count) if self.count is not None else n
+
+    def per_second(self, seconds: int) -> list[int]:
+        """Operations meant to start in each second."""
+        return [self.intended(s + 1) - self.intended(s) for s in range(seconds)]
+
+    def describe(self) -> str:
+        return (f"{self.rate:,.4g}/s" if self.ramp_to is None
+                else f"{self.rate:,.4g}/s ramping to {self.ramp_to:,.4g}/s")
+
+
+class _Arrivals:
+    """A worker's share of the schedule: operations w, w + W, w + 2W, … of the W workers' one sequence,
+    handed to whichever of its clients is free (next() on a count is atomic in CPython: no lock)."""
+
+    def __init__(self, schedule: Schedule, worker: int, workers: int) -> None:
+        self.schedule = schedule
+        self.worker = worker
+        self.workers = workers
+        self.taken = itertools.count()
+
+    def take(self) -> float | None:
+        """Seconds after the start when the next operation is meant to start; None when there are no more."""
+        k = self.worker + next(self.taken) * self.workers
+        if self.schedule.count is not None and k >= self.schedule.count:
+            return None
+        at = self.schedule.at(k)
+        return at if at < self.schedule.duration else None
 
 
 # -- the workload -------------------------------------------------------------------------------------
@@ -200,7 +307,8 @@ class _Slot:
 
 
 def _client(target: _Target, plan: dict, client: int, seed: int, stop: Any, begin: Any,
-            quota: int | None, record: dict, lock: threading.Lock, slot: _Slot, connected: Any) -> None:
+            quota: int | None, record: dict, lock: threading.Lock, slot: _Slot, connected: Any,
+            arrivals: _Arrivals | None = None) -> None:
     """One client: its own connection, made before the load's clock starts (`connected()` says it is done),
     then, once `begin` is set, transactions until the deadline, the quota or a stop. Its statements run under
     the driver's guard, as run_sql's do (the SQLite authorizer), and the worker's _watchdog bounds them."""
@@ -225,16 +333,16 @@ def _client(target: _Target, plan: dict, client: int, seed: int, stop: Any, begi
     slot.conn = conn
     connected()
     # this client's own tallies, merged once at the end: no lock shared between clients on the hot path
-    tally = _Tally([[] for _ in transactions], {}, {}, Counter(), {})
+    tally = _Tally([[] for _ in transactions], {}, {}, Counter(), {}, [[] for _ in transactions])
     with lock:
         record["live"].append(tally.latencies)  # read (never written) by the worker's ticker: appends are atomic
     try:
         begin.wait()
-        delay = plan["ramp_s"] * (client / max(1, plan["clients"]))
+        delay = 0.0 if arrivals else plan["ramp_s"] * (client / max(1, plan["clients"]))
         if not (delay > 0 and stop.wait(delay)):
             with driver.guard(conn):
                 _transactions(driver, cursor, fast, plan, random.Random(seed * 7919 + client), stop, quota,
-                              record["t0"], record["deadline"], slot, tally)
+                              record["t0"], record["deadline"], slot, tally, arrivals)
     finally:
         try:
             conn.close()
@@ -243,6 +351,11 @@ def _client(target: _Target, plan: dict, client: int, seed: int, stop: Any, begi
         with lock:
             for i, values in enumerate(tally.latencies):
                 record["latencies"][i].extend(values)
+                record["service"][i].extend(tally.service[i])
+            for second, n in tally.starts.items():
+                record["starts"][second] = record["starts"].get(second, 0) + n
+            record["started"] += tally.started
+            record["late"] += tally.late
             for second, n in tally.timeline.items():
                 record["timeline"][second] = record["timeline"].get(second, 0) + n
             for second, values in tally.by_second.items():
@@ -259,11 +372,18 @@ class _Tally:
     by_second: dict[int, list[float]]  # second → latencies of the transactions committed in it
     errors: Counter               # (transaction, class) → n
     examples: dict                # (transaction, class) → a message
+    service: list[list[float]]    # open loop: per transaction, from the actual start (latencies: the intended)
+    starts: dict[int, int] = field(default_factory=dict)  # open loop: second → operations started in it
+    started: int = 0              # open loop: operations started
+    late: int = 0                 # open loop: of them, started LATE_S or more after their intended time
 
 
 def _transactions(driver: Any, cursor: Any, fast: Any, plan: dict, rng: random.Random, stop: Any,
-                  quota: int | None, t0: float, deadline: float, slot: _Slot, tally: _Tally) -> None:
-    """A client's transactions until the deadline, the quota or a stop, each counted in `tally`."""
+                  quota: int | None, t0: float, deadline: float, slot: _Slot, tally: _Tally,
+                  arrivals: _Arrivals | None = None) -> None:
+    """A client's transactions until the deadline, the quota or a stop, each counted in `tally`. In an open
+    loop (`arrivals`), each is the worker's next operation, started at its intended time (at once when that has
+    passed), and its latency counts from that time."""
     transactions = plan["transactions"]
     drawer = _Drawer(plan["values"], plan["skews"], rng)
     cumulative = list(accumulate(t["weight"] for t in transactions))
@@ -272,11 +392,28 @@ def _transactions(driver: Any, cursor: Any, fast: Any, plan: dict, rng: random.R
     single = len(transactions) == 1
     done = 0
     while not stop.is_set() and time.perf_counter() < deadline and (quota is None or done < quota):
+        intended = None
+        if arrivals is not None:
+            offset = arrivals.take()
+            if offset is None:
+                break
+            intended = t0 + offset
+            wait = intended - time.perf_counter()
+            if wait > 0.05:  # a long wait hears a stop
+                if stop.wait(wait):
+                    break
+            elif wait > 0:
+                time.sleep(wait)
         index = 0 if single else bisect_left(cumulative, rng.random() * cumulative[-1])
         name, statements = transactions[index]["name"], bound[index]
         several = len(statements) > 1
         slot.stopped = False
         started = slot.since = time.perf_counter()
+        if intended is not None:
+            tally.started += 1
+            tally.late += started - intended >= LATE_S
+            second = int(started - t0)
+            tally.starts[second] = tally.starts.get(second, 0) + 1
         try:
             if fast is not None:
                 _fast_transaction(fast, index, transactions[index]["statements"], transactions[index]["names"],
@@ -301,32 +438,37 @@ def _transactions(driver: Any, cursor: Any, fast: Any, plan: dict, rng: random.R
             except Exception:  # noqa: BLE001 - nothing open to roll back
                 pass
         if outcome is None:
-            took = time.perf_counter() - started
+            ended = time.perf_counter()
+            took = ended - (started if intended is None else intended)
             tally.latencies[index].append(took)
+            if intended is not None:
+                tally.service[index].append(ended - started)
             second = int(started - t0)
             tally.timeline[second] = tally.timeline.get(second, 0) + 1
             tally.by_second.setdefault(second, []).append(took)
         else:
             tally.errors[(name, outcome)] += 1
         done += 1
-        if plan["think_s"]:
+        if plan["think_s"] and arrivals is None:
             time.sleep(plan["think_s"])
 
 
 def _worker(target: _Target, plan: dict, clients: list[int], seed: int, go: Any, stop: Any, duration: float,
-            quotas: dict[int, int | None], tick: Any = None, ready: Any = None) -> dict:
+            quotas: dict[int, int | None], tick: Any = None, ready: Any = None, arrivals: Any = None) -> dict:
     """A worker process's clients, as threads (they wait on the database, not on the GIL); its record.
     The clients log in first (64 take seconds on MariaDB): `ready()` is called when they have, and the load's
     clock starts at `go`. `tick(snapshot)` is called every TICK_S with the latencies committed since the last
-    one (live charts)."""
+    one (live charts). `arrivals` (an _Arrivals) makes the clients an open loop's pool.
+    The record holds one HDR histogram per transaction (encoded), not the latencies."""
     record = {"latencies": [[] for _ in plan["transactions"]], "errors": Counter(), "timeline": {}, "by_second": {},
-              "failures": [], "examples": {}, "t0": 0.0, "deadline": 0.0, "live": []}
+              "failures": [], "examples": {}, "t0": 0.0, "deadline": 0.0, "live": [],
+              "service": [[] for _ in plan["transactions"]], "starts": {}, "started": 0, "late": 0}
     lock = threading.Lock()
     begin, done = threading.Event(), threading.Event()
     connected = threading.Semaphore(0)
     slots = [_Slot() for _ in clients]
     threads = [threading.Thread(target=_client, args=(target, plan, client, seed, stop, begin, quotas.get(client),
-                                                      record, lock, slot, connected.release), daemon=True)
+                                                      record, lock, slot, connected.release, arrivals), daemon=True)
                for client, slot in zip(clients, slots, strict=True)]
     for thread in threads:
         thread.start()
@@ -343,9 +485,16 @@ def _worker(target: _Target, plan: dict, clients: list[int], seed: int, go: Any,
         threading.Thread(target=_ticker, args=(record, lock, tick, done), daemon=True).start()
     for thread in threads:
         thread.join()
+    record["ran_s"] = time.perf_counter() - record["t0"]
     done.set()
     record["errors"] = dict(record["errors"])
     del record["live"]
+    # histograms are filled here, after the clients' clock, not per transaction: recording costs the hot path
+    # nothing, and the parent receives a few hundred bytes per transaction instead of every latency
+    latencies, service = record.pop("latencies"), record.pop("service")
+    record["histograms"] = [latency_histogram(values).encode() for values in latencies]
+    record["max_s"] = [max(values, default=None) for values in latencies]  # the exact max, beside the buckets
+    record["service_histograms"] = [latency_histogram(values).encode() if values else b"" for values in service]
     return record
 
 
@@ -433,8 +582,10 @@ def _worker_main() -> None:
             stdout.write(b"R")
             stdout.flush()
 
+    schedule = job.get("schedule")
+    arrivals = _Arrivals(schedule, job["worker"], job["workers"]) if schedule is not None else None
     record = _worker(job["target"], job["plan"], job["clients"], job["seed"], go, stop, job["duration"],
-                     job["quotas"], tick=lambda snapshot: say(b"P", snapshot), ready=ready)
+                     job["quotas"], tick=lambda snapshot: say(b"P", snapshot), ready=ready, arrivals=arrivals)
     say(b"D", record)
 
 
@@ -483,6 +634,7 @@ class LoadResult:
     notes: list[str] = field(default_factory=list)
     interrupted: bool = False
     p95_timeline: list[float | None] = field(default_factory=list)  # p95 ms of each second's commits (None: none)
+    schedule: dict = field(default_factory=dict)  # an open loop's intended vs achieved (empty: a closed loop)
 
     @property
     def committed(self) -> int:
@@ -498,13 +650,32 @@ class LoadResult:
             out.update(t["errors"])
         return dict(out)
 
+    @property
+    def behind(self) -> bool:
+        """An open loop whose clients could not keep to its schedule."""
+        return bool(self.schedule.get("behind"))
+
     def summary(self) -> str:
-        lines = [f"{self.clients} clients, {self.duration_s:.2f} s on {self.dialect}: {self.committed:,} committed, "
-                 f"{self.throughput:,.0f}/s" + (" (interrupted)" if self.interrupted else "")]
+        s = self.schedule
+        loop = ""
+        if s:
+            rate = f"{s['rate']:,.4g}/s" + (f" ramping to {s['ramp_to']:,.4g}/s" if s.get("ramp_to") else "")
+            loop = f" (open loop at {rate})"
+        lines = [f"{self.clients} clients{loop}, {self.duration_s:.2f} s on {self.dialect}: {self.committed:,} "
+                 f"committed, {self.throughput:,.0f}/s" + (" (interrupted)" if self.interrupted else "")]
+        if s:
+            said = (f"fell behind: achieved {s['achieved_rate']:,.1f}/s of {s['intended_rate']:,.1f}/s intended"
+                    if s["behind"] else
+                    f"kept to it: achieved {s['achieved_rate']:,.1f}/s of {s['intended_rate']:,.1f}/s intended")
+            lines.append(f"  schedule {said}; {s['started']:,} of {s['intended']:,} operations started, "
+                         f"{s['late']:,} late (≥ {LATE_S * 1000:g} ms after their time), {s['dropped']:,} never "
+                         "started; latencies count from each operation's intended start")
         for t in self.transactions:
             errors = ", ".join(f"{k} {v}" for k, v in t["errors"].items()) or "no errors"
             p = " / ".join(latency(t[k]) for k in LATENCIES)
-            lines.append(f"  {t['name']}: {t['committed']:,} committed; p50/p95/p99/max {p}; {errors}")
+            service = (f"; service p50/p99 {latency(t['service_p50_ms'])} / {latency(t['service_p99_ms'])}"
+                       if "service_p50_ms" in t else "")
+            lines.append(f"  {t['name']}: {t['committed']:,} committed; p50/p95/p99/max {p}{service}; {errors}")
         if "max_waiting" in self.lock_waits:
             lines.append(f"  lock waits: up to {self.lock_waits['max_waiting']} sessions waiting, in "
                          f"{self.lock_waits['share_waiting']:.0%} of {self.lock_waits['samples']} samples")
@@ -514,17 +685,23 @@ class LoadResult:
     def to_dict(self) -> dict:
         return {"dialect": self.dialect, "clients": self.clients, "duration_s": self.duration_s,
                 "transactions": self.transactions, "timeline": self.timeline, "lock_waits": self.lock_waits,
-                "notes": self.notes, "interrupted": self.interrupted, "p95_timeline": self.p95_timeline}
+                "notes": self.notes, "interrupted": self.interrupted, "p95_timeline": self.p95_timeline,
+                "schedule": self.schedule}
 
     @classmethod
     def from_dict(cls, data: dict) -> LoadResult:
         return cls(**{k: data[k] for k in ("dialect", "clients", "duration_s", "transactions", "timeline",
                                            "lock_waits")}, notes=list(data.get("notes") or []),
-                   interrupted=bool(data.get("interrupted")), p95_timeline=list(data.get("p95_timeline") or []))
+                   interrupted=bool(data.get("interrupted")), p95_timeline=list(data.get("p95_timeline") or []),
+                   schedule=dict(data.get("schedule") or {}))
 
     def chart_svg(self, width: int = 480, height: int = 140) -> str:
         """Committed transactions per second (blue, left scale) and the p95 latency of each second's commits
-        (orange, right scale), as a self-contained SVG with a legend."""
+        (orange, right scale), as a self-contained SVG with a legend; an open loop draws the operations
+        started per second (achieved, blue) against the intended (grey)."""
+        if self.schedule:
+            return timeline_svg(self.schedule["achieved_timeline"] or [0], self.p95_timeline, width, height,
+                                intended=self.schedule["intended_timeline"])
         return timeline_svg(self.timeline or [0], self.p95_timeline, width, height)
 
     def _repr_html_(self) -> str:
@@ -535,7 +712,7 @@ class LoadResult:
             for t in self.transactions)
         head = html.escape(self.summary().splitlines()[0])
         extra = "".join(f"<p>{html.escape(line.strip())}</p>" for line in self.summary().splitlines()[1:]
-                        if line.strip().startswith(("lock waits", "note")))
+                        if line.strip().startswith(("schedule", "lock waits", "note")))
         return (f"<p><b>Load:</b> {head}</p><table><thead><tr><th>transaction</th><th>committed</th><th>p50</th>"
                 f"<th>p95</th><th>p99</th><th>max</th><th>errors</th></tr></thead><tbody>{rows}</tbody>"
                 f"</table>{self.chart_svg()}{extra}")
@@ -544,9 +721,11 @@ class LoadResult:
         return f"<LoadResult {self.summary().splitlines()[0]}>"
 
 
-def timeline_svg(tps: list[float], p95: list[float | None], width: int = 480, height: int = 140) -> str:
-    """Throughput per second and p95 latency per second on one time axis; the legend sits above the plot."""
-    top_tps = max(tps, default=0) or 1
+def timeline_svg(tps: list[float], p95: list[float | None], width: int = 480, height: int = 140,
+                 intended: list[float] | None = None) -> str:
+    """Throughput per second and p95 latency per second on one time axis; the legend sits above the plot.
+    `intended` (an open loop's operations meant to start per second) is drawn grey, `tps` is then achieved."""
+    top_tps = max([*tps, *(intended or [])], default=0) or 1
     top_ms = max((p for p in p95 if p is not None), default=0) or 1
     left, right, legend, axis = 6, 6, 30, 16
     plot = height - legend - axis
@@ -556,13 +735,20 @@ def timeline_svg(tps: list[float], p95: list[float | None], width: int = 480, he
         return " ".join(f"{left + i * step:.1f},{legend + plot - v / top * plot:.1f}" for i, v in values)
 
     lines = [f'<polyline fill="none" stroke="#1a73e8" stroke-width="2" points="{points(list(enumerate(tps)), top_tps)}"/>']
+    if intended:
+        lines.insert(0, f'<polyline fill="none" stroke="#888" stroke-width="2" stroke-dasharray="2 2" '
+                        f'points="{points(list(enumerate(intended[:len(tps)])), top_tps)}"/>')
     known = [(i, v) for i, v in enumerate(p95[:len(tps)]) if v is not None]
     if known:
         lines.append(f'<polyline fill="none" stroke="#e8710a" stroke-width="2" stroke-dasharray="5 3" '
                      f'points="{points(known, top_ms)}"/>')
     half = width // 2
+    said = "achieved/s" if intended else "committed/s"
     legend_text = (f'<line x1="{left}" y1="8" x2="{left + 18}" y2="8" stroke="#1a73e8" stroke-width="2"/>'
-                   f'<text x="{left + 22}" y="12" font-size="11" fill="#1a73e8">committed/s (top {top_tps:,.0f}/s)</text>'
+                   f'<text x="{left + 22}" y="12" font-size="11" fill="#1a73e8">{said} (top {top_tps:,.0f}/s)</text>'
+                   + (f'<line x1="{left}" y1="22" x2="{left + 18}" y2="22" stroke="#888" stroke-width="2" '
+                      f'stroke-dasharray="2 2"/><text x="{left + 22}" y="26" font-size="11" fill="#888">intended/s'
+                      '</text>' if intended else "")
                    + (f'<line x1="{half}" y1="8" x2="{half + 18}" y2="8" stroke="#e8710a" stroke-width="2" '
                       f'stroke-dasharray="5 3"/><text x="{half + 22}" y="12" font-size="11" fill="#e8710a">'
                       f'p95 latency (top {html.escape(latency(top_ms))})</text>' if known else ""))
@@ -755,9 +941,13 @@ class _LockSampler(threading.Thread):
 
 def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None = None, count: int | None = None,
              ramp_up: float = 0.0, seed: int = 7, progress: Any = None, until: Any = None,
-             started: Any = None, live: Any = None) -> LoadResult:
+             started: Any = None, live: Any = None, rate: float | None = None,
+             ramp_to: float | None = None) -> LoadResult:
     """Run `traffic` with `clients` concurrent clients for `duration` seconds (default 10) or until `count`
-    transactions in all, whichever comes first; clients ramp up over `ramp_up` seconds. `live(LiveLoad)` is
+    transactions in all, whichever comes first; clients ramp up over `ramp_up` seconds. With `rate`
+    (operations per second, optionally ramping linearly to `ramp_to` over the duration) the load is an open
+    loop: the clients serve that schedule and latency counts from each operation's intended start (see the
+    module docstring). `live(LiveLoad)` is
     called as the workers report (every TICK_S), for a live chart. `until` (an Event)
     ends the run early, as background load for something else; `started` (an Event) is set when the clients
     go. See the module docstring."""
@@ -774,17 +964,21 @@ def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None
         raise LabError(f"clients={clients}: between 1 and {MAX_CLIENTS}.")
     if duration <= 0 and not count:
         raise LabError("Give a duration in seconds (or a count of transactions).")
+    schedule = _schedule(rate, ramp_to, duration, count, traffic, ramp_up)
+    if schedule is not None:
+        duration = schedule.duration
     plan = _plan(lab, traffic, clients, ramp_up)
     notes: list[str] = list(plan["notes"])
     target = _Target(lab.dialect, lab.url, lab.kind, lab.namespace, lab.login, lab.path, lab.timeout)
     # processes, so clients do not queue on one interpreter's GIL (more would only take CPU from the server)
     workers = max(1, min(clients, os.cpu_count() or 1))
     share = [list(range(clients))[w::workers] for w in range(workers)]
-    quotas: dict[int, int | None] = {c: (count // clients + (1 if c < count % clients else 0)) if count else None
-                                     for c in range(clients)}
+    quotas: dict[int, int | None] = {c: (count // clients + (1 if c < count % clients else 0))
+                                     if count and schedule is None else None for c in range(clients)}
     limit = duration if duration > 0 else 24 * 3600.0
     pool = [_Process({"target": target, "plan": plan, "clients": share[w], "seed": seed, "duration": limit,
-                      "quotas": quotas}) for w in range(workers)]
+                      "quotas": quotas, "schedule": schedule, "worker": w, "workers": workers})
+            for w in range(workers)]
     records: list[dict] = []
     sampler = _LockSampler(target, lab.driver.lock_waits_sql) if lab.driver.lock_waits_sql else None
     # the remembering handler: a KeyboardInterrupt swallowed somewhere still stops the run at the next poll
@@ -793,7 +987,31 @@ def run_load(lab: Lab, traffic: Any, *, clients: int = 8, duration: float | None
         interrupted, elapsed = _drive(pool, records, sampler, flag, started, until, progress, limit, live, watch,
                                       notes)
     notes += lab.driver.load_notes(lab, [st for t in plan["transactions"] for st in t["statements"]])
-    return _result(lab.dialect, clients, elapsed, plan, records, sampler, notes, interrupted, workers, lab.timeout)
+    return _result(lab.dialect, clients, elapsed, plan, records, sampler, notes, interrupted, workers, lab.timeout,
+                   schedule)
+
+
+def _schedule(rate: Any, ramp_to: Any, duration: float, count: int | None, traffic: Traffic,
+              ramp_up: float) -> Schedule | None:
+    """The open loop's schedule (None: a closed loop), its inputs checked."""
+    if rate is None:
+        if ramp_to is not None:
+            raise LabError("ramp_to ramps an open loop's rate: give rate (operations per second) too.")
+        return None
+    for what, value in (("rate", rate), ("ramp_to", ramp_to)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_RATE:
+            raise LabError(f"{what}={value!r}: operations per second, above 0 and at most {MAX_RATE:,.0f}.")
+    if traffic.think_ms:
+        raise LabError("think_ms is a closed loop's pause between a client's transactions; an open loop's rate "
+                       "sets when they start.", hint="Drop think_ms, or drop rate for a closed loop.")
+    if ramp_up:
+        raise LabError("ramp_up starts a closed loop's clients one by one; an open loop ramps its rate.",
+                       hint="Use ramp_to for a rising rate, or drop rate for a closed loop.")
+    if duration <= 0:  # a count alone: as long as the schedule takes to ask for it
+        duration = 2 * count / (float(rate) + float(ramp_to if ramp_to is not None else rate))
+    return Schedule(float(rate), None if ramp_to is None else float(ramp_to), float(duration), count)
 
 
 def _drive(pool: list, records: list[dict], sampler: Any, flag: Any, started: Any, until: Any, progress: Any,
@@ -960,10 +1178,13 @@ class _Process:
 
 
 def _result(dialect: str, clients: int, elapsed: float, plan: dict, records: list[dict], sampler: Any,
-            notes: list[str], interrupted: bool, workers: int, timeout: float = 0.0) -> LoadResult:
+            notes: list[str], interrupted: bool, workers: int, timeout: float = 0.0,
+            schedule: Schedule | None = None) -> LoadResult:
     from .drivers import driver_for
 
     driver = driver_for(dialect)
+    if records:  # the time the clients ran, not the collection of their records after it
+        elapsed = max(r["ran_s"] for r in records)
     transactions = []
     errors: Counter = Counter()
     for record in records:
@@ -981,13 +1202,18 @@ def _result(dialect: str, clients: int, elapsed: float, plan: dict, records: lis
         notes.append(f"{stopped:,} transactions were stopped and counted as timeout: still running when the load "
                      f"ended (its duration + {GRACE_S:g} s), or longer than the lab's timeout of {timeout:g} s")
     for i, t in enumerate(plan["transactions"]):
-        values = sorted(v for record in records for v in record["latencies"][i])
-        ms = [v * 1000 for v in values]
-        transactions.append({"name": t["name"], "committed": len(values),
-                             "errors": {cls: errors[(t["name"], cls)] for cls in ERROR_CLASSES
-                                        if errors[(t["name"], cls)]},
-                             "p50_ms": _percentile(ms, 50), "p95_ms": _percentile(ms, 95),
-                             "p99_ms": _percentile(ms, 99), "max_ms": ms[-1] if ms else None})
+        histogram = merged_histogram(record["histograms"][i] for record in records)
+        tops = [r["max_s"][i] for r in records if r["max_s"][i] is not None]
+        top = max(tops) * 1000 if tops else None
+        # a bucket's percentile is its highest equivalent value: never above the exact max
+        row = {"name": t["name"], "committed": histogram.get_total_count(),
+               "errors": {cls: errors[(t["name"], cls)] for cls in ERROR_CLASSES if errors[(t["name"], cls)]},
+               **{f"p{p}_ms": top and min(top, histogram_ms(histogram, p)) for p in (50, 95, 99)},
+               "max_ms": top}
+        if schedule is not None:  # the time the statements took, from their actual start
+            service = merged_histogram(record["service_histograms"][i] for record in records)
+            row.update({"service_p50_ms": histogram_ms(service, 50), "service_p99_ms": histogram_ms(service, 99)})
+        transactions.append(row)
     seconds = max((max(r["timeline"], default=-1) for r in records), default=-1) + 1
     timeline = [sum(r["timeline"].get(s, 0) for r in records) for s in range(seconds)]
     p95_timeline = [_percentile(sorted(v * 1000 for r in records for v in r.get("by_second", {}).get(s, ())), 95)
@@ -1008,7 +1234,25 @@ def _result(dialect: str, clients: int, elapsed: float, plan: dict, records: lis
                f"no transaction finished in the {elapsed:.2f} s the clients ran")
         notes.insert(0, f"nothing committed and nothing failed: {why}")
     return LoadResult(dialect, clients, elapsed, transactions, timeline, lock_waits, notes, interrupted,
-                      p95_timeline)
+                      p95_timeline, _schedule_figures(schedule, records, elapsed, seconds, interrupted)
+                      if schedule else {})
+
+
+def _schedule_figures(schedule: Schedule, records: list[dict], elapsed: float, seconds: int,
+                      interrupted: bool) -> dict:
+    """What an open loop intended and achieved: operations, rates, late and never started, per second."""
+    span = min(schedule.duration, elapsed) if interrupted and elapsed else schedule.duration
+    intended = schedule.intended(span)
+    started = sum(r["started"] for r in records)
+    late = sum(r["late"] for r in records)
+    seconds = max(seconds, math.ceil(span - 1e-9))
+    starts = [sum(r["starts"].get(s, 0) for r in records) for s in range(seconds)]
+    intended_rate, achieved_rate = intended / span, started / span
+    behind = started < (1 - BEHIND) * intended or late > BEHIND * max(1, started)
+    return {"rate": schedule.rate, "ramp_to": schedule.ramp_to, "duration_s": schedule.duration,
+            "intended": intended, "started": started, "late": late, "dropped": max(0, intended - started),
+            "intended_rate": intended_rate, "achieved_rate": achieved_rate, "behind": behind,
+            "intended_timeline": schedule.per_second(seconds), "achieved_timeline": starts}
 
 
 if __name__ == "__main__":
