@@ -230,11 +230,11 @@ def run_experiment(ctx: ToolContext, workload: list, variants: list | None = Non
 
 def run_load(ctx: ToolContext, transactions: list, params: dict | None = None, clients: int = 8,
              duration: float = 10, database: str = "sandbox", name: str | None = None,
-             variants: list | None = None) -> str:
+             variants: list | None = None, rate: float | None = None, ramp_to: float | None = None) -> str:
     """Concurrent clients on the design's lab; show the result and chart; store the run (each variant's)."""
     record = ctx.design.run_load({"transactions": transactions, "params": params or {}}, clients=clients,
                                  duration=duration, database=database, name=name, turn_id=ctx.turn_id,
-                                 variants=variants)
+                                 variants=variants, rate=rate, ramp_to=ramp_to)
     ctx.show(record)
     return record.for_model()
 
@@ -282,7 +282,10 @@ LAB_TOOLS = [
          "p50/p95/p99/max per transaction, errors by class (unique violation, deadlock, serialization failure, "
          "lock timeout, timeout: a transaction still running when the load ended) and lock waits. Use it for "
          "contention questions: a seat sold twice, a hot row; with variants, "
-         "to compare ways of doing it (a UNIQUE constraint vs SELECT … FOR UPDATE, a hot counter vs sharded ones).",
+         "to compare ways of doing it (a UNIQUE constraint vs SELECT … FOR UPDATE, a hot counter vs sharded ones). "
+         "With rate (and ramp_to) it is an open loop at that arrival rate: latency counts from each operation's "
+         "intended start, and the result says whether the lab kept to the rate (achieved vs intended, late, "
+         "never started): use it for 'p95 at N/s' targets.",
          {"type": "object", "properties": {
              "transactions": {"type": "array", "minItems": 1, "items": {
                  "type": "object", "properties": {
@@ -293,6 +296,12 @@ LAB_TOOLS = [
              "params": {"type": "object", "description": ":name → {range: [lo, hi]} | {values: [...]} | "
                                                         "{from: 'table.column'}, optional skew (Zipf, e.g. 1.2)"},
              "clients": {"type": "integer", "minimum": 1, "maximum": 64},
+             "rate": {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000,
+                      "description": "open loop: operations per second to start, whatever the latency (the "
+                                     "clients are the pool that serves them)"},
+             "ramp_to": {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000,
+                         "description": "open loop: the rate rises (or falls) linearly from rate to this over the "
+                                        "duration"},
              "duration": {"type": "number", "exclusiveMinimum": 0, "maximum": 60, "description": "seconds"},
              "database": _DATABASE, "name": {"type": "string"},
              "variants": {"type": "array", "description": "ways of doing the same to compare under the same load, "

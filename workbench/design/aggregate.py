@@ -459,14 +459,18 @@ class Design:
 
     def run_load(self, traffic: Any, *, clients: int = 8, duration: float | None = None, count: int | None = None,
                  ramp_up: float = 0.0, database: str = "sandbox", name: str | None = None, progress: Any = None,
-                 turn_id: int | None = None, live: Any = None, variants: list | None = None) -> Any:
+                 turn_id: int | None = None, live: Any = None, variants: list | None = None,
+                 rate: float | None = None, ramp_to: float | None = None) -> Any:
         """Concurrent clients on the design's lab (its schema and seeded data; the load's writes stay in the lab):
         throughput, latency percentiles, errors by class, lock waits. Stored as a new version of load `name`.
 
         `variants` ([{name, ddl?, transactions?, params?}], also a `variants:` key of the traffic) compares ways of
         doing the same under the same load: each variant, and the traffic as given, runs on its own copy of the
         seeded lab (its DDL applied first; its transactions instead of the given ones), and is stored as load
-        `name [variant]`; the result is a LoadComparison."""
+        `name [variant]`; the result is a LoadComparison.
+
+        `rate` (operations per second, ramping to `ramp_to` when given) runs an open loop instead (see
+        workbench.lab.traffic); both are stored in the load's inputs, so verify() reruns it the same way."""
         from ..errors import LabError
         from ..lab.traffic import traffic_from
         from .labs import LoadRecord
@@ -478,20 +482,22 @@ class Design:
             variants = variants or traffic.pop("variants")
         if variants:
             return self._load_variants(traffic, variants, clients=clients, duration=duration, count=count,
-                                       ramp_up=ramp_up, database=database, name=name, turn_id=turn_id, live=live)
+                                       ramp_up=ramp_up, database=database, name=name, turn_id=turn_id, live=live,
+                                       rate=rate, ramp_to=ramp_to)
         traffic = traffic_from(traffic)
         result = self.lab(database).run_load(traffic, clients=clients, duration=duration, count=count,
-                                             ramp_up=ramp_up, progress=progress, live=live)
+                                             ramp_up=ramp_up, progress=progress, live=live, rate=rate,
+                                             ramp_to=ramp_to)
         label = name or "-".join(t.name for t in traffic.transactions)[:64]
         inputs = {"traffic": traffic.to_dict(), "clients": clients, "duration": duration, "count": count,
-                  "ramp_up": ramp_up, "database": database}
+                  "ramp_up": ramp_up, "database": database, "rate": rate, "ramp_to": ramp_to}
         version = self.add_version(LOAD, label, {"input": inputs, **result.to_dict()},
                                    summary=result.summary().splitlines()[0], turn_id=turn_id)
         return LoadRecord(label, version, inputs, result)
 
     def _load_variants(self, traffic: Any, variants: list, *, clients: int, duration: float | None,
                        count: int | None, ramp_up: float, database: str, name: str | None, turn_id: int | None,
-                       live: Any) -> Any:
+                       live: Any, rate: float | None = None, ramp_to: float | None = None) -> Any:
         from ..errors import LabError
         from ..lab.traffic import traffic_from
         from .labs import LoadComparison, LoadRecord
@@ -511,9 +517,10 @@ class Design:
                 if variant.get("ddl"):
                     target.apply(variant["ddl"])
                 result = target.run_load(spec, clients=clients, duration=duration, count=count, ramp_up=ramp_up,
-                                         live=live)
+                                         live=live, rate=rate, ramp_to=ramp_to)
             inputs = {"traffic": spec.to_dict(), "clients": clients, "duration": duration, "count": count,
-                      "ramp_up": ramp_up, "database": database, "variant": variant}
+                      "ramp_up": ramp_up, "database": database, "variant": variant, "rate": rate,
+                      "ramp_to": ramp_to}
             stored = f"{label} [{vname}]"
             version = self.add_version(LOAD, stored, {"input": inputs, **result.to_dict()},
                                        summary=result.summary().splitlines()[0], turn_id=turn_id)

@@ -152,7 +152,8 @@ def _rerun(design: Any, lab: Any, name: str, inputs: dict, turn_id: int | None) 
         lab.apply(variant["ddl"])
     result = lab.run_load(traffic_from(inputs["traffic"]), clients=inputs.get("clients", 8),
                           duration=inputs.get("duration"), count=inputs.get("count"),
-                          ramp_up=inputs.get("ramp_up") or 0.0)
+                          ramp_up=inputs.get("ramp_up") or 0.0, rate=inputs.get("rate"),
+                          ramp_to=inputs.get("ramp_to"))
     version = design.add_version(LOAD, name, {"input": {**inputs, "verification": True}, **result.to_dict()},
                                  summary=result.summary().splitlines()[0], turn_id=turn_id)
     return name, version, result
@@ -171,7 +172,12 @@ def _measure(req: Requirement, record: tuple[str, int, Any]) -> Outcome:
         rate = committed / result.duration_s if result.duration_s else 0.0
         ok = rate >= req.value
         measured = f"{rate:,.0f}/s"
-        if not ok:
+        if not ok and result.schedule:
+            s = result.schedule
+            measured += (f" (open loop at {s['intended_rate']:,.0f}/s intended, {s['achieved_rate']:,.0f}/s started, "
+                         f"{s['dropped']:,} operations never started: {result.clients} clients on this machine's "
+                         f"{result.dialect})")
+        elif not ok:
             measured += (f" (closed loop: {result.clients} clients on this machine's {result.dialect}; the target "
                          "may need more clients, a faster engine, or is beyond this lab)")
         return Outcome(req.id, req.statement, req.target(), MET if ok else MISSED, measured, evidence)

@@ -356,6 +356,9 @@ class WorkbenchMagics(Magics):
     @argument("--duration", type=float, help="seconds (default 10)")
     @argument("--count", type=int, help="stop after this many transactions in all")
     @argument("--ramp-up", type=float, default=0.0, help="seconds over which clients start")
+    @argument("--rate", type=float, help="open loop: operations per second to start (latency from each one's "
+                                         "intended start)")
+    @argument("--ramp-to", type=float, help="open loop: the rate ramps linearly from --rate to this")
     @argument("--db", default="sandbox", help="sandbox (SQLite, default), postgres or mysql")
     @argument("--name", help="name of the stored load run")
     @argument("-d", "--design", help="design (default: the current one)")
@@ -373,7 +376,8 @@ class WorkbenchMagics(Magics):
         shown = _live_display()  # the chart grows while the load runs, then becomes the result
         record = self.state.design(args.design).run_load(traffic, clients=args.clients, duration=args.duration,
                                                          count=args.count, ramp_up=args.ramp_up, database=args.db,
-                                                         name=args.name, live=shown.update)
+                                                         name=args.name, live=shown.update, rate=args.rate,
+                                                         ramp_to=args.ramp_to)
         shown.update(record.result)
 
     @magic_arguments()
