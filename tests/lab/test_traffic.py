@@ -379,3 +379,123 @@ def test_load_draws_undefined_params_from_the_seeded_data_once_per_transaction_a
         "rows = ledger.set_index('account_id')['n'].sub(seeded.set_index('account_id')['n'], fill_value=0)\n"
         "print(sorted(paid[paid > 0].items()) == sorted(rows[rows > 0].items()), int(paid.sum()))")
     assert texts(agree).split() == ["True", str(committed)], texts(agree)
+
+
+# -- issue 20: open-loop load at a target arrival rate; HDR histograms merged exactly ---------------------------
+SLOW = {  # about 50 ms a statement, whatever the load: the service time an open loop at 100/s cannot carry on 2 clients
+    "sandbox": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 60000) SELECT count(*) FROM c",
+    "postgres": "SELECT pg_sleep(0.05)",
+}
+
+
+def test_merged_worker_histograms_give_the_percentiles_of_all_samples():
+    """Each worker's histogram, encoded as it travels to the parent, merged there: the same percentiles, max and
+    count as one histogram over every sample (a percentile of the workers' percentiles would not be)."""
+    from workbench.lab.traffic import histogram_ms, latency_histogram, merged_histogram
+
+    rng = random.Random(20)
+    # three workers that see different latencies: one fast, one slow, one with a long tail
+    shares = [[rng.uniform(0.0002, 0.001) for _ in range(5000)], [rng.uniform(0.01, 0.05) for _ in range(300)],
+              [rng.expovariate(1 / 0.003) for _ in range(2000)] + [2.5]]
+    merged = merged_histogram(latency_histogram(share).encode() for share in shares)
+    whole = latency_histogram([v for share in shares for v in share])
+    for p in (50, 90, 95, 99, 99.9, 100):
+        assert histogram_ms(merged, p) == histogram_ms(whole, p), p
+    assert merged.get_total_count() == whole.get_total_count() == 7301
+    assert merged.get_max_value() == whole.get_max_value() and abs(merged.get_max_value() / 1e9 - 2.5) < 2.5e-3
+    assert abs(histogram_ms(merged, 99) - sorted(v for s in shares for v in s)[7227] * 1000) < 0.01 * histogram_ms(
+        merged, 99)  # within the histogram's 3 significant digits of the exact 99th percentile
+    # what the per-worker percentiles would have said: the fast worker's p99 hides the others
+    assert histogram_ms(latency_histogram(shares[0]), 99) < histogram_ms(merged, 99) / 5
+
+
+def test_an_open_loop_schedule_spaces_its_operations_and_ramps_linearly():
+    from workbench.lab.traffic import Schedule
+
+    flat = Schedule(200, None, 3)
+    assert flat.intended() == 600 and flat.per_second(3) == [200, 200, 200] and flat.at(100) == pytest.approx(0.5)
+    ramp = Schedule(50, 150, 2)
+    assert ramp.intended() == 200 and ramp.per_second(2) == [75, 125]
+    times = [ramp.at(k) for k in range(200)]
+    assert times == sorted(times) and times[-1] < 2 and ramp.at(200) == pytest.approx(2)
+    down = Schedule(150, 50, 2)
+    assert down.per_second(2) == [125, 75] and down.at(10_000) == float("inf")
+    assert Schedule(100, None, 10, count=30).intended() == 30
+
+
+def _open_lab(database: str) -> Lab:
+    dialect = {"sandbox": "sqlite"}.get(database, database)
+    if database != "sandbox":
+        need(_server_up(database), f"{database} is not reachable")
+    lab = Lab(database, name="openloop")
+    lab.load(Schema.from_ddl("CREATE TABLE hit (n int);", dialect))
+    return lab
+
+
+@pytest.mark.parametrize("database", ["sandbox", "postgres"])
+def test_an_open_loop_at_a_rate_the_lab_carries_keeps_to_it(database):
+    with _open_lab(database) as lab:
+        result = lab.run_load("INSERT INTO hit VALUES (1)", clients=4, duration=3, rate=200)
+        assert lab.run("SELECT count(*) FROM hit").rows[0][0] == result.committed
+    s = result.schedule
+    assert s["intended"] == 600 and s["intended_timeline"] == [200, 200, 200]
+    assert abs(s["achieved_rate"] - 200) <= 0.02 * 200, result.summary()
+    assert not result.behind and s["dropped"] <= 0.02 * 600 and result.errors() == {}
+    t = result.transactions[0]
+    assert t["p50_ms"] >= t["service_p50_ms"] and t["p99_ms"] <= t["max_ms"]
+    assert "(open loop at 200/s)" in result.summary() and "schedule kept to it: achieved" in result.summary()
+    chart = result.chart_svg()
+    assert chart.count("<polyline") == 3 and "intended/s" in chart and "achieved/s" in chart
+    again = type(result).from_dict(result.to_dict())  # stored and read back, as a design keeps it
+    assert again.schedule == result.schedule and again.summary() == result.summary()
+
+
+@pytest.mark.parametrize("database", ["sandbox", "postgres"])
+def test_an_open_loop_beyond_the_lab_says_it_fell_behind_and_counts_the_queueing(database):
+    """2 clients of a ~50 ms statement carry about 40/s: at 100/s the operations queue. Their latencies count from
+    the intended start, so they hold the queueing, well above the time the statement took."""
+    with _open_lab(database) as lab:
+        result = lab.run_load(SLOW[database], clients=2, duration=2, rate=100)
+    s, t = result.schedule, result.transactions[0]
+    assert result.behind and s["intended"] == 200 and s["dropped"] > 50 and s["late"] > 10, result.summary()
+    assert s["achieved_rate"] < 0.75 * s["intended_rate"]
+    assert t["p50_ms"] > 3 * t["service_p50_ms"] and t["max_ms"] > 500, result.summary()
+    assert "schedule fell behind: achieved" in result.summary() and "never started" in result.summary()
+    # the closed loop's latency of the same statement is its service time: the queueing the open loop shows is
+    # what a closed loop hides
+    with _open_lab(database) as lab:
+        closed = lab.run_load(SLOW[database], clients=2, duration=1)
+    assert not closed.schedule and closed.transactions[0]["p50_ms"] < t["p50_ms"] / 3
+    assert closed.chart_svg().count("<polyline") == 2 and "intended" not in closed.summary()
+
+
+def test_open_loop_inputs_that_make_no_sense_say_what_to_fix():
+    from workbench.errors import LabError
+
+    with _open_lab("sandbox") as lab:
+        with pytest.raises(LabError, match="give rate"):
+            lab.run_load("SELECT 1", duration=1, ramp_to=10)
+        with pytest.raises(LabError, match=r"rate=0: operations per second, above 0"):
+            lab.run_load("SELECT 1", duration=1, rate=0)
+        with pytest.raises(LabError, match="think_ms is a closed loop"):
+            lab.run_load({"transactions": ["SELECT 1"], "think_ms": 5}, duration=1, rate=10)
+        with pytest.raises(LabError, match="ramp_to for a rising rate"):
+            lab.run_load("SELECT 1", duration=1, rate=10, ramp_up=1)
+        counted = lab.run_load("SELECT 1", clients=2, count=30, rate=100)  # a count alone: its schedule's time
+    assert counted.committed == 30 and counted.schedule["intended"] == 30 and not counted.behind
+
+
+def test_a_stored_open_loop_load_is_verified_at_its_rate(isolated):
+    """Design.run_load stores rate and ramp_to in the load's inputs; verify() reruns the load the same way."""
+    from workbench.design.aggregate import Design
+
+    design = Design("open")
+    design.add_schema_ddl("CREATE TABLE hit (n int);", "sqlite")
+    record = design.run_load("INSERT INTO hit VALUES (1)", clients=2, duration=1, rate=50, ramp_to=150, name="hits")
+    assert record.input["rate"] == 50 and record.input["ramp_to"] == 150
+    design.record_requirement("hits at 100/s", "throughput", value=95, transaction="statement", load="hits")
+    check = design.verify().checks[0]
+    rerun = design.latest("load", "hits")["body"]
+    assert rerun["input"]["verification"] and rerun["schedule"]["ramp_to"] == 150
+    assert rerun["schedule"]["intended_timeline"] == [100], rerun["schedule"]
+    assert check.status == "met", check
