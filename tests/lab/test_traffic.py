@@ -499,3 +499,23 @@ def test_a_stored_open_loop_load_is_verified_at_its_rate(isolated):
     assert rerun["input"]["verification"] and rerun["schedule"]["ramp_to"] == 150
     assert rerun["schedule"]["intended_timeline"] == [100], rerun["schedule"]
     assert check.status == "met", check
+
+
+@pytest.mark.kernel
+def test_load_magic_runs_an_open_loop_at_a_rate_and_says_what_it_achieved(kernel):
+    from workbench.design.aggregate import Design
+
+    from ..conftest import texts
+
+    kernel.run("%load_ext workbench\n%design use arrivals")
+    kernel.run("%%schema\nCREATE TABLE hit (n int);")
+    out = kernel.run("%%load --clients 2 --duration 2 --rate 50 --ramp-to 100 --name arrivals\n"
+                     "INSERT INTO hit VALUES (1)")
+    assert out["status"] == "ok", texts(out)
+    shown = texts(out, "text/html")
+    assert "open loop at 50/s ramping to 100/s" in shown and "intended/s" in shown and "achieved/s" in shown
+    assert "of 150 operations started" in shown
+    stored = Design("arrivals").latest("load", "arrivals")["body"]  # the inputs verify() reruns it with
+    assert (stored["input"]["rate"], stored["input"]["ramp_to"]) == (50, 100)
+    bad = kernel.run("%%load --ramp-to 5\nSELECT 1")
+    assert bad["status"] == "error" and "give rate" in texts(bad)

@@ -1235,12 +1235,11 @@ def _result(dialect: str, clients: int, elapsed: float, plan: dict, records: lis
                f"no transaction finished in the {elapsed:.2f} s the clients ran")
         notes.insert(0, f"nothing committed and nothing failed: {why}")
     return LoadResult(dialect, clients, elapsed, transactions, timeline, lock_waits, notes, interrupted,
-                      p95_timeline, _schedule_figures(schedule, records, elapsed, seconds, interrupted)
+                      p95_timeline, _schedule_figures(schedule, records, elapsed, interrupted)
                       if schedule else {})
 
 
-def _schedule_figures(schedule: Schedule, records: list[dict], elapsed: float, seconds: int,
-                      interrupted: bool) -> dict:
+def _schedule_figures(schedule: Schedule, records: list[dict], elapsed: float, interrupted: bool) -> dict:
     """What an open loop intended and achieved: operations, rates, late and never started, per second."""
     span = min(schedule.duration, elapsed) if interrupted and elapsed else schedule.duration
     intended = schedule.intended(span)
