@@ -353,9 +353,8 @@ def _client(target: _Target, plan: dict, client: int, seed: int, stop: Any, begi
             for i, values in enumerate(tally.latencies):
                 record["latencies"][i].extend(values)
                 record["service"][i].extend(tally.service[i])
-            for second, n in tally.starts.items():
-                record["starts"][second] = record["starts"].get(second, 0) + n
-            record["started"] += tally.started
+            for second, n in tally.failed.items():
+                record["failed"][second] = record["failed"].get(second, 0) + n
             record["late"] += tally.late
             for second, n in tally.timeline.items():
                 record["timeline"][second] = record["timeline"].get(second, 0) + n
@@ -374,9 +373,8 @@ class _Tally:
     errors: Counter               # (transaction, class) → n
     examples: dict                # (transaction, class) → a message
     service: list[list[float]]    # open loop: per transaction, from the actual start (latencies: the intended)
-    starts: dict[int, int] = field(default_factory=dict)  # open loop: second → operations started in it
-    started: int = 0              # open loop: operations started
-    late: int = 0                 # open loop: of them, started LATE_S or more after their intended time
+    failed: dict[int, int] = field(default_factory=dict)  # second → transactions started in it that failed
+    late: int = 0                 # open loop: operations started LATE_S or more after their intended time
 
 
 def _transactions(driver: Any, cursor: Any, fast: Any, plan: dict, rng: random.Random, stop: Any,
@@ -392,66 +390,86 @@ def _transactions(driver: Any, cursor: Any, fast: Any, plan: dict, rng: random.R
              for t in transactions]
     single = len(transactions) == 1
     done = 0
-    while not stop.is_set() and time.perf_counter() < deadline and (quota is None or done < quota):
-        intended = None
-        if arrivals is not None:
-            offset = arrivals.take()
-            if offset is None:
-                break
-            intended = t0 + offset
-            wait = intended - time.perf_counter()
-            if wait > 0.05:  # a long wait hears a stop
-                if stop.wait(wait):
+    intended = None
+    if arrivals is not None:  # the schedule's figures as locals: this loop's cost is the load's overhead
+        taken, first, every, cap = arrivals.taken, arrivals.worker, arrivals.workers, arrivals.schedule.count
+        step, slope = 1 / arrivals.schedule.rate, arrivals.schedule._slope
+        span, cap = arrivals.schedule.duration, math.inf if cap is None else cap
+        late_n = 0
+    try:
+        while not stop.is_set() and (arrivals is not None or time.perf_counter() < deadline) and (
+                quota is None or done < quota):
+            if arrivals is not None:  # the worker's next operation (arrivals.take, inlined), at its time
+                k = first + next(taken) * every
+                if k >= cap:
                     break
-            elif wait > 0:
-                time.sleep(wait)
-        index = 0 if single else bisect_left(cumulative, rng.random() * cumulative[-1])
-        name, statements = transactions[index]["name"], bound[index]
-        several = len(statements) > 1
-        slot.stopped = False
-        started = slot.since = time.perf_counter()
-        if intended is not None:
-            tally.started += 1
-            tally.late += started - intended >= LATE_S
-            second = int(started - t0)
-            tally.starts[second] = tally.starts.get(second, 0) + 1
-        try:
-            if fast is not None:
-                _fast_transaction(fast, index, transactions[index]["statements"], transactions[index]["names"],
-                                  drawer, several)
-            else:
-                _cursor_transaction(cursor, statements, transactions[index]["statements"],
-                                    transactions[index]["names"], drawer, several, driver.begin, driver.prepares)
-            slot.since = None
-            # stopped without an error (MariaDB's SLEEP returns early when killed): still a timeout
-            outcome = "timeout" if slot.stopped else None
-        except Exception as exc:  # noqa: BLE001 - a failed transaction is data: counted by class
-            slot.since = None  # the rollback is not the watchdog's to stop
-            message = str(exc).strip()
-            outcome = "timeout" if slot.stopped or driver.is_timeout(message) else driver.error_class(exc)
-            if outcome == "other" and (name, outcome) not in tally.examples:
-                tally.examples[(name, outcome)] = message.splitlines()[0][:200] if message else type(exc).__name__
+                offset = k * step if not slope else arrivals.schedule.at(k)
+                if offset >= span:
+                    break
+                intended = t0 + offset
+                now = time.perf_counter()
+                if now >= deadline:
+                    break
+                if intended > now:
+                    if intended - now > 0.05:  # a long wait hears a stop
+                        if stop.wait(intended - now):
+                            break
+                    else:
+                        time.sleep(intended - now)
+                    started = time.perf_counter()
+                else:  # behind: at once (the time just read is its start)
+                    started = now
+                if started - intended >= LATE_S:
+                    late_n += 1
+            index = 0 if single else bisect_left(cumulative, rng.random() * cumulative[-1])
+            name, statements = transactions[index]["name"], bound[index]
+            several = len(statements) > 1
+            slot.stopped = False
+            if arrivals is None:
+                started = time.perf_counter()
+            slot.since = started
             try:
-                if several and fast is not None:
-                    fast.command(b"ROLLBACK")
-                elif several:  # one statement ran in autocommit: nothing is open
-                    cursor.execute("ROLLBACK")
-            except Exception:  # noqa: BLE001 - nothing open to roll back
-                pass
-        if outcome is None:
-            ended = time.perf_counter()
-            took = ended - (started if intended is None else intended)
-            tally.latencies[index].append(took)
-            if intended is not None:
-                tally.service[index].append(ended - started)
-            second = int(started - t0)
-            tally.timeline[second] = tally.timeline.get(second, 0) + 1
-            tally.by_second.setdefault(second, []).append(took)
-        else:
-            tally.errors[(name, outcome)] += 1
-        done += 1
-        if plan["think_s"] and arrivals is None:
-            time.sleep(plan["think_s"])
+                if fast is not None:
+                    _fast_transaction(fast, index, transactions[index]["statements"], transactions[index]["names"],
+                                      drawer, several)
+                else:
+                    _cursor_transaction(cursor, statements, transactions[index]["statements"],
+                                        transactions[index]["names"], drawer, several, driver.begin, driver.prepares)
+                slot.since = None
+                # stopped without an error (MariaDB's SLEEP returns early when killed): still a timeout
+                outcome = "timeout" if slot.stopped else None
+            except Exception as exc:  # noqa: BLE001 - a failed transaction is data: counted by class
+                slot.since = None  # the rollback is not the watchdog's to stop
+                message = str(exc).strip()
+                outcome = "timeout" if slot.stopped or driver.is_timeout(message) else driver.error_class(exc)
+                if outcome == "other" and (name, outcome) not in tally.examples:
+                    tally.examples[(name, outcome)] = message.splitlines()[0][:200] if message else type(exc).__name__
+                try:
+                    if several and fast is not None:
+                        fast.command(b"ROLLBACK")
+                    elif several:  # one statement ran in autocommit: nothing is open
+                        cursor.execute("ROLLBACK")
+                except Exception:  # noqa: BLE001 - nothing open to roll back
+                    pass
+            if outcome is None:
+                ended = time.perf_counter()
+                took = ended - (started if intended is None else intended)
+                tally.latencies[index].append(took)
+                if intended is not None:
+                    tally.service[index].append(ended - started)
+                second = int(started - t0)
+                tally.timeline[second] = tally.timeline.get(second, 0) + 1
+                tally.by_second.setdefault(second, []).append(took)
+            else:
+                tally.errors[(name, outcome)] += 1
+                second = int(started - t0)  # an operation that started, though it failed (an open loop's achieved)
+                tally.failed[second] = tally.failed.get(second, 0) + 1
+            done += 1
+            if plan["think_s"] and arrivals is None:
+                time.sleep(plan["think_s"])
+    finally:
+        if arrivals is not None:
+            tally.late = late_n
 
 
 def _worker(target: _Target, plan: dict, clients: list[int], seed: int, go: Any, stop: Any, duration: float,
@@ -463,7 +481,7 @@ def _worker(target: _Target, plan: dict, clients: list[int], seed: int, go: Any,
     The record holds one HDR histogram per transaction (encoded), not the latencies."""
     record = {"latencies": [[] for _ in plan["transactions"]], "errors": Counter(), "timeline": {}, "by_second": {},
               "failures": [], "examples": {}, "t0": 0.0, "deadline": 0.0, "live": [],
-              "service": [[] for _ in plan["transactions"]], "starts": {}, "started": 0, "late": 0}
+              "service": [[] for _ in plan["transactions"]], "failed": {}, "late": 0}
     lock = threading.Lock()
     begin, done = threading.Event(), threading.Event()
     connected = threading.Semaphore(0)
@@ -1243,13 +1261,15 @@ def _schedule_figures(schedule: Schedule, records: list[dict], elapsed: float, i
     """What an open loop intended and achieved: operations, rates, late and never started, per second."""
     span = min(schedule.duration, elapsed) if interrupted and elapsed else schedule.duration
     intended = schedule.intended(span)
-    started = sum(r["started"] for r in records)
+    # every operation that started has ended committed or failed (the watchdog ends the stragglers)
+    started = sum(sum(r["timeline"].values()) + sum(r["failed"].values()) for r in records)
     late = sum(r["late"] for r in records)
     seconds = max(1, math.ceil(span - 1e-9))
     starts = [0] * seconds
     for r in records:
-        for second, n in r["starts"].items():  # a start just past the end (a late wake-up) counts in the last second
-            starts[min(second, seconds - 1)] += n
+        for by in (r["timeline"], r["failed"]):
+            for second, n in by.items():  # a start just past the end (a late wake-up) counts in the last second
+                starts[min(second, seconds - 1)] += n
     intended_rate, achieved_rate = intended / span, started / span
     behind = started < (1 - BEHIND) * intended
     return {"rate": schedule.rate, "ramp_to": schedule.ramp_to, "duration_s": schedule.duration,

@@ -1,0 +1,69 @@
+"""Open-loop load: what keeping to a schedule costs, and whether the lab keeps to a rate it can carry.
+
+Two measurements per engine (a select by primary key on a seeded table):
+- recording overhead: an open loop whose rate is far above what the clients carry runs its operations back to
+  back, as the closed loop does, plus the schedule's bookkeeping (the next intended start, the late count, the
+  service time beside the intended-start latency). Its throughput against the closed loop's, same clients,
+  same statement, runs alternated: target (issue 20) at most 3% lower.
+- a carried rate: an open loop at half the closed loop's throughput; achieved against intended: target within 2%.
+
+    .venv/bin/python benchmarks/bench_open_loop.py [--seconds 3] [--rounds 3] [--clients 4] [--db sandbox,postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+
+from common import report
+
+TABLE = "CREATE TABLE account (id int PRIMARY KEY, balance int NOT NULL);"
+READ = {"transactions": [{"name": "read", "sql": "SELECT balance FROM account WHERE id = :id"}],
+        "params": {"id": {"range": [1, 10_000]}}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=3)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--db", default="sandbox,postgres")
+    args = parser.parse_args()
+    from workbench.lab.lab import Lab
+    from workbench.schema import Schema
+
+    rows = []
+    for database in args.db.split(","):
+        dialect = {"sandbox": "sqlite"}.get(database, database)
+        with Lab(database, name="bench-open-loop") as lab:
+            lab.load(Schema.from_ddl(TABLE, dialect))
+            lab.run("INSERT INTO account SELECT id, 0 FROM (" + ("WITH RECURSIVE g(id) AS (SELECT 1 UNION ALL SELECT "
+                    "id + 1 FROM g WHERE id < 10000) SELECT id FROM g" if dialect == "sqlite" else
+                    "SELECT generate_series(1, 10000) AS id") + ") AS s")
+            closed, opened = [], []
+            for _ in range(args.rounds):  # alternated, so a busy moment of the machine falls on both
+                base = lab.run_load(READ, clients=args.clients, duration=args.seconds)
+                closed.append(base.throughput)
+                flood = lab.run_load(READ, clients=args.clients, duration=args.seconds,
+                                     rate=min(1_000_000.0, max(10_000.0, 20 * base.throughput)))
+                opened.append(flood.committed / args.seconds)
+            closed_tps, open_tps = statistics.median(closed), statistics.median(opened)
+            rows.append({"case": f"{database}: {args.clients} clients, read by key, back to back, {args.seconds:g} s",
+                         "closed_tps": closed_tps, "open_tps": open_tps,
+                         "overhead_pct": 100 * (1 - open_tps / closed_tps)})
+            target = round(closed_tps / 2)
+            carried = lab.run_load(READ, clients=args.clients, duration=args.seconds, rate=target)
+            s = carried.schedule
+            rows.append({"case": f"{database}: open loop at {target:,}/s (half the closed loop's)",
+                         "intended_rate": s["intended_rate"], "achieved_rate": s["achieved_rate"],
+                         "achieved_pct": 100 * s["achieved_rate"] / s["intended_rate"], "late": s["late"],
+                         "p99_ms": carried.transactions[0]["p99_ms"],
+                         "service_p99_ms": carried.transactions[0]["service_p99_ms"]})
+    report("open_loop", rows, notes=[
+        "overhead_pct = 1 - open/closed throughput, both running operations back to back (target <= 3)",
+        "achieved_pct = operations started / intended at a rate the lab carries (target within 2% of 100)",
+        "medians of alternated rounds; the workers fill their HDR histograms after the clients' clock"])
+
+
+if __name__ == "__main__":
+    main()
