@@ -494,7 +494,10 @@ def test_a_stored_open_loop_load_is_verified_at_its_rate(isolated):
     record = design.run_load("INSERT INTO hit VALUES (1)", clients=2, duration=1, rate=50, ramp_to=150, name="hits")
     assert record.input["rate"] == 50 and record.input["ramp_to"] == 150
     design.record_requirement("hits at 100/s", "throughput", value=95, transaction="statement", load="hits")
-    check = design.verify().checks[0]
+    design.record_requirement("hits at a million a second", "throughput", value=1e6, transaction="statement",
+                              load="hits", assumed="planted: the load asks for 100/s")
+    check, planted = design.verify().checks
+    assert planted.status == "missed" and "open loop at 100/s intended, 100/s started" in planted.measured, planted
     rerun = design.latest("load", "hits")["body"]
     assert rerun["input"]["verification"] and rerun["schedule"]["ramp_to"] == 150
     assert rerun["schedule"]["intended_timeline"] == [100], rerun["schedule"]
@@ -502,7 +505,7 @@ def test_a_stored_open_loop_load_is_verified_at_its_rate(isolated):
 
 
 @pytest.mark.kernel
-def test_load_magic_runs_an_open_loop_at_a_rate_and_says_what_it_achieved(kernel):
+def test_load_magic_runs_an_open_loop_at_a_rate_and_says_what_it_achieved(kernel, tmp_path):
     from workbench.design.aggregate import Design
 
     from ..conftest import texts
@@ -519,3 +522,6 @@ def test_load_magic_runs_an_open_loop_at_a_rate_and_says_what_it_achieved(kernel
     assert (stored["input"]["rate"], stored["input"]["ramp_to"]) == (50, 100)
     bad = kernel.run("%%load --ramp-to 5\nSELECT 1")
     assert bad["status"] == "error" and "give rate" in texts(bad)
+    kernel.run("%design export doc.html")  # the document draws the stored run as it ran: intended vs achieved
+    document = (tmp_path / "doc.html").read_text()
+    assert "open loop at 50/s ramping to 100/s" in document and "intended/s" in document
