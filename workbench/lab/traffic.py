@@ -163,7 +163,7 @@ class _Arrivals:
     def take(self) -> float | None:
         """Seconds after the start when the next operation is meant to start; None when there are no more."""
         k = self.worker + next(self.taken) * self.workers
-        if self.schedule.count is not None and k >= self.schedule.count:
+        if k >= self.schedule.intended():
             return None
         at = self.schedule.at(k)
         return at if at < self.schedule.duration else None
@@ -392,9 +392,9 @@ def _transactions(driver: Any, cursor: Any, fast: Any, plan: dict, rng: random.R
     done = 0
     intended = None
     if arrivals is not None:  # the schedule's figures as locals: this loop's cost is the load's overhead
-        taken, first, every, cap = arrivals.taken, arrivals.worker, arrivals.workers, arrivals.schedule.count
+        taken, first, every = arrivals.taken, arrivals.worker, arrivals.workers
         step, slope = 1 / arrivals.schedule.rate, arrivals.schedule._slope
-        span, cap = arrivals.schedule.duration, math.inf if cap is None else cap
+        span, cap = arrivals.schedule.duration, arrivals.schedule.intended()  # by count: k·step may round below span
         late_n = 0
     try:
         while not stop.is_set() and (arrivals is not None or time.perf_counter() < deadline) and (
