@@ -410,7 +410,7 @@ def test_merged_worker_histograms_give_the_percentiles_of_all_samples():
 
 
 def test_an_open_loop_schedule_spaces_its_operations_and_ramps_linearly():
-    from workbench.lab.traffic import Schedule
+    from workbench.lab.traffic import Schedule, _Arrivals
 
     flat = Schedule(200, None, 3)
     assert flat.intended() == 600 and flat.per_second(3) == [200, 200, 200] and flat.at(100) == pytest.approx(0.5)
@@ -421,6 +421,10 @@ def test_an_open_loop_schedule_spaces_its_operations_and_ramps_linearly():
     down = Schedule(150, 50, 2)
     assert down.per_second(2) == [125, 75] and down.at(10_000) == float("inf")
     assert Schedule(100, None, 10, count=30).intended() == 30
+    # the workers' shares add up to the schedule, even where k / rate rounds just below the end
+    odd = Schedule(10223, None, 2)
+    shares = [_Arrivals(odd, w, 2) for w in range(2)]
+    assert sum(1 for share in shares for _ in iter(share.take, None)) == odd.intended() == 20446
 
 
 def _open_lab(database: str) -> Lab:
