@@ -62,11 +62,47 @@ def main() -> None:
                          "achieved_pct": 100 * s["achieved_rate"] / s["intended_rate"], "late": s["late"],
                          "p99_ms": carried.transactions[0]["p99_ms"],
                          "service_p99_ms": carried.transactions[0]["service_p99_ms"]})
+    rows.append(_cpu_per_operation(args.seconds, args.rounds))
     report("open_loop", rows, notes=[
         "overhead_pct = 1 - the median of the rounds' open/closed throughput, both running operations back to "
         "back (target <= 3); spread_pct: the largest minus the smallest round's ratio (the machine's noise)",
         "achieved_pct = operations started / intended at a rate the lab carries (target within 2% of 100)",
-        "pairs of runs, each in turn first; the workers fill their HDR histograms after the clients' clock"])
+        "pairs of runs, each in turn first; the workers fill their HDR histograms after the clients' clock",
+        "cpu_overhead_pct = open / closed CPU per operation while the clients run - 1 (target <= 3); *_total_us adds "
+        "filling the HDR histograms after the clock (the open loop fills two: intended-start and service)"])
+
+
+def _cpu_per_operation(seconds: float, rounds: int) -> dict:
+    """The same comparison as CPU time per operation, less at the mercy of the machine's other work: one worker's
+    client run in this process on SQLite (the engine runs in the process too), closed vs flooded open loop."""
+    import threading
+    import time
+
+    from workbench.lab import traffic
+    from workbench.lab.lab import Lab
+    from workbench.schema import Schema
+
+    with Lab(name="bench-open-loop-cpu") as lab:
+        lab.load(Schema.from_ddl(TABLE, "sqlite"))
+        plan = traffic._plan(lab, traffic.traffic_from(READ), 1)
+        target = traffic._Target(lab.dialect, lab.url, lab.kind, lab.namespace, lab.login, lab.path, lab.timeout)
+        per_op: dict[bool, list[float]] = {False: [], True: []}
+        for n in range(rounds):
+            for opened in ((False, True) if n % 2 == 0 else (True, False)):
+                schedule = traffic.Schedule(1_000_000.0, None, seconds) if opened else None
+                go, stop = threading.Event(), threading.Event()
+                go.set()
+                cpu = time.process_time()
+                record = traffic._worker(target, plan, [0], 7, go, stop, seconds, {0: None},
+                                         arrivals=traffic._Arrivals(schedule, 0, 1) if opened else None)
+                cpu = time.process_time() - cpu  # includes filling the histograms, after the clients' clock
+                n = traffic.merged_histogram(record["histograms"]).get_total_count()
+                per_op[opened].append((record["cpu_s"] / n * 1e6, cpu / n * 1e6))
+    closed = [statistics.median(x[i] for x in per_op[False]) for i in (0, 1)]
+    opened = [statistics.median(x[i] for x in per_op[True]) for i in (0, 1)]
+    return {"case": f"sandbox in process: CPU µs per operation, 1 client, {seconds:g} s",
+            "closed_cpu_us": closed[0], "open_cpu_us": opened[0], "cpu_overhead_pct": 100 * (opened[0] / closed[0] - 1),
+            "closed_total_us": closed[1], "open_total_us": opened[1]}
 
 
 if __name__ == "__main__":
