@@ -521,6 +521,7 @@ def test_load_magic_runs_an_open_loop_at_a_rate_and_says_what_it_achieved(kernel
     assert out["status"] == "ok", texts(out)
     shown = texts(out, "text/html")
     assert "open loop at 50/s ramping to 100/s" in shown and "intended/s" in shown and "achieved/s" in shown
+    assert "<th>service p50</th>" in shown and "from each operation&#x27;s intended start" in shown
     assert "of 150 operations started" in shown
     stored = Design("arrivals").latest("load", "arrivals")["body"]  # the inputs verify() reruns it with
     assert (stored["input"]["rate"], stored["input"]["ramp_to"]) == (50, 100)

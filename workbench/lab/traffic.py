@@ -725,16 +725,19 @@ class LoadResult:
         return timeline_svg(self.timeline or [0], self.p95_timeline, width, height)
 
     def _repr_html_(self) -> str:
+        # an open loop's latencies count from the intended start; the service columns are the statements' own time
+        shown = LATENCIES + (("service_p50_ms", "service_p99_ms") if self.schedule else ())
         rows = "".join(
             f"<tr><td>{html.escape(t['name'])}</td><td>{t['committed']:,}</td>"
-            + "".join(f"<td>{latency(t[k])}</td>" for k in LATENCIES)
+            + "".join(f"<td>{latency(t.get(k))}</td>" for k in shown)
             + f"<td>{html.escape(', '.join(f'{k} {v}' for k, v in t['errors'].items()) or '—')}</td></tr>"
             for t in self.transactions)
         head = html.escape(self.summary().splitlines()[0])
         extra = "".join(f"<p>{html.escape(line.strip())}</p>" for line in self.summary().splitlines()[1:]
                         if line.strip().startswith(("schedule", "lock waits", "note")))
+        service = "<th>service p50</th><th>service p99</th>" if self.schedule else ""
         return (f"<p><b>Load:</b> {head}</p><table><thead><tr><th>transaction</th><th>committed</th><th>p50</th>"
-                f"<th>p95</th><th>p99</th><th>max</th><th>errors</th></tr></thead><tbody>{rows}</tbody>"
+                f"<th>p95</th><th>p99</th><th>max</th>{service}<th>errors</th></tr></thead><tbody>{rows}</tbody>"
                 f"</table>{self.chart_svg()}{extra}")
 
     def __repr__(self) -> str:
