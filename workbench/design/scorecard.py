@@ -94,6 +94,7 @@ class Evidence:
     schemas: list[tuple[str, Any, int]] = field(default_factory=list)    # (label, Schema, versions)
     experiments: list[tuple[str, dict]] = field(default_factory=list)    # (label, body)
     loads: list[tuple[str, Any]] = field(default_factory=list)           # (label, LoadResult)
+    verified: list[str] = field(default_factory=list)                    # requirements a load run met
     decisions: list[Any] = field(default_factory=list)
     consistency: list[Any] = field(default_factory=list)                 # contracts vs schema (Inconsistency)
 
@@ -141,6 +142,12 @@ class Evidence:
             evidence.experiments.append((f"experiment {row['name']} v{row['version']}", row["body"]))
         for record in design.loads():
             evidence.loads.append((f"load {record.name} v{record.version}", record.result))
+        from .verify import MET, latest_verification
+
+        verification = latest_verification(design)
+        if verification is not None:  # requirements the lab measured a load meeting: load tests passed
+            evidence.verified = [f"{c.id} met: {c.target} ({c.evidence.split(':')[0]})" for c in verification.checks
+                                 if c.status == MET and c.evidence.startswith("load ")]
         return evidence
 
     def words(self, pattern: str) -> list[str]:
@@ -301,16 +308,16 @@ def _alerting(e: Evidence, item: str) -> Coverage:
 
 
 def _tests(kind: str) -> Rule:
-    """Tests are shown by running them: for load tests, a load run that committed work without errors (an
-    experiment is partial); the lab does not run unit or integration tests, so test files and plans are claims."""
+    """Tests are shown by running them: for load tests, a requirement the lab verified on a load run, or a load
+    run that committed work without errors (an experiment, or a load with errors, is partial); the lab does not run unit or integration tests, so test files and plans are claims."""
     def rule(e: Evidence, item: str) -> Coverage:
         said = e.words(rf"{kind}[- ]tests?") + e.claims(rf"{kind}[- ]tests?")
         if kind != "load":
             files = e.file_matches(r"(^|/)tests?/|test_|_test\.|\.spec\.")
             return _result(item, [], f"Write the {kind} tests; the workbench cannot run them, so they stay claimed.",
                            claimed=[f"{f} (not run here)" for f in files] + said)
-        runs = [f"{label}: {r.clients} clients, {r.committed:,} committed, {r.throughput:,.0f}/s"
-                for label, r in e.loads if r.committed and not r.errors() and not r.interrupted]
+        runs = e.verified + [f"{label}: {r.clients} clients, {r.committed:,} committed, {r.throughput:,.0f}/s"
+                             for label, r in e.loads if r.committed and not r.errors() and not r.interrupted]
         failed = [f"{label}: errors {', '.join(r.errors())}" if r.errors() else f"{label}: nothing committed"
                   for label, r in e.loads if not (r.committed and not r.errors() and not r.interrupted)]
         scripts = e.file_matches(r"k6|locust|jmeter|gatling")

@@ -1,8 +1,8 @@
 """Verification: the lab proves or refutes each requirement of a design, and the result is stored.
 
 For each stored load a requirement is bound to, the load runs again, as it was stored (transactions,
-parameters, clients, duration, its variant's DDL), on its own fresh copy of the design's seeded lab,
-so runs do not see each other's writes; the run is stored as a new version of that load (the
+parameters, clients, duration, its variant's DDL), on its own copy of a lab seeded for the verification
+(the design's own lab keeps what earlier runs wrote), so runs do not see each other's writes; the run is stored as a new version of that load (the
 evidence). Throughput, latency and error-rate targets are read from that run. Invariants (a query
 that must return no rows) are checked on the data the load left behind in that copy; one that names
 no load is checked on the seeded rows, and says so.
@@ -22,6 +22,7 @@ from typing import Any
 
 from ..errors import DesignError
 from .kinds import LOAD, SCHEMA, VERIFICATION
+from .labs import DEFAULT_ROWS
 from .requirements import LATENCY, Requirement, requirements
 
 MET, MISSED, UNMEASURED = "met", "missed", "unmeasured"
@@ -113,34 +114,63 @@ def verify(design: Any, *, database: str = "sandbox", only: list[str] | None = N
         if req.measurable and req.load:
             by_load.setdefault(req.load, []).append(req)
     checks: dict[str, Outcome] = {}
-    for load_name, bound in by_load.items():
-        row = design.latest(LOAD, load_name)
-        if row is None:
-            for req in bound:
-                checks[req.id] = _unmeasured(req, f"load {load_name!r} is not in the design")
-            continue
-        inputs = row["body"].get("input") or {}
-        db = inputs.get("database") or database
-        if progress is not None:
-            progress(f"verify: running load {load_name!r} on {db}")
-        with design.lab(db).copy("verify") as target:  # each load on its own copy of the seeded rows
-            record = _rerun(design, target, load_name, inputs, turn_id)
-            for req in bound:
-                checks[req.id] = (_invariant(req, target, f"after load {record[0]} v{record[1]}")
-                                  if req.metric == "invariant" else _measure(req, record))
-    unbound = [r for r in reqs if r.id not in checks and r.metric == "invariant"]
-    if unbound:
-        with design.lab(database).copy("verify") as target:
-            for req in unbound:
-                checks[req.id] = _invariant(req, target, f"on the seeded rows of {database} (no load bound: "
-                                                         "give `load` to check it after one)")
+    bases: dict[str, Any] = {}  # database → a lab seeded for this verification alone
+    try:
+        for load_name, bound in by_load.items():
+            row = design.latest(LOAD, load_name)
+            if row is None:
+                for req in bound:
+                    checks[req.id] = _unmeasured(req, f"load {load_name!r} is not in the design")
+                continue
+            inputs = row["body"].get("input") or {}
+            db = inputs.get("database") or database
+            if progress is not None:
+                progress(f"verify: running load {load_name!r} on {db}")
+            with _base(design, db, bases).copy("verify") as target:  # each load on its own copy of the seed
+                record = _rerun(design, target, load_name, inputs, turn_id)
+                for req in bound:
+                    checks[req.id] = (_invariant(req, target, f"after load {record[0]} v{record[1]}")
+                                      if req.metric == "invariant" else _measure(req, record))
+        unbound = [r for r in reqs if r.id not in checks and r.metric == "invariant"]
+        if unbound:
+            with _base(design, database, bases).copy("verify") as target:
+                for req in unbound:
+                    checks[req.id] = _invariant(req, target, f"on the seeded rows of {database} (no load bound: "
+                                                             "give `load` to check it after one)")
+    finally:
+        for lab in bases.values():
+            lab.close()
     for req in reqs:
         if req.id not in checks:
             checks[req.id] = _unmeasured(req, f"the lab does not measure {req.metric} yet")
+    notes += [f"{db}: a lab of its own, seeded with {DEFAULT_ROWS:,} rows per table (seed 42), not the design's "
+              "lab, which keeps what earlier runs wrote" for db in bases]
     result = Verification([checks[r.id] for r in reqs], database, time.perf_counter() - started, notes)
     result.version = design.add_version(VERIFICATION, "requirements", result.to_dict(), summary=result.summary(),
                                         turn_id=turn_id)
     return result
+
+
+def _base(design: Any, database: str, bases: dict) -> Any:
+    """A lab of this verification's own on `database`: the newest schema, seeded afresh (the design's own lab
+    keeps what earlier loads and queries wrote, so its rows are not the seed any more)."""
+    if database not in bases:
+        from ..lab.lab import Lab, flatten
+        from .labs import NAMES
+
+        kind = NAMES.get(database)
+        if kind is None:
+            raise DesignError(f"Unknown lab database {database!r}.", hint="Use sandbox, postgres or mysql.")
+        lab = Lab(None if kind == "sandbox" else kind, name=f"{design.name}-verify",
+                  owner=f"{design.home.resolve()}/{design.name}")
+        try:
+            lab.load(flatten(design.schema()))
+            lab.seed(DEFAULT_ROWS, seed=42)
+        except BaseException:
+            lab.close()
+            raise
+        bases[database] = lab
+    return bases[database]
 
 
 def _rerun(design: Any, lab: Any, name: str, inputs: dict, turn_id: int | None) -> tuple[str, int, Any]:
@@ -159,6 +189,8 @@ def _rerun(design: Any, lab: Any, name: str, inputs: dict, turn_id: int | None) 
 
 
 def _measure(req: Requirement, record: tuple[str, int, Any]) -> Outcome:
+    from ..lab.traffic import latency
+
     name, version, result = record
     evidence = f"load {name} v{version}: {result.clients} clients, {result.duration_s:.1f} s on {result.dialect}"
     rows = [t for t in result.transactions if req.transaction in (None, t["name"])]
@@ -182,7 +214,7 @@ def _measure(req: Requirement, record: tuple[str, int, Any]) -> Outcome:
         if value is None or not committed:
             return Outcome(req.id, req.statement, req.target(), MISSED, "nothing committed", evidence)
         return Outcome(req.id, req.statement, req.target(), MET if value <= req.value else MISSED,
-                     f"{value:.3g} ms", evidence)
+                       latency(value), evidence)
     rate = 100.0 * failed / (committed + failed) if committed + failed else 0.0
     return Outcome(req.id, req.statement, req.target(), MET if rate <= req.value else MISSED,
                  f"{rate:.2f} % ({failed:,} of {committed + failed:,})", evidence)
