@@ -217,7 +217,7 @@ def _measure(req: Requirement, record: tuple[str, int, Any]) -> Outcome:
                        latency(value), evidence)
     rate = 100.0 * failed / (committed + failed) if committed + failed else 0.0
     return Outcome(req.id, req.statement, req.target(), MET if rate <= req.value else MISSED,
-                 f"{rate:.2f} % ({failed:,} of {committed + failed:,})", evidence)
+                   f"{rate:.2f} % ({failed:,} of {committed + failed:,})", evidence)
 
 
 def _invariant(req: Requirement, lab: Any, where: str) -> Outcome:
@@ -233,7 +233,7 @@ def _invariant(req: Requirement, lab: Any, where: str) -> Outcome:
     shown = "; ".join(", ".join(str(v) for v in r) for r in rows[:SHOWN_ROWS])
     more = " or more" if result.truncated else ""
     return Outcome(req.id, req.statement, req.target(), MISSED, f"{len(rows):,}{more} row(s) break it: {shown}",
-                 f"invariant checked {where}")
+                   f"invariant checked {where}")
 
 
 def _unmeasured(req: Requirement, why: str) -> Outcome:
