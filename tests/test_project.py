@@ -83,6 +83,7 @@ TWINS = {
     "%%lab": "workbench.design.aggregate.Design.run_sql",
     "%%load": "workbench.design.aggregate.Design.run_load",
     "%migrate": "workbench.design.aggregate.Design.rehearse_migration",  # %migrate rehearse
+    "%migrate project": "workbench.design.aggregate.Design.project_migration",
     "%lab reset": "workbench.design.aggregate.Design.reset_lab",
     "%lab gc": "workbench.lab.gc.gc",
     "workbench lab": "workbench.lab.gc.gc",

@@ -239,6 +239,17 @@ def run_load(ctx: ToolContext, transactions: list, params: dict | None = None, c
     return record.for_model()
 
 
+def project_migration(ctx: ToolContext, name: str | None = None, from_version: int | None = None,
+                      to_version: int | None = None, sizes: list | None = None, target_rows: int | None = None,
+                      database: str = "postgres") -> str:
+    """Rehearse a migration at a few sizes and project each statement to the stated row count."""
+    projection = ctx.design.project_migration(name, from_version, to_version, target_rows=target_rows,
+                                              database=database, turn_id=ctx.turn_id,
+                                              **({"sizes": sizes} if sizes else {}))
+    ctx.show(projection)
+    return projection.for_model()
+
+
 def rehearse_migration(ctx: ToolContext, name: str | None = None, from_version: int | None = None,
                        to_version: int | None = None, rows: int = 100_000, database: str = "postgres") -> str:
     """Rehearse a schema migration under load; show and return per-statement locks, rewrites, blocking."""
@@ -317,6 +328,18 @@ LAB_TOOLS = [
                       "description": "rows per table (default 100,000)"},
              "database": {"type": "string", "enum": ["postgres", "mysql", "sandbox"]}},
           "additionalProperties": False}, rehearse_migration, DESIGN),
+    Tool("project_migration",
+         "How long the migration takes at production size: rehearsed (as rehearse_migration does) at two or more "
+         "sizes, each statement's seconds fitted against rows and projected to target_rows (default: the largest "
+         "volume requirement), with the lock it holds at that size and the fit's worst residual.",
+         {"type": "object", "properties": {
+             "name": {"type": "string", "description": "schema name (default: the newest)"},
+             "from_version": {"type": "integer", "minimum": 1}, "to_version": {"type": "integer", "minimum": 2},
+             "sizes": {"type": "array", "items": {"type": "integer", "minimum": 1000, "maximum": 2_000_000},
+                       "minItems": 2, "maxItems": 4, "description": "rows per table to rehearse at"},
+             "target_rows": {"type": "integer", "minimum": 1, "description": "rows to project to"},
+             "database": {"type": "string", "enum": ["postgres", "mysql", "sandbox"]}},
+          "additionalProperties": False}, project_migration, DESIGN),
 ]
 
 

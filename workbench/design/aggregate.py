@@ -551,6 +551,18 @@ class Design:
         rehearsal.name = label
         return rehearsal
 
+    def project_migration(self, name: str | None = None, from_version: int | None = None,
+                          to_version: int | None = None, *, sizes: tuple | list = (25_000, 100_000, 250_000),
+                          target_rows: int | None = None, database: str = "postgres", clients: int = 4,
+                          turn_id: int | None = None) -> Any:
+        """How long the migration between two schema versions takes at the stated volume: rehearsed at `sizes`
+        rows per table, seconds fitted against rows, each statement projected to `target_rows` (default: the
+        largest volume requirement), with the lock it holds and the fit's error. Stored."""
+        from .projections import project_migration
+
+        return project_migration(self, name, from_version, to_version, sizes=sizes, target_rows=target_rows,
+                                 database=database, clients=clients, turn_id=turn_id)
+
     def rehearsals(self) -> list[Any]:
         """Stored migration rehearsals, oldest first (each with `.name` and `.version`)."""
         from ..lab.rehearsal import Rehearsal

@@ -394,26 +394,42 @@ class WorkbenchMagics(Magics):
         _display(record_from_yaml(self.state.design(args.design), cell))
 
     @magic_arguments()
-    @argument("action", choices=["rehearse"], help="rehearse: apply the migration to seeded copies under load")
+    @argument("action", choices=["rehearse", "project"],
+              help="rehearse: apply the migration to seeded copies under load; project: rehearse it at --sizes "
+                   "and project it to --target rows")
     @argument("name", nargs="?", help="schema name (default: the newest)")
     @argument("--from", dest="from_version", type=int, help="from this version (default: the one before --to)")
     @argument("--to", dest="to_version", type=int, help="to this version (default: the newest)")
     @argument("--rows", type=int, default=100_000, help="rows per table (default 100,000)")
     @argument("--db", default="postgres", help="postgres (default), mysql or sandbox")
     @argument("--clients", type=int, default=4, help="workload clients while it runs (default 4)")
+    @argument("--sizes", help="project: rows per table to rehearse at, comma-separated (default 25000,100000,250000)")
+    @argument("--target", type=int, help="project: rows to project to (default: the largest volume requirement)")
     @argument("-d", "--design", help="design (default: the current one)")
     @line_magic
     @guarded
     def migrate(self, line: str) -> None:
-        """%migrate rehearse
+        """%migrate rehearse | project
 
-        The migration between two schema versions ([NAME] [--from N] [--to M]), applied statement by statement
-        to seeded copies (--rows, --db postgres|mysql|sandbox) while reads and updates run: locks, rewrites and
-        blocked sessions per statement, and the safe form side by side."""
+        rehearse: the migration between two schema versions ([NAME] [--from N] [--to M]), applied statement by
+        statement to seeded copies (--rows, --db postgres|mysql|sandbox) while reads and updates run: locks,
+        rewrites and blocked sessions per statement, and the safe form side by side. project: the same at each
+        of --sizes, seconds fitted against rows and projected to --target rows (or the volume requirement)."""
         args = _parse(self.migrate, line)
+        design = self.state.design(args.design)
+        if args.action == "project":
+            try:
+                sizes = [int(n.replace("_", "")) for n in args.sizes.split(",")] if args.sizes else None
+            except ValueError:
+                raise UsageError(f"--sizes takes row counts separated by commas, e.g. 25000,100000 (got "
+                                 f"{args.sizes!r}).") from None
+            _display(design.project_migration(args.name, args.from_version, args.to_version,
+                                              **({"sizes": sizes} if sizes else {}), target_rows=args.target,
+                                              database=args.db, clients=args.clients))
+            return
         if args.rows < 1:
             raise UsageError("--rows must be at least 1.")
-        rehearsal = self.state.design(args.design).rehearse_migration(
+        rehearsal = design.rehearse_migration(
             args.name, args.from_version, args.to_version, rows=args.rows, database=args.db, clients=args.clients)
         _display(rehearsal)
 
