@@ -44,6 +44,8 @@ def test_a_migration_is_projected_to_the_volume_requirement(isolated):
                            "10,000, 100,000 rows") and "AccessExclusiveLock on orders" in text
     stored = design.latest("projection")
     assert stored["name"] == "main v1-v2" and stored["body"]["target_rows"] == 150_000_000
+    text = design.export(isolated / "orders.md").read_text()
+    assert "## Migrations at the stated volume" in text and "| as written | ALTER TABLE orders ADD COLUMN" in text
     with pytest.raises(LabError, match="below the largest rehearsed size"):
         design.project_migration(sizes=[10_000, 100_000], target_rows=50_000)
 

@@ -144,6 +144,7 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
     _experiments(b, design)
     _loads(b, design)
     _rehearsals(b, design)
+    _projections(b, design)
 
     b.heading(2, "Readiness")
     b.add(Note(f"The {scorecard.source or 'agent'} definition's Delivery Standards, checked against this "
@@ -414,6 +415,27 @@ def _rehearsals(b: _DocumentBuilder, design: Any) -> None:
                      ", ".join(s.rewritten) or "—", str(s.blocked_max), f"{s.longest_block_s:.2f}", s.error or ""]
                     for p in r.plans for s in p.steps]))
         _summary_notes(b, r.summary(), ("workload", "note"))
+
+
+def _projections(b: _DocumentBuilder, design: Any) -> None:
+    """Migrations projected to the stated volume: per statement, the measured seconds, the projection, the lock."""
+    from ..design.kinds import PROJECTION
+    from ..lab.projection import Projection, duration
+
+    rows = design.versions(PROJECTION)
+    if not rows:
+        return
+    b.heading(2, "Migrations at the stated volume")
+    for row in rows:
+        p = Projection.from_dict(row["body"])
+        b.heading(3, f"{row['name']} (v{row['version']})")
+        b.add(Note(p.summary().splitlines()[0]))
+        b.add(Grid(["plan", "statement", *[f"{n:,} rows s" for n in p.sizes], f"at {p.target_rows:,}", "locks",
+                    "fit residual"],
+                   [[s.plan, s.statement, *[f"{t:.3f}" for t in s.seconds], duration(s.projected_s), s.lock_text(),
+                     f"{s.residual:.0%}"] for s in p.steps]))
+        for note in p.notes:
+            b.add(Note(note))
 
 
 def _experiments(b: _DocumentBuilder, design: Any) -> None:
