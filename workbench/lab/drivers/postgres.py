@@ -230,8 +230,9 @@ class PostgresDriver(Driver):
             login = Login(principal_name(f"{me[4]}/{database}/{me[2]}", prefix="wb_ro_"), new_password())
             admin.ensure_role(conn, login, timeout)
             role = sql.Identifier(login.user)
-            conn.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(role))
-            conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), role))
+            with admin.serialized(conn):  # the database's ACL row, which other principals' grants rewrite too
+                conn.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(role))
+                conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), role))
             schemas = [r[0] for r in conn.execute(  # not the labs' schemas, nor the admin's registry
                 "SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', %s) "
                 "AND nspname NOT LIKE 'pg_toast%%' AND nspname NOT LIKE 'pg_temp%%' AND nspname NOT LIKE %s",
