@@ -6,7 +6,8 @@ so runs do not see each other's writes; the run is stored as a new version of th
 evidence). Throughput, latency and error-rate targets are read from that run. Invariants (a query
 that must return no rows) are checked on the data the load left behind in that copy; one that names
 no load is checked on the seeded rows, and says so.
-Targets the lab does not measure (volume, retention, availability) are reported as unmeasured.
+Volume targets that name a table are checked against the capacity plan (capacity.py: bytes per row measured
+on a seeded sample, projected to the horizon); retention and availability are reported as unmeasured.
 
 A throughput target the lab could not reach says what it reached, with how many clients on which
 engine and at what data size: a closed-loop run measures what those clients achieved, not what the
@@ -134,9 +135,14 @@ def verify(design: Any, *, database: str = "sandbox", only: list[str] | None = N
             for req in unbound:
                 checks[req.id] = _invariant(req, target, f"on the seeded rows of {database} (no load bound: "
                                                          "give `load` to check it after one)")
+    volumes = [r for r in reqs if r.metric == "volume" and r.table]
+    if volumes:
+        checks.update(_volumes(design, volumes, database, turn_id, progress))
     for req in reqs:
         if req.id not in checks:
-            checks[req.id] = _unmeasured(req, f"the lab does not measure {req.metric} yet")
+            why = ("the lab does not measure volume without a table: give `table` (and `value` rows a year)"
+                   if req.metric == "volume" else f"the lab does not measure {req.metric} yet")
+            checks[req.id] = _unmeasured(req, why)
     result = Verification([checks[r.id] for r in reqs], database, time.perf_counter() - started, notes)
     result.version = design.add_version(VERIFICATION, "requirements", result.to_dict(), summary=result.summary(),
                                         turn_id=turn_id)
@@ -186,6 +192,45 @@ def _measure(req: Requirement, record: tuple[str, int, Any]) -> Outcome:
     rate = 100.0 * failed / (committed + failed) if committed + failed else 0.0
     return Outcome(req.id, req.statement, req.target(), MET if rate <= req.value else MISSED,
                  f"{rate:.2f} % ({failed:,} of {committed + failed:,})", evidence)
+
+
+def _volumes(design: Any, reqs: list[Requirement], database: str, turn_id: int | None,
+             progress: Any) -> dict[str, Outcome]:
+    """Volume targets against the capacity plan of the newest schema on `database` (planned now when the stored
+    one is of an older schema): the table's measured bytes per row × its rows at the horizon."""
+    from .capacity import DATABASES, GB, size_text, latest_capacity, plan_capacity, resolve_table
+
+    latest = design.latest(SCHEMA)
+    plan = latest_capacity(design, DATABASES.get(database.lower()) or "sandbox")
+    if plan is None or (plan.schema, plan.schema_version) != (latest["name"], latest["version"]):
+        if progress is not None:
+            progress(f"verify: measuring capacity on {database}")
+        try:
+            plan = plan_capacity(design, database, turn_id=turn_id)
+        except DesignError as exc:
+            return {r.id: _unmeasured(r, str(exc).splitlines()[0]) for r in reqs}
+    out = {}
+    for req in reqs:
+        try:
+            table = plan.table(resolve_table(design.schema(), req.table, req.id))
+        except DesignError as exc:
+            out[req.id] = _unmeasured(req, str(exc).splitlines()[0])
+            continue
+        horizon = req.years or max(plan.years)
+        projected = table.bytes_per_row * float(req.value or 0) * horizon
+        measured = (f"{size_text(projected)} at {horizon:g} years ({table.bytes_per_row:,.1f} B/row with indexes, "
+                    f"measured on {table.sample_rows:,} seeded rows)")
+        year = table.crosses(plan.partition_gb * GB, plan.partition_rows)
+        if year is not None and year <= horizon:
+            measured += f"; crosses the partitioning threshold {plan.threshold()} in year {year:.1f}"
+        evidence = f"capacity {plan.database} v{plan.version} on {plan.dialect}"
+        if req.max_gb is None:
+            out[req.id] = Outcome(req.id, req.statement, req.target(), UNMEASURED,
+                                  f"projected {measured}; give max_gb to check it against a limit", evidence)
+        else:
+            met = projected <= req.max_gb * GB
+            out[req.id] = Outcome(req.id, req.statement, req.target(), MET if met else MISSED, measured, evidence)
+    return out
 
 
 def _invariant(req: Requirement, lab: Any, where: str) -> Outcome:
