@@ -198,7 +198,7 @@ def _volumes(design: Any, reqs: list[Requirement], database: str, turn_id: int |
              progress: Any) -> dict[str, Outcome]:
     """Volume targets against the capacity plan of the newest schema on `database` (planned now when the stored
     one is of an older schema): the table's measured bytes per row × its rows at the horizon."""
-    from .capacity import DATABASES, GB, size_text, latest_capacity, plan_capacity, resolve_table
+    from .capacity import DATABASES, GB, latest_capacity, plan_capacity, resolve_table, size_text
 
     latest = design.latest(SCHEMA)
     plan = latest_capacity(design, DATABASES.get(database.lower()) or "sandbox")

@@ -143,6 +143,7 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
     _decisions(b, design)
     _experiments(b, design)
     _loads(b, design)
+    _capacity(b, design)
     _rehearsals(b, design)
 
     b.heading(2, "Readiness")
@@ -399,6 +400,28 @@ def _loads(b: _DocumentBuilder, design: Any) -> None:
         b.add(Figure(f"load-{record.name}-v{record.version}", f"committed transactions per second: {record.name}",
                      r.chart_svg))
         _summary_notes(b, r.summary(), ("lock waits", "note"))
+
+
+def _capacity(b: _DocumentBuilder, design: Any) -> None:
+    """The newest capacity plan of each engine it was measured on: sizes, projections, partitions, connections."""
+    from ..design.capacity import latest_capacity
+    from ..design.kinds import CAPACITY
+
+    plans = [latest_capacity(design, name) for name in design.names(CAPACITY)]
+    if not plans:
+        return  # a capacity plan is optional: no empty section
+    b.heading(2, "Capacity plan")
+    for plan in plans:
+        first, *rest = plan.summary().splitlines()
+        b.heading(3, f"{plan.dialect} (v{plan.version})")
+        b.add(Note(first))
+        b.add(Grid(plan.headers(), plan.rows()))
+        if plan.index_rows():
+            b.add(Details("Bytes per index", [Grid(["table", "index", "B/row", "sample size"], plan.index_rows())]))
+        b.add(Figure(f"capacity-{plan.database}-v{plan.version}", f"projected table size over years: {plan.dialect}",
+                     plan.chart_svg))
+        for line in rest:
+            b.add(Note(line.strip()))
 
 
 def _rehearsals(b: _DocumentBuilder, design: Any) -> None:
