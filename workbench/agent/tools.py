@@ -336,10 +336,12 @@ def record_decision(ctx: ToolContext, title: str, context: str, decision: str, c
 
 def record_requirement(ctx: ToolContext, statement: str, metric: str, id: str | None = None,
                        value: float | None = None, transaction: str | None = None, load: str | None = None,
-                       sql: str | None = None, assumed: str | None = None) -> str:
+                       sql: str | None = None, assumed: str | None = None, table: str | None = None,
+                       years: float | None = None, max_gb: float | None = None) -> str:
     """Store a measurable requirement (a new version when its id exists) and show the design's targets."""
     req, version = ctx.design.record_requirement(statement, metric, id=id, value=value, transaction=transaction,
-                                                 load=load, sql=sql, assumed=assumed, turn_id=ctx.turn_id)
+                                                 load=load, sql=sql, assumed=assumed, table=table, years=years,
+                                                 max_gb=max_gb, turn_id=ctx.turn_id)
     ctx.show(req)
     how = ("measured by verify_requirements" if req.measurable else
            "projected by plan_capacity and checked by verify_requirements" if req.metric == "volume" and req.table
