@@ -32,6 +32,7 @@ from .requirements import requirements
 SAMPLE_ROWS = 10_000
 YEARS = (1, 3, 5)
 PARTITION_GB = 100.0
+SMALL_SAMPLE = 8  # allocation units below which a sample's bytes per row are mostly overhead
 GB = 1e9  # decimal gigabytes, as disks and cloud storage are sold
 DATABASES = {"sandbox": None, "sqlite": None, "postgres": "postgres", "postgresql": "postgres", "pg": "postgres",
              "mysql": "mysql", "mariadb": "mysql"}
@@ -300,7 +301,7 @@ def plan_capacity(design: Any, database: str = "sandbox", *, rows: int = SAMPLE_
         conn = lab.connection()
         measured = lab.driver.storage(conn)
         limit = lab.driver.connection_limit(conn)
-        dialect, notes = lab.dialect, list(lab.notes)
+        dialect, notes, unit = lab.dialect, list(lab.notes), lab.driver.allocation_unit
     seeded = {str(k): int(v) for k, v in report.items()}  # the rows each table really got
     tables = []
     for source_key, lab_key in names.items():
@@ -311,6 +312,10 @@ def plan_capacity(design: Any, database: str = "sandbox", *, rows: int = SAMPLE_
         indexes = {index: size for index, size in own if index is not None}
         per_year, req = growth.get(source_key, (None, None))
         tables.append(TableSize(source_key, seeded[lab_key], data, sum(indexes.values()), indexes, per_year, req))
+        if data < SMALL_SAMPLE * unit:
+            notes.append(f"{source_key}: its sample takes {size_text(data)}, under {SMALL_SAMPLE} of {dialect}'s "
+                         f"{size_text(unit)} allocation units, so fixed overhead inflates its bytes per row; "
+                         "plan with more rows for a truer figure")
     plan = CapacityPlan(dialect, DATABASES[key] or "sandbox", int(rows), tables,
                         _connections(design, limit), years, float(partition_gb), partition_rows,
                         latest["name"], latest["version"], time.perf_counter() - started, notes)

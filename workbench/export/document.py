@@ -129,7 +129,7 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
         ["Agent", agent],
         ["Models", ", ".join(sorted({t["model"] for t in turns if t.get("model")})) or "—"],
         ["Turns", f"{len(turns)} ({usage.summary()})"],
-        ["Artifacts", ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items() if n) or "none"],
+        ["Artifacts", ", ".join(f"{n} {_plural(kind, n)}" for kind, n in counts.items() if n) or "none"],
         ["Readiness", scorecard.summary()],
     ]))
     b.heading(2, "Requirements")
@@ -167,6 +167,12 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
                 b.add(Prose(conversation_markdown(messages, agent)))
     subtitle = f"Design document · exported {time.strftime('%Y-%m-%d %H:%M')} · Architect Workbench"
     return Document(f"Design: {design.name}", subtitle, _redacted(b.blocks), b.toc)
+
+
+def _plural(kind: str, n: int) -> str:
+    if kind == "capacity":
+        kind = "capacity plan"
+    return kind if n == 1 else f"{kind}s"
 
 
 def _targets(b: _DocumentBuilder, design: Any) -> None:

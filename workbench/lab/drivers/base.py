@@ -296,6 +296,8 @@ class Driver:
         return False
 
     # -- capacity (workbench.design.capacity) ------------------------------------------------------
+    allocation_unit = 8192  # bytes the engine grows a table by: a sample of a few of them over-counts per row
+
     def storage(self, conn: Any) -> list[tuple[str, str | None, int]]:
         """Bytes on disk of the lab's tables and indexes, as the engine counts them: (table, index name or None
         for the table's own data, bytes); an index name of "" stands for all of a table's indexes together."""

@@ -197,6 +197,8 @@ class MySQLDriver(Driver):
     def is_timeout(self, message: str) -> bool:
         return "max_statement_time" in message or "Query execution was interrupted" in message
 
+    allocation_unit = 1 << 20  # InnoDB grows a table's segment by 1 MB extents once it has 32 pages
+
     def storage(self, conn: Any) -> list[tuple[str, str | None, int]]:
         """InnoDB's statistics (information_schema.TABLES, fresh after ANALYZE TABLE): the clustered index as
         the table's data, its secondary indexes together (it gives no size per index)."""

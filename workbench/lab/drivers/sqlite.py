@@ -194,6 +194,8 @@ class SQLiteDriver(Driver):
         rows = conn.execute("PRAGMA foreign_key_check").fetchall()
         return [f"{r[0]} row {r[1]} → {r[2]}" for r in rows]
 
+    allocation_unit = 4096  # a page
+
     def storage(self, conn: Any) -> list[tuple[str, str | None, int]]:
         """Pages of each table and index (the dbstat virtual table, built into the usual SQLite builds)."""
         try:
