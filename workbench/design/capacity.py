@@ -229,7 +229,7 @@ class CapacityPlan:
             end = t.bytes_at(last) or 0
             parts.append(f'<line x1="{x(0):.1f}" y1="{y(0):.1f}" x2="{x(last):.1f}" y2="{y(end):.1f}" '
                          f'stroke="{colour}" stroke-width="2"/>')
-            parts.append(f'<text x="{left + w + 4}" y="{up + 12 + 12 * i}" fill="{colour}">'
+            parts.append(f'<text x="{left + w + 4}" y="{up + 26 + 12 * i}" fill="{colour}">'
                          f'{html.escape(t.table[:16])}</text>')
         if not grown:
             parts.append(f'<text x="{left + 8}" y="{up + h / 2:.0f}" fill="#666">no volume requirement names a '
@@ -317,7 +317,7 @@ def plan_capacity(design: Any, database: str = "sandbox", *, rows: int = SAMPLE_
                          f"{size_text(unit)} allocation units, so fixed overhead inflates its bytes per row; "
                          "plan with more rows for a truer figure")
     plan = CapacityPlan(dialect, DATABASES[key] or "sandbox", int(rows), tables,
-                        _connections(design, limit), years, float(partition_gb), partition_rows,
+                        _connections(design, limit, notes), years, float(partition_gb), partition_rows,
                         latest["name"], latest["version"], time.perf_counter() - started, notes)
     plan.version = design.add_version(CAPACITY, plan.database, plan.to_dict(), summary=plan.summary().splitlines()[0],
                                       turn_id=turn_id)
@@ -335,7 +335,7 @@ def _growth(design: Any, schema: Any) -> dict[str, tuple[float, str]]:
     return out
 
 
-def _connections(design: Any, limit: tuple[int, int] | None) -> Connections:
+def _connections(design: Any, limit: tuple[int, int] | None, notes: list[str]) -> Connections:
     """Little's law per transaction: the throughput targets' rates (else the newest load's own) × latency."""
     flows = []
     for req in requirements(design):
@@ -344,6 +344,8 @@ def _connections(design: Any, limit: tuple[int, int] | None) -> Connections:
         row = design.latest(LOAD, req.load) if req.load else None
         latency = _latency(row["body"], req.transaction) if row is not None else None
         if latency is None:
+            notes.append(f"{req.id}: load {req.load!r} has no committed {req.transaction or 'transaction'} to time, "
+                         "so it is left out of the connections (run the load again)")
             continue
         ms, how = latency
         flows.append({"transaction": req.transaction or "all", "rate_per_s": float(req.value),

@@ -196,12 +196,12 @@ def _measure(req: Requirement, record: tuple[str, int, Any]) -> Outcome:
 
 def _volumes(design: Any, reqs: list[Requirement], database: str, turn_id: int | None,
              progress: Any) -> dict[str, Outcome]:
-    """Volume targets against the capacity plan of the newest schema on `database` (planned now when the stored
-    one is of an older schema): the table's measured bytes per row × its rows at the horizon."""
-    from .capacity import DATABASES, GB, latest_capacity, plan_capacity, resolve_table, size_text
+    """Volume targets against the newest capacity plan of the newest schema, on whichever engine it was measured
+    (planned now on `database` when there is none): the table's measured bytes per row × its rows at the horizon."""
+    from .capacity import GB, latest_capacity, plan_capacity, resolve_table, size_text
 
     latest = design.latest(SCHEMA)
-    plan = latest_capacity(design, DATABASES.get(database.lower()) or "sandbox")
+    plan = latest_capacity(design)
     if plan is None or (plan.schema, plan.schema_version) != (latest["name"], latest["version"]):
         if progress is not None:
             progress(f"verify: measuring capacity on {database}")
