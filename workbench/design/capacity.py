@@ -160,7 +160,7 @@ class CapacityPlan:
     def summary(self) -> str:
         grown = [t for t in self.tables if t.rows_per_year is not None]
         last = max(self.years)
-        lines = [f"Capacity of {self.schema} v{self.schema_version} on {self.dialect}: {len(self.tables)} tables "
+        lines = [f"Capacity of {self.schema} v{self.schema_version} on {self.dialect}: {len(self.tables)} table{'s' if len(self.tables) != 1 else ''} "
                  f"measured on {self.sample_rows:,} seeded rows each; {len(grown)} projected from volume "
                  f"requirements; partitioning threshold {self.threshold()} (data and indexes)"]
         for t in grown:
@@ -305,8 +305,11 @@ def plan_capacity(design: Any, database: str = "sandbox", *, rows: int = SAMPLE_
     seeded = {str(k): int(v) for k, v in report.items()}  # the rows each table really got
     tables = []
     for source_key, lab_key in names.items():
-        if lab_key not in seeded:
-            continue  # a partition of a table: the lab keeps the parent as one table
+        if lab_key not in seeded:  # a partition of a table: the lab keeps the parent as one table
+            if source_key in growth:
+                notes.append(f"{growth[source_key][1]}: {source_key} is a partition; the lab measures its parent "
+                             "as one table, so name the parent table in the volume requirement")
+            continue
         own = [(index, size) for table, index, size in measured if table.lower() == lab_key.lower().split(".")[-1]]
         data = sum(size for index, size in own if index is None)
         indexes = {index: size for index, size in own if index is not None}

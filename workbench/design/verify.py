@@ -212,9 +212,13 @@ def _volumes(design: Any, reqs: list[Requirement], database: str, turn_id: int |
     out = {}
     for req in reqs:
         try:
-            table = plan.table(resolve_table(design.schema(), req.table, req.id))
+            key = resolve_table(design.schema(), req.table, req.id)
         except DesignError as exc:
             out[req.id] = _unmeasured(req, str(exc).splitlines()[0])
+            continue
+        table = plan.table(key)
+        if table is None:
+            out[req.id] = _unmeasured(req, f"{key} is not measured on its own (a partition: name its parent table)")
             continue
         horizon = req.years or max(plan.years)
         projected = table.bytes_per_row * float(req.value or 0) * horizon
