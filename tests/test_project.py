@@ -93,6 +93,7 @@ TWINS = {
     "%design use": "workbench.design",
     "%design requirements": "workbench.design.aggregate.Design.targets",
     "%design verify": "workbench.design.aggregate.Design.verify",
+    "%design capacity": "workbench.design.aggregate.Design.capacity",
     "%%requirements": "workbench.design.aggregate.Design.record_requirement",
     "%design export": "workbench.design.aggregate.Design.export",
     "%design explore": "workbench.notebook.widgets.explorer",

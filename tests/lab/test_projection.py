@@ -29,7 +29,8 @@ def test_a_migration_is_projected_to_the_volume_requirement(isolated):
     design.add_schema_ddl(V2, "postgres")
     with pytest.raises(DesignError, match="No row count to project to"):
         design.project_migration(sizes=[2_000, 20_000])
-    design.record_requirement("150 million orders", "volume", value=150_000_000)
+    design.record_requirement("30 million orders a year, for 5 years", "volume", value=30_000_000, table="orders",
+                              years=5)
     with pytest.raises(LabError, match="at least 2 different positive sizes"):
         design.project_migration(sizes=[20_000])
     projection = design.project_migration(sizes=[10_000, 100_000])

@@ -359,12 +359,16 @@ def record_decision(ctx: ToolContext, title: str, context: str, decision: str, c
 
 def record_requirement(ctx: ToolContext, statement: str, metric: str, id: str | None = None,
                        value: float | None = None, transaction: str | None = None, load: str | None = None,
-                       sql: str | None = None, assumed: str | None = None) -> str:
+                       sql: str | None = None, assumed: str | None = None, table: str | None = None,
+                       years: float | None = None, max_gb: float | None = None) -> str:
     """Store a measurable requirement (a new version when its id exists) and show the design's targets."""
     req, version = ctx.design.record_requirement(statement, metric, id=id, value=value, transaction=transaction,
-                                                 load=load, sql=sql, assumed=assumed, turn_id=ctx.turn_id)
+                                                 load=load, sql=sql, assumed=assumed, table=table, years=years,
+                                                 max_gb=max_gb, turn_id=ctx.turn_id)
     ctx.show(req)
     how = ("measured by verify_requirements" if req.measurable else
+           "projected by plan_capacity and checked by verify_requirements" if req.metric == "volume" and req.table
+           else
            f"recorded; the lab does not measure {req.metric} yet, so verification reports it unmeasured")
     return (f"Stored {req.id} v{version}: {req.target()} ({how})." + (f" Assumed: {req.assumed}." if req.assumed
                                                                        else ""))
@@ -375,6 +379,15 @@ def verify_requirements(ctx: ToolContext, ids: list | None = None, database: str
     result = ctx.design.verify(database=database, only=ids or None, turn_id=ctx.turn_id, progress=ctx.notice)
     ctx.show(result)
     return result.for_model()
+
+
+def plan_capacity(ctx: ToolContext, database: str = "sandbox", rows: int = 10_000, years: list | None = None,
+                  partition_gb: float = 100.0, partition_rows: float | None = None) -> str:
+    """Measure bytes per row on a seeded sample, project the volume requirements, size connections; store it."""
+    plan = ctx.design.capacity(database, rows=rows, years=years or (1, 3, 5), partition_gb=partition_gb,
+                               partition_rows=partition_rows, turn_id=ctx.turn_id)
+    ctx.show(plan)
+    return plan.for_model()
 
 
 def define_api(ctx: ToolContext, openapi: str, name: str = "main", format: str | None = None) -> str:
@@ -441,8 +454,9 @@ DOCUMENT_TOOLS = [
     Tool("record_requirement",
          "Record a requirement as a measurable target the lab can check: throughput (committed/s of a "
          "transaction of a stored load), latency p50/p95/p99/max in ms, error_rate in %, or an invariant (SQL that "
-         "returns the rows breaking it, none when it holds, checked on the data a load left behind). Volume, "
-         "retention and availability are recorded but not measured yet. Derive the numbers from the person's words "
+         "returns the rows breaking it, none when it holds, checked on the data a load left behind), or a volume (`table` grows by `value` rows a year; optional "
+         "`years` and `max_gb`), checked against the capacity plan. Retention and availability are recorded but "
+         "not measured yet. Derive the numbers from the person's words "
          "and say in `assumed` what you chose that they did not say. Same id: a new version.",
          {"type": "object", "properties": {
              "statement": {"type": "string", "minLength": 1, "description": "the requirement in the person's words"},
@@ -453,7 +467,12 @@ DOCUMENT_TOOLS = [
              "transaction": {"type": "string", "description": "a transaction of the load (default: all)"},
              "load": {"type": "string", "description": "the stored load (run_load name) whose run measures it"},
              "sql": {"type": "string", "description": "invariant: a query returning the rows that break it"},
-             "assumed": {"type": "string", "description": "what the target assumes beyond the statement"}},
+             "assumed": {"type": "string", "description": "what the target assumes beyond the statement"},
+             "table": {"type": "string", "description": "volume: the table that grows by `value` rows a year"},
+             "years": {"type": "number", "exclusiveMinimum": 0,
+                       "description": "volume: the horizon the target holds for (default 5)"},
+             "max_gb": {"type": "number", "exclusiveMinimum": 0,
+                        "description": "volume: the most the table with its indexes may take at `years`, in GB"}},
           "required": ["statement", "metric"], "additionalProperties": False},
          record_requirement, DESIGN),
     Tool("verify_requirements",
@@ -467,6 +486,25 @@ DOCUMENT_TOOLS = [
                           "description": "where invariants without a load are checked (default: sandbox)"}},
           "additionalProperties": False},
          verify_requirements, DESIGN),
+    Tool("plan_capacity",
+         "Plan capacity from the schema and the volume requirements: the newest schema is seeded with a sample in "
+         "a real engine, which reports bytes per row and per index; each volume requirement's table is projected at "
+         "1, 3 and 5 years and flagged where it crosses the partitioning threshold; connections needed come from "
+         "Little's law (throughput targets × latency of stored loads) against the server's max_connections. "
+         "Stored with the design; use its figures instead of estimating sizes by hand.",
+         {"type": "object", "properties": {
+             "database": {"type": "string", "enum": ["sandbox", "postgres", "mysql"],
+                          "description": "the engine that measures (default: sandbox, SQLite)"},
+             "rows": {"type": "integer", "minimum": 100, "maximum": 1_000_000,
+                      "description": "sample rows per table (default 10,000)"},
+             "years": {"type": "array", "items": {"type": "number", "exclusiveMinimum": 0},
+                       "description": "horizons in years (default [1, 3, 5])"},
+             "partition_gb": {"type": "number", "exclusiveMinimum": 0,
+                              "description": "partitioning threshold per table, data and indexes (default 100)"},
+             "partition_rows": {"type": "number", "exclusiveMinimum": 0,
+                                "description": "also a threshold in rows (default: none)"}},
+          "additionalProperties": False},
+         plan_capacity, DESIGN),
     Tool("define_api",
          "Define an API contract: an OpenAPI 3.x document (YAML or JSON), a GraphQL schema (SDL, checked by "
          "graphql-core), a protobuf/gRPC file (compiled by protoc) or an AsyncAPI 2/3 document for event channels "

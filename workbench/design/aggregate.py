@@ -324,13 +324,27 @@ class Design:
 
     def record_requirement(self, statement: str, metric: str, *, id: str | None = None, value: float | None = None,
                            transaction: str | None = None, load: str | None = None, sql: str | None = None,
-                           assumed: str | None = None, turn_id: int | None = None):
-        """Add (or revise, by id) a measurable requirement bound to a stored load or an invariant query; returns
-        (Requirement, version). See workbench.design.requirements for the metrics."""
+                           assumed: str | None = None, table: str | None = None, years: float | None = None,
+                           max_gb: float | None = None, turn_id: int | None = None):
+        """Add (or revise, by id) a measurable requirement bound to a stored load or an invariant query, or a
+        volume (`table` grows by `value` rows a year; `years`, `max_gb`); returns (Requirement, version). See
+        workbench.design.requirements for the metrics."""
         from .requirements import record_requirement
 
         return record_requirement(self, statement, metric, id=id, value=value, transaction=transaction, load=load,
-                                  sql=sql, assumed=assumed, turn_id=turn_id)
+                                  sql=sql, assumed=assumed, table=table, years=years, max_gb=max_gb,
+                                  turn_id=turn_id)
+
+    def capacity(self, database: str = "sandbox", *, rows: int = 10_000, years: tuple | list = (1, 3, 5),
+                 partition_gb: float = 100.0, partition_rows: float | None = None, turn_id: int | None = None):
+        """Plan capacity: bytes per row and per index measured by the engine on `rows` seeded rows per table, the
+        volume requirements' tables projected at `years`, flagged where they cross the partitioning threshold
+        (`partition_gb`, or `partition_rows`), and connections from Little's law against max_connections.
+        Stored as capacity `database`; returns the CapacityPlan (see workbench.design.capacity)."""
+        from .capacity import plan_capacity
+
+        return plan_capacity(self, database, rows=rows, years=years, partition_gb=partition_gb,
+                             partition_rows=partition_rows, turn_id=turn_id)
 
     def targets(self) -> list:
         """The requirements as measurable targets (newest version of each), in the order first recorded."""

@@ -12,10 +12,13 @@ DEFAULT_SIZES = (25_000, 100_000, 250_000)  # large enough that row work outweig
 
 
 def stated_rows(design: Any) -> tuple[int, str] | None:
-    """The largest row count a volume requirement states, and which requirement says it (None when none does)."""
+    """The largest row count a volume requirement reaches (rows a year × its years, or the capacity plan's
+    last year), and which requirement says it (None when none does)."""
+    from .capacity import YEARS
     from .requirements import requirements
 
-    volumes = [(int(r.value), r.id) for r in requirements(design) if r.metric == "volume" and r.value]
+    volumes = [(int(r.value * (r.years or max(YEARS))), r.id) for r in requirements(design)
+               if r.metric == "volume" and r.value]
     return max(volumes) if volumes else None
 
 

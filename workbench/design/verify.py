@@ -6,7 +6,8 @@ parameters, clients, duration, its variant's DDL), on its own copy of a lab seed
 evidence). Throughput, latency and error-rate targets are read from that run. Invariants (a query
 that must return no rows) are checked on the data the load left behind in that copy; one that names
 no load is checked on the seeded rows, and says so.
-Targets the lab does not measure (volume, retention, availability) are reported as unmeasured.
+Volume targets that name a table are checked against the capacity plan (capacity.py: bytes per row measured
+on a seeded sample, projected to the horizon); retention and availability are reported as unmeasured.
 
 A throughput target the lab could not reach says what it reached, with how many clients on which
 engine and at what data size: a closed-loop run measures what those clients achieved, not what the
@@ -140,9 +141,14 @@ def verify(design: Any, *, database: str = "sandbox", only: list[str] | None = N
     finally:
         for lab in bases.values():
             lab.close()
+    volumes = [r for r in reqs if r.metric == "volume" and r.table]
+    if volumes:
+        checks.update(_volumes(design, volumes, database, turn_id, progress))
     for req in reqs:
         if req.id not in checks:
-            checks[req.id] = _unmeasured(req, f"the lab does not measure {req.metric} yet")
+            why = ("the lab does not measure volume without a table: give `table` (and `value` rows a year)"
+                   if req.metric == "volume" else f"the lab does not measure {req.metric} yet")
+            checks[req.id] = _unmeasured(req, why)
     notes += [f"{db}: a lab of its own, seeded with {DEFAULT_ROWS:,} rows per table (seed 42), not the design's "
               "lab, which keeps what earlier runs wrote" for db in bases]
     result = Verification([checks[r.id] for r in reqs], database, time.perf_counter() - started, notes)
@@ -218,6 +224,49 @@ def _measure(req: Requirement, record: tuple[str, int, Any]) -> Outcome:
     rate = 100.0 * failed / (committed + failed) if committed + failed else 0.0
     return Outcome(req.id, req.statement, req.target(), MET if rate <= req.value else MISSED,
                    f"{rate:.2f} % ({failed:,} of {committed + failed:,})", evidence)
+
+
+def _volumes(design: Any, reqs: list[Requirement], database: str, turn_id: int | None,
+             progress: Any) -> dict[str, Outcome]:
+    """Volume targets against the newest capacity plan of the newest schema, on whichever engine it was measured
+    (planned now on `database` when there is none): the table's measured bytes per row × its rows at the horizon."""
+    from .capacity import GB, latest_capacity, plan_capacity, resolve_table, size_text
+
+    latest = design.latest(SCHEMA)
+    plan = latest_capacity(design)
+    if plan is None or (plan.schema, plan.schema_version) != (latest["name"], latest["version"]):
+        if progress is not None:
+            progress(f"verify: measuring capacity on {database}")
+        try:
+            plan = plan_capacity(design, database, turn_id=turn_id)
+        except DesignError as exc:
+            return {r.id: _unmeasured(r, str(exc).splitlines()[0]) for r in reqs}
+    out = {}
+    for req in reqs:
+        try:
+            key = resolve_table(design.schema(), req.table, req.id)
+        except DesignError as exc:
+            out[req.id] = _unmeasured(req, str(exc).splitlines()[0])
+            continue
+        table = plan.table(key)
+        if table is None:
+            out[req.id] = _unmeasured(req, f"{key} is not measured on its own (a partition: name its parent table)")
+            continue
+        horizon = req.years or max(plan.years)
+        projected = table.bytes_per_row * float(req.value or 0) * horizon
+        measured = (f"{size_text(projected)} at {horizon:g} years ({table.bytes_per_row:,.1f} B/row with indexes, "
+                    f"measured on {table.sample_rows:,} seeded rows)")
+        year = table.crosses(plan.partition_gb * GB, plan.partition_rows)
+        if year is not None and year <= horizon:
+            measured += f"; crosses the partitioning threshold {plan.threshold()} in year {year:.1f}"
+        evidence = f"capacity {plan.database} v{plan.version} on {plan.dialect}"
+        if req.max_gb is None:
+            out[req.id] = Outcome(req.id, req.statement, req.target(), UNMEASURED,
+                                  f"projected {measured}; give max_gb to check it against a limit", evidence)
+        else:
+            met = projected <= req.max_gb * GB
+            out[req.id] = Outcome(req.id, req.statement, req.target(), MET if met else MISSED, measured, evidence)
+    return out
 
 
 def _invariant(req: Requirement, lab: Any, where: str) -> Outcome:

@@ -129,7 +129,7 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
         ["Agent", agent],
         ["Models", ", ".join(sorted({t["model"] for t in turns if t.get("model")})) or "—"],
         ["Turns", f"{len(turns)} ({usage.summary()})"],
-        ["Artifacts", ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items() if n) or "none"],
+        ["Artifacts", ", ".join(f"{n} {_plural(kind, n)}" for kind, n in counts.items() if n) or "none"],
         ["Readiness", scorecard.summary()],
     ]))
     b.heading(2, "Requirements")
@@ -143,6 +143,7 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
     _decisions(b, design)
     _experiments(b, design)
     _loads(b, design)
+    _capacity(b, design)
     _rehearsals(b, design)
     _projections(b, design)
 
@@ -167,6 +168,12 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
                 b.add(Prose(conversation_markdown(messages, agent)))
     subtitle = f"Design document · exported {time.strftime('%Y-%m-%d %H:%M')} · Architect Workbench"
     return Document(f"Design: {design.name}", subtitle, _redacted(b.blocks), b.toc)
+
+
+def _plural(kind: str, n: int) -> str:
+    if kind == "capacity":
+        kind = "capacity plan"
+    return kind if n == 1 else f"{kind}s"
 
 
 def _targets(b: _DocumentBuilder, design: Any) -> None:
@@ -400,6 +407,28 @@ def _loads(b: _DocumentBuilder, design: Any) -> None:
         b.add(Figure(f"load-{record.name}-v{record.version}", f"committed transactions per second: {record.name}",
                      r.chart_svg))
         _summary_notes(b, r.summary(), ("lock waits", "note"))
+
+
+def _capacity(b: _DocumentBuilder, design: Any) -> None:
+    """The newest capacity plan of each engine it was measured on: sizes, projections, partitions, connections."""
+    from ..design.capacity import latest_capacity
+    from ..design.kinds import CAPACITY
+
+    plans = [latest_capacity(design, name) for name in design.names(CAPACITY)]
+    if not plans:
+        return  # a capacity plan is optional: no empty section
+    b.heading(2, "Capacity plan")
+    for plan in plans:
+        first, *rest = plan.summary().splitlines()
+        b.heading(3, f"{plan.dialect} (v{plan.version})")
+        b.add(Note(first))
+        b.add(Grid(plan.headers(), plan.rows()))
+        if plan.index_rows():
+            b.add(Details("Bytes per index", [Grid(["table", "index", "B/row", "sample size"], plan.index_rows())]))
+        b.add(Figure(f"capacity-{plan.database}-v{plan.version}", f"projected table size over years: {plan.dialect}",
+                     plan.chart_svg))
+        for line in rest:
+            b.add(Note(line.strip()))
 
 
 def _rehearsals(b: _DocumentBuilder, design: Any) -> None:

@@ -458,11 +458,12 @@ class WorkbenchMagics(Magics):
     @line_magic
     @guarded
     def design(self, line: str) -> None:
-        """%design show | list | use NAME | requirements [TEXT] | verify [DB] | export PATH [--conversation] | explore | experiment
+        """%design show | list | use NAME | requirements [TEXT] | verify [DB] | capacity [DB] | export PATH [--conversation] | explore | experiment
 
         show: requirements, artifacts, decisions and the readiness scorecard; requirements: the prose and
         the measurable targets (record them with %%requirements); verify: check every target in the lab
-        (met, missed, unmeasured), stored; export: the design
+        (met, missed, unmeasured), stored; capacity: bytes per row measured on a seeded sample, the volume
+        requirements projected at 1, 3 and 5 years, connections by Little's law, stored; export: the design
         document (.html self-contained, or .md with an assets folder); explore: the design explorer
         widget; experiment: the experiment panel (workload of the last experiment).
         """
@@ -470,11 +471,12 @@ class WorkbenchMagics(Magics):
         command = words[0] if words else "show"
         rest = words[1].strip() if len(words) > 1 else ""
         handler = {"list": self._design_list, "use": self._design_use, "requirements": self._design_requirements,
-                   "verify": self._design_verify, "show": self._design_show, "export": self._design_export,
+                   "verify": self._design_verify, "capacity": self._design_capacity,
+                   "show": self._design_show, "export": self._design_export,
                    "explore": self._design_explore, "experiment": self._design_experiment}.get(command)
         if handler is None:
             raise UsageError(f"Unknown %design subcommand {command!r}: use show, list, use, requirements, verify, "
-                             "export, explore or experiment.")
+                             "capacity, export, explore or experiment.")
         handler(rest)
 
     def _design_list(self, rest: str) -> None:
@@ -505,6 +507,12 @@ class WorkbenchMagics(Magics):
         if database not in ("sandbox", "postgres", "mysql"):
             raise UsageError(f"Usage: %design verify [sandbox|postgres|mysql] (got {database!r}).")
         _display(self.state.design().verify(database=database, progress=lambda text: _show(_bundle(text))))
+
+    def _design_capacity(self, rest: str) -> None:
+        database = rest or "sandbox"
+        if database not in ("sandbox", "postgres", "mysql"):
+            raise UsageError(f"Usage: %design capacity [sandbox|postgres|mysql] (got {database!r}).")
+        _display(self.state.design().capacity(database))
 
     def _design_show(self, rest: str) -> None:
         _display(self.state.design(rest or None))

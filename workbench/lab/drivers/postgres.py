@@ -328,6 +328,25 @@ class PostgresDriver(Driver):
     def is_timeout(self, message: str) -> bool:
         return "canceling statement due to statement timeout" in message
 
+    def storage(self, conn: Any) -> list[tuple[str, str | None, int]]:
+        """Each table of the lab's schema (pg_table_size: heap, TOAST and maps) and each of its indexes
+        (pg_relation_size)."""
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.relname, NULL, pg_table_size(c.oid) FROM pg_class c "
+                "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') "
+                "UNION ALL SELECT t.relname, i.relname, pg_relation_size(i.oid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+                "WHERE t.relnamespace = current_schema()::regnamespace")
+            return [(table, index, int(size)) for table, index, size in cursor.fetchall()]
+
+    def connection_limit(self, conn: Any) -> tuple[int, int] | None:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT current_setting('max_connections')::int, "
+                           "current_setting('superuser_reserved_connections')::int")
+            total, reserved = cursor.fetchone()
+        return int(total), int(reserved)
+
     def after_seed(self, conn: Any, tables: list) -> None:
         """Move serial and identity sequences past the seeded keys, so new inserts work; then ANALYZE."""
         with conn.cursor() as cursor:
