@@ -95,6 +95,7 @@ class Evidence:
     experiments: list[tuple[str, dict]] = field(default_factory=list)    # (label, body)
     loads: list[tuple[str, Any]] = field(default_factory=list)           # (label, LoadResult)
     verified: list[str] = field(default_factory=list)                    # requirements a load run met
+    capacity: list[str] = field(default_factory=list)                    # a capacity plan from stated volumes
     decisions: list[Any] = field(default_factory=list)
     consistency: list[Any] = field(default_factory=list)                 # contracts vs schema (Inconsistency)
 
@@ -142,7 +143,14 @@ class Evidence:
             evidence.experiments.append((f"experiment {row['name']} v{row['version']}", row["body"]))
         for record in design.loads():
             evidence.loads.append((f"load {record.name} v{record.version}", record.result))
+        from .capacity import latest_capacity
         from .verify import MET, latest_verification
+
+        plan = latest_capacity(design)
+        if plan is not None and any(t.rows_per_year is not None for t in plan.tables):  # grown from stated volumes
+            parts = [f"{t.table} in year {year:.1f}" for t, year in plan.partitions()]
+            evidence.capacity = [f"capacity {plan.database} v{plan.version}: tables projected over {max(plan.years):g} "
+                                 "years" + (f"; partition {', '.join(parts)}" if parts else "")]
 
         verification = latest_verification(design)
         if verification is not None:  # requirements the lab measured a load meeting: load tests passed
@@ -350,8 +358,9 @@ def _scaling(e: Evidence, item: str) -> Coverage:
     found = [f"{label}: {n.label or n.id} ×{n.replicas}" for label, arch in e.architectures
              for n in arch.spec.nodes if n.replicas > 1]
     words = r"scal(e|ing) (out|up|strategy|horizontally)|read replica|shard|partition"
-    return _result(item, found + e.words(words),
-                   "Record the scaling strategy (replicas, partitioning, sharding) in a decision.",
+    return _result(item, found + e.capacity + e.words(words),
+                   "Record the scaling strategy (replicas, partitioning, sharding) in a decision, or plan capacity "
+                   "from the volume requirements (plan_capacity).",
                    e.nodes(roles={"load-balancer"}), e.claims(words))
 
 
