@@ -498,7 +498,7 @@ class Design:
                                              ramp_up=ramp_up, progress=progress, live=live)
         label = name or "-".join(t.name for t in traffic.transactions)[:64]
         inputs = {"traffic": traffic.to_dict(), "clients": clients, "duration": duration, "count": count,
-                  "ramp_up": ramp_up, "database": database}
+                  "ramp_up": ramp_up, "database": database, "rows": self.labs.seeded_rows(self, database)}
         version = self.add_version(LOAD, label, {"input": inputs, **result.to_dict()},
                                    summary=result.summary().splitlines()[0], turn_id=turn_id)
         return LoadRecord(label, version, inputs, result)
@@ -527,7 +527,8 @@ class Design:
                 result = target.run_load(spec, clients=clients, duration=duration, count=count, ramp_up=ramp_up,
                                          live=live)
             inputs = {"traffic": spec.to_dict(), "clients": clients, "duration": duration, "count": count,
-                      "ramp_up": ramp_up, "database": database, "variant": variant}
+                      "ramp_up": ramp_up, "database": database, "variant": variant,
+                      "rows": self.labs.seeded_rows(self, database)}
             stored = f"{label} [{vname}]"
             version = self.add_version(LOAD, stored, {"input": inputs, **result.to_dict()},
                                        summary=result.summary().splitlines()[0], turn_id=turn_id)

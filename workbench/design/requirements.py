@@ -139,8 +139,23 @@ def record_requirement(design: Any, statement: str, metric: str, *, id: str | No
     if id is None:
         numbers = [int(r.id[1:]) for r in existing if re.fullmatch(r"R\d+", r.id)]
         id = f"R{max(numbers, default=0) + 1}"
-    req = check(Requirement(id, (statement or "").strip(), metric, value, transaction or None, load or None,
-                            sql, assumed or None, table or None, years, max_gb))
+    req = bound(design, check(Requirement(id, _text(statement), metric, value, transaction or None, load or None,
+                                          sql, assumed or None, table or None, years, max_gb)))
+    head = design.latest(KIND, req.id)
+    if head is not None and head["body"] == req.to_dict():
+        return req, head["version"]  # recorded word for word before (a rerun): nothing new
+    version = design.add_version(KIND, req.id, req.to_dict(), summary=f"{req.target()} — {req.statement[:80]}",
+                                 turn_id=turn_id)
+    return req, version
+
+
+def _text(value: Any) -> str:
+    """A statement as text: YAML reads `statement: 2000` as a number; it is still what the person wrote."""
+    return "" if value is None or value is False else str(value).strip()
+
+
+def bound(design: Any, req: Requirement) -> Requirement:
+    """The requirement, when what it names exists in the design: its load, its table; else a DesignError."""
     if req.table is not None and design.schema() is not None:
         from .capacity import resolve_table
 
@@ -149,12 +164,7 @@ def record_requirement(design: Any, statement: str, metric: str, *, id: str | No
         known = ", ".join(design.names("load")) or "none yet"
         raise DesignError(f"Requirement {req.id} is bound to load {req.load!r}, which the design does not have.",
                           hint=f"Stored loads: {known}. Run the workload with run_load (name it) first.")
-    head = design.latest(KIND, req.id)
-    if head is not None and head["body"] == req.to_dict():
-        return req, head["version"]  # recorded word for word before (a rerun): nothing new
-    version = design.add_version(KIND, req.id, req.to_dict(), summary=f"{req.target()} — {req.statement[:80]}",
-                                 turn_id=turn_id)
-    return req, version
+    return req
 
 
 def requirements_html(reqs: list[Requirement]) -> str:
@@ -221,10 +231,17 @@ def record_from_yaml(design: Any, text: str, *, turn_id: int | None = None) -> T
     if problems:
         raise DesignError("The requirements were not stored:\n" + "\n".join(f"- {p}" for p in problems),
                           hint="Fix these and run the cell again; nothing was stored.")
-    for item in ready:  # each is checked before any is stored
-        check(Requirement(str(item.get("id") or "R0"), str(item.get("statement") or ""), str(item.get("metric")),
-                          item.get("value"), item.get("transaction"), item.get("load"), item.get("sql"),
-                          None, item.get("table"), item.get("years"), item.get("max_gb")))
+    for i, item in enumerate(ready, 1):  # each is checked, with what it names, before any is stored
+        try:
+            bound(design, check(Requirement(str(item.get("id") or f"R{i}"), _text(item.get("statement")),
+                                            str(item.get("metric")), item.get("value"), item.get("transaction"),
+                                            item.get("load"), item.get("sql"), None, item.get("table"),
+                                            item.get("years"), item.get("max_gb"))))
+        except DesignError as exc:
+            problems.append(f"item {i}: {exc}")
+    if problems:
+        raise DesignError("The requirements were not stored:\n" + "\n".join(f"- {p}" for p in problems),
+                          hint="Fix these and run the cell again; nothing was stored.")
     for item in ready:
         record_requirement(design, item.get("statement"), item.get("metric"), id=item.get("id"),
                            value=item.get("value"), transaction=item.get("transaction"), load=item.get("load"),

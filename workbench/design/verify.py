@@ -17,6 +17,7 @@ production system would.
 from __future__ import annotations
 
 import html
+import json
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -100,7 +101,12 @@ class Verification:
 def verify(design: Any, *, database: str = "sandbox", only: list[str] | None = None,
            turn_id: int | None = None, progress: Any = None) -> Verification:
     """Check the design's requirements (or those in `only`) against the lab; store and return the result."""
-    reqs = [r for r in requirements(design) if only is None or r.id in only]
+    every = requirements(design)
+    unknown = sorted(set(only or ()) - {r.id for r in every})
+    if unknown and every:
+        raise DesignError(f"No requirement {', '.join(unknown)} in the design.",
+                          hint=f"Its requirements: {', '.join(r.id for r in every)}.")
+    reqs = [r for r in every if only is None or r.id in only]
     if not reqs:
         raise DesignError("The design has no requirements to verify." if only is None else
                           f"No requirement {', '.join(only)} in the design.",
@@ -127,14 +133,15 @@ def verify(design: Any, *, database: str = "sandbox", only: list[str] | None = N
             db = inputs.get("database") or database
             if progress is not None:
                 progress(f"verify: running load {load_name!r} on {db}")
-            with _base(design, db, bases).copy("verify") as target:  # each load on its own copy of the seed
+            rows = inputs.get("rows") or DEFAULT_ROWS  # seeded as the load's own lab was
+            with _base(design, db, bases, rows).copy("verify") as target:  # each load on its own copy of the seed
                 record = _rerun(design, target, load_name, inputs, turn_id)
                 for req in bound:
                     checks[req.id] = (_invariant(req, target, f"after load {record[0]} v{record[1]}")
-                                      if req.metric == "invariant" else _measure(req, record))
+                                      if req.metric == "invariant" else _measure(req, record, rows))
         unbound = [r for r in reqs if r.id not in checks and r.metric == "invariant"]
         if unbound:
-            with _base(design, database, bases).copy("verify") as target:
+            with _base(design, database, bases, DEFAULT_ROWS).copy("verify") as target:
                 for req in unbound:
                     checks[req.id] = _invariant(req, target, f"on the seeded rows of {database} (no load bound: "
                                                              "give `load` to check it after one)")
@@ -149,34 +156,41 @@ def verify(design: Any, *, database: str = "sandbox", only: list[str] | None = N
             why = ("the lab does not measure volume without a table: give `table` (and `value` rows a year)"
                    if req.metric == "volume" else f"the lab does not measure {req.metric} yet")
             checks[req.id] = _unmeasured(req, why)
-    notes += [f"{db}: a lab of its own, seeded with {DEFAULT_ROWS:,} rows per table (seed 42), not the design's "
-              "lab, which keeps what earlier runs wrote" for db in bases]
+    notes += [f"{db}: a lab of its own, seeded with {_rows_text(rows)} (seed 42), not the design's lab, which keeps "
+              "what earlier runs wrote" for db, rows in (json.loads(key) for key in bases)]
     result = Verification([checks[r.id] for r in reqs], database, time.perf_counter() - started, notes)
     result.version = design.add_version(VERIFICATION, "requirements", result.to_dict(), summary=result.summary(),
                                         turn_id=turn_id)
     return result
 
 
-def _base(design: Any, database: str, bases: dict) -> Any:
-    """A lab of this verification's own on `database`: the newest schema, seeded afresh (the design's own lab
-    keeps what earlier loads and queries wrote, so its rows are not the seed any more)."""
-    if database not in bases:
+def _rows_text(rows: Any) -> str:
+    if isinstance(rows, dict):
+        return ", ".join(f"{n:,} {table}" for table, n in rows.items())
+    return f"{int(rows):,} rows per table"
+
+
+def _base(design: Any, database: str, bases: dict, rows: Any) -> Any:
+    """A lab of this verification's own on `database`, seeded with `rows` as the load's lab was: the newest
+    schema, seeded afresh (the design's own lab keeps what earlier loads and queries wrote)."""
+    key = json.dumps([database, rows], sort_keys=True)
+    if key not in bases:
         from ..lab.lab import Lab, flatten
         from .labs import NAMES
 
-        kind = NAMES.get(database)
+        kind = NAMES.get(database.lower())
         if kind is None:
             raise DesignError(f"Unknown lab database {database!r}.", hint="Use sandbox, postgres or mysql.")
         lab = Lab(None if kind == "sandbox" else kind, name=f"{design.name}-verify",
                   owner=f"{design.home.resolve()}/{design.name}")
         try:
             lab.load(flatten(design.schema()))
-            lab.seed(DEFAULT_ROWS, seed=42)
+            lab.seed(rows, seed=42)
         except BaseException:
             lab.close()
             raise
-        bases[database] = lab
-    return bases[database]
+        bases[key] = lab
+    return bases[key]
 
 
 def _rerun(design: Any, lab: Any, name: str, inputs: dict, turn_id: int | None) -> tuple[str, int, Any]:
@@ -189,22 +203,25 @@ def _rerun(design: Any, lab: Any, name: str, inputs: dict, turn_id: int | None) 
     result = lab.run_load(traffic_from(inputs["traffic"]), clients=inputs.get("clients", 8),
                           duration=inputs.get("duration"), count=inputs.get("count"),
                           ramp_up=inputs.get("ramp_up") or 0.0)
+    if result.interrupted:  # the load keeps what it measured and returns; a verification stops altogether
+        raise KeyboardInterrupt
     version = design.add_version(LOAD, name, {"input": {**inputs, "verification": True}, **result.to_dict()},
                                  summary=result.summary().splitlines()[0], turn_id=turn_id)
     return name, version, result
 
 
-def _measure(req: Requirement, record: tuple[str, int, Any]) -> Outcome:
+def _measure(req: Requirement, record: tuple[str, int, Any], rows: Any) -> Outcome:
     from ..lab.traffic import latency
 
     name, version, result = record
-    evidence = f"load {name} v{version}: {result.clients} clients, {result.duration_s:.1f} s on {result.dialect}"
-    rows = [t for t in result.transactions if req.transaction in (None, t["name"])]
-    if not rows:
+    evidence = (f"load {name} v{version}: {result.clients} clients, {result.duration_s:.1f} s on {result.dialect}, "
+                f"{_rows_text(rows)} seeded")
+    picked = [t for t in result.transactions if req.transaction in (None, t["name"])]
+    if not picked:
         known = ", ".join(t["name"] for t in result.transactions)
         return _unmeasured(req, f"load {name!r} has no transaction {req.transaction!r} (it has {known})")
-    committed = sum(t["committed"] for t in rows)
-    failed = sum(sum(t["errors"].values()) for t in rows)
+    committed = sum(t["committed"] for t in picked)
+    failed = sum(sum(t["errors"].values()) for t in picked)
     if req.metric == "throughput":
         rate = committed / result.duration_s if result.duration_s else 0.0
         ok = rate >= req.value
@@ -214,14 +231,16 @@ def _measure(req: Requirement, record: tuple[str, int, Any]) -> Outcome:
                          "may need more clients, a faster engine, or is beyond this lab)")
         return Outcome(req.id, req.statement, req.target(), MET if ok else MISSED, measured, evidence)
     if req.metric in LATENCY:
-        if len(rows) != 1:
+        if len(picked) != 1:
             return _unmeasured(req, "a latency target names one transaction (give `transaction`)")
-        value = rows[0][f"{req.metric}_ms"]
+        value = picked[0][f"{req.metric}_ms"]
         if value is None or not committed:
             return Outcome(req.id, req.statement, req.target(), MISSED, "nothing committed", evidence)
         return Outcome(req.id, req.statement, req.target(), MET if value <= req.value else MISSED,
                        latency(value), evidence)
-    rate = 100.0 * failed / (committed + failed) if committed + failed else 0.0
+    if not committed + failed:
+        return _unmeasured(req, f"load {name!r} attempted no {req.transaction or 'transaction'}")
+    rate = 100.0 * failed / (committed + failed)
     return Outcome(req.id, req.statement, req.target(), MET if rate <= req.value else MISSED,
                    f"{rate:.2f} % ({failed:,} of {committed + failed:,})", evidence)
 
