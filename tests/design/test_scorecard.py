@@ -155,10 +155,13 @@ def test_a_capacity_plan_from_stated_volumes_shows_a_scaling_strategy():
     design.save_schema(Schema.from_ddl("CREATE TABLE events (id bigint PRIMARY KEY, body text NOT NULL);",
                                        "postgres"))
     assert statuses(design.scorecard())["Scaling strategy"] == MISSING
+    design.record_requirement("A thousand events a year", "volume", value=1_000, table="events", years=5)
+    design.capacity(rows=2_000)
+    assert statuses(design.scorecard())["Scaling strategy"] == PARTIAL  # projected, nothing needs partitioning
     design.record_requirement("Two billion events a year", "volume", value=2e9, table="events", years=5)
     design.capacity(rows=2_000)
     card = design.scorecard()
     scaling = next(c for r in card.results for c in r.checks if c.item == "Scaling strategy")
     assert scaling.status == COVERED
-    assert scaling.evidence[0].startswith("capacity sandbox v1: tables projected over 5 years; partition events in "
+    assert scaling.evidence[0].startswith("capacity sandbox v2: tables projected over 5 years; partition events in "
                                           "year")

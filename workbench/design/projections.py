@@ -12,13 +12,13 @@ DEFAULT_SIZES = (25_000, 100_000, 250_000)  # large enough that row work outweig
 
 
 def stated_rows(design: Any) -> tuple[int, str] | None:
-    """The largest row count a volume requirement reaches (rows a year × its years, or the capacity plan's
-    last year), and which requirement says it (None when none does)."""
+    """The largest row count a volume requirement of a table reaches (its rows a year × its years, or the
+    capacity plan's last year), and which requirement says it (None when none does)."""
     from .capacity import YEARS
     from .requirements import requirements
 
-    volumes = [(int(r.value * (r.years or max(YEARS))), r.id) for r in requirements(design)
-               if r.metric == "volume" and r.value]
+    volumes = [(int(r.value * (r.years or max(YEARS))), f"{r.id} ({r.table})") for r in requirements(design)
+               if r.metric == "volume" and r.value and r.table]
     return max(volumes) if volumes else None
 
 
@@ -45,15 +45,17 @@ def project_migration(design: Any, name: str | None = None, from_version: int | 
     if target_rows is None:
         stated = stated_rows(design)
         if stated is None:
-            raise DesignError("No row count to project to: give target_rows, or record a volume requirement "
-                              "(metric volume, value: rows).", hint="e.g. target_rows=150_000_000")
+            raise DesignError("No row count to project to: give target_rows, or record a volume requirement of a "
+                              "table (metric volume, table, value: rows a year, years).",
+                              hint="e.g. target_rows=150_000_000")
         target_rows, source = stated
     kind = {"sandbox": None, "sqlite": None}.get(database, database)
     with Lab(kind, name=f"{design.name}-projection", owner=f"{design.home.resolve()}/{design.name}") as base:
         migration = old.diff(new).sql(base.dialect)
         result = project(base, old, migration, sizes=list(sizes), target_rows=int(target_rows), clients=clients)
     if source:
-        result.notes.insert(0, f"{int(target_rows):,} rows: requirement {source}'s volume")
+        result.notes.insert(0, f"{int(target_rows):,} rows: requirement {source}'s volume, rehearsed as the rows of "
+                               "every table")
     label = f"{name} v{from_version}-v{to_version}"
     result.version = design.add_version(PROJECTION, label, {"input": {
         "schema": name, "from_version": from_version, "to_version": to_version, "sizes": list(sizes),

@@ -95,7 +95,8 @@ class Evidence:
     experiments: list[tuple[str, dict]] = field(default_factory=list)    # (label, body)
     loads: list[tuple[str, Any]] = field(default_factory=list)           # (label, LoadResult)
     verified: list[str] = field(default_factory=list)                    # requirements a load run met
-    capacity: list[str] = field(default_factory=list)                    # a capacity plan from stated volumes
+    capacity: list[str] = field(default_factory=list)                    # a capacity plan that says to partition
+    capacity_partial: list[str] = field(default_factory=list)            # one that projects, nothing to partition
     decisions: list[Any] = field(default_factory=list)
     consistency: list[Any] = field(default_factory=list)                 # contracts vs schema (Inconsistency)
 
@@ -149,8 +150,10 @@ class Evidence:
         plan = latest_capacity(design)
         if plan is not None and any(t.rows_per_year is not None for t in plan.tables):  # grown from stated volumes
             parts = [f"{t.table} in year {year:.1f}" for t, year in plan.partitions()]
-            evidence.capacity = [f"capacity {plan.database} v{plan.version}: tables projected over {max(plan.years):g} "
-                                 "years" + (f"; partition {', '.join(parts)}" if parts else "")]
+            label = f"capacity {plan.database} v{plan.version}: tables projected over {max(plan.years):g} years"
+            # a plan that says when to partition is a scaling strategy; one where nothing needs it is a start
+            (evidence.capacity if parts else evidence.capacity_partial).append(
+                label + (f"; partition {', '.join(parts)}" if parts else ", none crosses the threshold"))
 
         verification = latest_verification(design)
         if verification is not None:  # requirements the lab measured a load meeting: load tests passed
@@ -361,7 +364,7 @@ def _scaling(e: Evidence, item: str) -> Coverage:
     return _result(item, found + e.capacity + e.words(words),
                    "Record the scaling strategy (replicas, partitioning, sharding) in a decision, or plan capacity "
                    "from the volume requirements (plan_capacity).",
-                   e.nodes(roles={"load-balancer"}), e.claims(words))
+                   e.nodes(roles={"load-balancer"}) + e.capacity_partial, e.claims(words))
 
 
 def _ci_cd(e: Evidence, item: str) -> Coverage:

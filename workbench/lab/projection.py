@@ -65,9 +65,11 @@ class Projection:
         for plan, total in self.totals().items():
             lines.append(f"{plan}: about {duration(total)} in all")
             for s in (x for x in self.steps if x.plan == plan):
-                lines.append(f"  about {duration(s.projected_s)}  {_short(s.statement)}: {s.lock_text()} "
-                             f"(fit {s.per_million_rows_s:.3g} s per million rows + {s.intercept_s:.3g} s, worst "
-                             f"residual {s.residual:.0%})")
+                how = (f"fit {s.per_million_rows_s:.3g} s per million rows + {s.intercept_s:.3g} s"
+                       if s.per_million_rows_s else "constant: it did not grow with the rows beyond noise")
+                error = "two sizes: no error estimate" if len(self.sizes) == 2 else f"worst residual {s.residual:.0%}"
+                lines.append(f"  about {duration(s.projected_s)}  {_short(s.statement)}: {s.lock_text()} ({how}, "
+                             f"{error})")
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -108,14 +110,18 @@ NOISE_S = 0.05  # and by more than this: a statement's own overhead and the mach
 def fit(sizes: list[int], seconds: list[float]) -> tuple[float, float, float]:
     """(intercept s, slope s per row, worst relative residual) of seconds = a + b × rows, least squares.
 
-    A statement whose time at the largest size is not GROWS times (and NOISE_S more than) its time at the
-    smallest does not grow with the rows at these sizes (a SET, an ADD COLUMN with a constant default): it is taken as constant, its slowest,
+    Unless a straight line explains three or more sizes, a statement whose time at the largest size is not GROWS
+    times (and NOISE_S more than) its time at the smallest does not grow with the rows at these sizes (a SET, an ADD COLUMN with a constant default): it is taken as constant, its slowest,
     since a slope fitted to noise would project minutes for a statement that takes milliseconds."""
     import numpy as np
 
     x, y = np.asarray(sizes, dtype=float), np.asarray(seconds, dtype=float)
     slope, intercept = np.polyfit(x, y, 1)
-    if slope <= 0 or y[-1] < GROWS * max(y[0], 1e-6) or y[-1] - y[0] < NOISE_S:
+    line_residual = float(np.max(np.abs(y - (intercept + slope * x)) / np.maximum(y, 1e-6)))
+    # growth a straight line explains (three or more sizes within 25 %) is kept however small: row work at 250M
+    # rows is what is asked; growth within noise that no line explains is a constant statement
+    consistent = len(sizes) >= 3 and line_residual <= 0.25
+    if slope <= 0 or (not consistent and (y[-1] < GROWS * max(y[0], 1e-6) or y[-1] - y[0] < NOISE_S)):
         slope, intercept = 0.0, float(y.max())  # constant: its slowest time, to err on the long side
     fitted = intercept + slope * x
     residual = float(np.max(np.abs(y - fitted) / np.maximum(y, 1e-6)))

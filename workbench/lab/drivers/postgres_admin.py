@@ -131,6 +131,7 @@ def _like(prefix: str) -> str:
 
 # -- principals -----------------------------------------------------------------------------------------
 PRINCIPAL_LOCK = 0x776B_7072  # the advisory lock key principals are made and dropped under ('wkpr')
+SERIALIZED_WAIT_S = 60  # the longest a principal's making or dropping waits for a lock (then the lab says so)
 
 
 @contextmanager
@@ -139,6 +140,8 @@ def serialized(conn: Any) -> Iterator[None]:
     DATABASE (and DROP OWNED, which revokes it) rewrites the one pg_database row's ACL: two sessions doing it at
     once fail with "tuple concurrently updated", so on a server principals are made and dropped one at a time."""
     with conn.transaction():  # a savepoint inside a caller's transaction: the lock is then held to its end
+        # bounded: a DROP OWNED stuck behind a lab session's locks must not stall every other lab on the server
+        conn.execute(f"SET LOCAL lock_timeout = '{SERIALIZED_WAIT_S}s'")
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (PRINCIPAL_LOCK,))
         yield
 def create_principal(conn: Any, login: Login, info: dict, timeout: float) -> None:
