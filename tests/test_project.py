@@ -83,6 +83,7 @@ TWINS = {
     "%%lab": "workbench.design.aggregate.Design.run_sql",
     "%%load": "workbench.design.aggregate.Design.run_load",
     "%migrate": "workbench.design.aggregate.Design.rehearse_migration",  # %migrate rehearse
+    "%migrate project": "workbench.design.aggregate.Design.project_migration",
     "%lab reset": "workbench.design.aggregate.Design.reset_lab",
     "%lab gc": "workbench.lab.gc.gc",
     "workbench lab": "workbench.lab.gc.gc",
@@ -92,6 +93,7 @@ TWINS = {
     "%design use": "workbench.design",
     "%design requirements": "workbench.design.aggregate.Design.targets",
     "%design verify": "workbench.design.aggregate.Design.verify",
+    "%design capacity": "workbench.design.aggregate.Design.capacity",
     "%%requirements": "workbench.design.aggregate.Design.record_requirement",
     "%design export": "workbench.design.aggregate.Design.export",
     "%design explore": "workbench.notebook.widgets.explorer",

@@ -148,3 +148,20 @@ def test_load_tests_are_covered_by_a_load_run_and_only_claimed_by_words():
     assert statuses(card)["Load tests"] == COVERED
     assert any(e.startswith("load sell v1: 2 clients, 50 committed")
                for r in card.results for c in r.checks if c.item == "Load tests" for e in c.evidence)
+
+
+def test_a_capacity_plan_from_stated_volumes_shows_a_scaling_strategy():
+    design = Design("grow")
+    design.save_schema(Schema.from_ddl("CREATE TABLE events (id bigint PRIMARY KEY, body text NOT NULL);",
+                                       "postgres"))
+    assert statuses(design.scorecard())["Scaling strategy"] == MISSING
+    design.record_requirement("A thousand events a year", "volume", value=1_000, table="events", years=5)
+    design.capacity(rows=2_000)
+    assert statuses(design.scorecard())["Scaling strategy"] == PARTIAL  # projected, nothing needs partitioning
+    design.record_requirement("Two billion events a year", "volume", value=2e9, table="events", years=5)
+    design.capacity(rows=2_000)
+    card = design.scorecard()
+    scaling = next(c for r in card.results for c in r.checks if c.item == "Scaling strategy")
+    assert scaling.status == COVERED
+    assert scaling.evidence[0].startswith("capacity sandbox v2: tables projected over 5 years; partition events in "
+                                          "year")

@@ -161,7 +161,10 @@ def test_an_index_variant_turns_a_full_scan_into_an_index_lookup(kind):
     base, indexed = df.iloc[0], df.iloc[1]
     assert base["plan"].startswith("full scan orders") and indexed["plan"].startswith("index lookup orders via ix_")
     assert indexed["rows"] == base["rows"] > 0  # identical data, identical answers
-    assert indexed["ratio"] < 0.5 and indexed["p50_ms"] < base["p50_ms"]
+    # the best of 15 runs: the median of a 0.1 ms lookup and a 3 ms scan both drown in CPU waits when other
+    # processes keep the machine busy, the best run of each does not
+    best = {r["variant"]: r["min_ms"] for r in comparison.records}
+    assert best["index"] < 0.5 * best["baseline"]
     plans = comparison.plans
     assert plans[("baseline", "orders of a customer")].full_scans() == ["orders"]
     assert plans[("index", "orders of a customer")].uses_index("ix_orders_customer")

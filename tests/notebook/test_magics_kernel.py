@@ -187,7 +187,7 @@ def test_design_subcommands(kernel, tmp_path):
     kernel.run("%load_ext workbench\n%design use shop")
     kernel.run("%%schema\nCREATE TABLE a (id int PRIMARY KEY);")
     requirements = texts(kernel.run("%design requirements A shop for tea."))
-    assert requirements.strip() == "A shop for tea."
+    assert requirements.strip().splitlines() == ["A shop for tea.", "(no measurable targets yet)"]
     shown = texts(kernel.run("%design show"), "text/markdown")
     assert "**Requirements:** A shop for tea." in shown and "Readiness: 0/6 standards fully covered" in shown
     assert "| Documentation | Architecture diagrams | ◐\u00a0partial | schema main v1 (ER diagram) |" in shown

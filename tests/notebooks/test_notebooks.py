@@ -89,7 +89,7 @@ def test_make_demo_runs_the_tour_and_writes_the_document(tmp_path):
                          capture_output=True, text=True, env=env, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "answered\nby a SCRIPTED model (notebooks/scripts/00-tour.yaml), not by Claude" in run.stdout
-    assert re.search(r"\[16/16\] %architect cost", run.stdout)
+    assert re.search(r"\[20/20\] %architect cost", run.stdout)
     build = tmp_path / "build"
     for name in ("tour.html", "tour.md", "00-tour.ipynb"):
         assert (build / name).is_file() and str(build / name) in run.stdout
@@ -99,9 +99,11 @@ def test_make_demo_runs_the_tour_and_writes_the_document(tmp_path):
     assert "WB002 fk-without-index tickets.order_id" in text  # lint on v1, fixed by the %%schema cell
     assert "Changes: 1 change (1 add index); risk: 1 safe" in text
     assert "without orders_customer" in text and "full scan orders" in text
-    # evidence, not words: deploy.md mentions tests, alerts and pipelines (claimed), experiments are no load test
-    assert "Readiness: 3/6 standards fully covered, 13/20 items covered by artifacts; 2 partial, 5 only claimed" in text
-    assert "| Testing | Load tests | ◐\u00a0partial | experiment order indexes v1" in text
+    # evidence, not words: deploy.md mentions tests, alerts and pipelines (claimed); load tests are covered by the
+    # requirements the lab verified on the tour's load, not by a word
+    assert "Readiness: 3/6 standards fully covered, 14/20 items covered by artifacts; 1 partial, 5 only claimed" in text
+    assert "| Testing | Load tests | ✓\u00a0covered | R1 met: buy a seat ≥ 2,000/s (load buy v2)" in text
+    assert "Requirements: 4 met, 0 missed, 0 unmeasured of 4" in text  # %design verify in the tour (capacity too)
     state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     assert any(m["model_name"] == "TabModel" for m in state.values())  # the explorer, saved with the notebook
     page = (build / "tour.html").read_text()

@@ -154,4 +154,6 @@ def _load_with_the_lab(schema: Schema) -> None:
 def test_draws(name):
     schema = schema_of(name)
     svg = schema.er().svg()
-    assert svg.startswith("<svg") and svg.count('class="node"') == len(schema.tables)
+    # every table once; a busy table may also be drawn again as a copy (title `table#n`) to keep the drawing square
+    titles = re.findall(r'class="node">\s*<title>(.*?)</title>', svg)
+    assert svg.startswith("<svg") and len([t for t in titles if not re.search(r"#\d+$", t)]) == len(schema.tables)

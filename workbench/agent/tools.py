@@ -239,6 +239,17 @@ def run_load(ctx: ToolContext, transactions: list, params: dict | None = None, c
     return record.for_model()
 
 
+def project_migration(ctx: ToolContext, name: str | None = None, from_version: int | None = None,
+                      to_version: int | None = None, sizes: list | None = None, target_rows: int | None = None,
+                      database: str = "postgres") -> str:
+    """Rehearse a migration at a few sizes and project each statement to the stated row count."""
+    projection = ctx.design.project_migration(name, from_version, to_version, target_rows=target_rows,
+                                              database=database, turn_id=ctx.turn_id,
+                                              **({"sizes": sizes} if sizes else {}))
+    ctx.show(projection)
+    return projection.for_model()
+
+
 def rehearse_migration(ctx: ToolContext, name: str | None = None, from_version: int | None = None,
                        to_version: int | None = None, rows: int = 100_000, database: str = "postgres") -> str:
     """Rehearse a schema migration under load; show and return per-statement locks, rewrites, blocking."""
@@ -326,6 +337,18 @@ LAB_TOOLS = [
                       "description": "rows per table (default 100,000)"},
              "database": {"type": "string", "enum": ["postgres", "mysql", "sandbox"]}},
           "additionalProperties": False}, rehearse_migration, DESIGN),
+    Tool("project_migration",
+         "How long the migration takes at production size: rehearsed (as rehearse_migration does) at two or more "
+         "sizes, each statement's seconds fitted against rows and projected to target_rows (default: the largest "
+         "volume requirement), with the lock it holds at that size and the fit's worst residual.",
+         {"type": "object", "properties": {
+             "name": {"type": "string", "description": "schema name (default: the newest)"},
+             "from_version": {"type": "integer", "minimum": 1}, "to_version": {"type": "integer", "minimum": 2},
+             "sizes": {"type": "array", "items": {"type": "integer", "minimum": 1000, "maximum": 2_000_000},
+                       "minItems": 2, "maxItems": 4, "description": "rows per table to rehearse at"},
+             "target_rows": {"type": "integer", "minimum": 1, "description": "rows to project to"},
+             "database": {"type": "string", "enum": ["postgres", "mysql", "sandbox"]}},
+          "additionalProperties": False}, project_migration, DESIGN),
 ]
 
 
@@ -345,12 +368,16 @@ def record_decision(ctx: ToolContext, title: str, context: str, decision: str, c
 
 def record_requirement(ctx: ToolContext, statement: str, metric: str, id: str | None = None,
                        value: float | None = None, transaction: str | None = None, load: str | None = None,
-                       sql: str | None = None, assumed: str | None = None) -> str:
+                       sql: str | None = None, assumed: str | None = None, table: str | None = None,
+                       years: float | None = None, max_gb: float | None = None) -> str:
     """Store a measurable requirement (a new version when its id exists) and show the design's targets."""
     req, version = ctx.design.record_requirement(statement, metric, id=id, value=value, transaction=transaction,
-                                                 load=load, sql=sql, assumed=assumed, turn_id=ctx.turn_id)
+                                                 load=load, sql=sql, assumed=assumed, table=table, years=years,
+                                                 max_gb=max_gb, turn_id=ctx.turn_id)
     ctx.show(req)
     how = ("measured by verify_requirements" if req.measurable else
+           "projected by plan_capacity and checked by verify_requirements" if req.metric == "volume" and req.table
+           else
            f"recorded; the lab does not measure {req.metric} yet, so verification reports it unmeasured")
     return (f"Stored {req.id} v{version}: {req.target()} ({how})." + (f" Assumed: {req.assumed}." if req.assumed
                                                                        else ""))
@@ -361,6 +388,15 @@ def verify_requirements(ctx: ToolContext, ids: list | None = None, database: str
     result = ctx.design.verify(database=database, only=ids or None, turn_id=ctx.turn_id, progress=ctx.notice)
     ctx.show(result)
     return result.for_model()
+
+
+def plan_capacity(ctx: ToolContext, database: str = "sandbox", rows: int = 10_000, years: list | None = None,
+                  partition_gb: float = 100.0, partition_rows: float | None = None) -> str:
+    """Measure bytes per row on a seeded sample, project the volume requirements, size connections; store it."""
+    plan = ctx.design.capacity(database, rows=rows, years=years or (1, 3, 5), partition_gb=partition_gb,
+                               partition_rows=partition_rows, turn_id=ctx.turn_id)
+    ctx.show(plan)
+    return plan.for_model()
 
 
 def define_api(ctx: ToolContext, openapi: str, name: str = "main", format: str | None = None) -> str:
@@ -427,8 +463,9 @@ DOCUMENT_TOOLS = [
     Tool("record_requirement",
          "Record a requirement as a measurable target the lab can check: throughput (committed/s of a "
          "transaction of a stored load), latency p50/p95/p99/max in ms, error_rate in %, or an invariant (SQL that "
-         "returns the rows breaking it, none when it holds, checked on the data a load left behind). Volume, "
-         "retention and availability are recorded but not measured yet. Derive the numbers from the person's words "
+         "returns the rows breaking it, none when it holds, checked on the data a load left behind), or a volume (`table` grows by `value` rows a year; optional "
+         "`years` and `max_gb`), checked against the capacity plan. Retention and availability are recorded but "
+         "not measured yet. Derive the numbers from the person's words "
          "and say in `assumed` what you chose that they did not say. Same id: a new version.",
          {"type": "object", "properties": {
              "statement": {"type": "string", "minLength": 1, "description": "the requirement in the person's words"},
@@ -439,7 +476,12 @@ DOCUMENT_TOOLS = [
              "transaction": {"type": "string", "description": "a transaction of the load (default: all)"},
              "load": {"type": "string", "description": "the stored load (run_load name) whose run measures it"},
              "sql": {"type": "string", "description": "invariant: a query returning the rows that break it"},
-             "assumed": {"type": "string", "description": "what the target assumes beyond the statement"}},
+             "assumed": {"type": "string", "description": "what the target assumes beyond the statement"},
+             "table": {"type": "string", "description": "volume: the table that grows by `value` rows a year"},
+             "years": {"type": "number", "exclusiveMinimum": 0,
+                       "description": "volume: the horizon the target holds for (default 5)"},
+             "max_gb": {"type": "number", "exclusiveMinimum": 0,
+                        "description": "volume: the most the table with its indexes may take at `years`, in GB"}},
           "required": ["statement", "metric"], "additionalProperties": False},
          record_requirement, DESIGN),
     Tool("verify_requirements",
@@ -453,6 +495,25 @@ DOCUMENT_TOOLS = [
                           "description": "where invariants without a load are checked (default: sandbox)"}},
           "additionalProperties": False},
          verify_requirements, DESIGN),
+    Tool("plan_capacity",
+         "Plan capacity from the schema and the volume requirements: the newest schema is seeded with a sample in "
+         "a real engine, which reports bytes per row and per index; each volume requirement's table is projected at "
+         "1, 3 and 5 years and flagged where it crosses the partitioning threshold; connections needed come from "
+         "Little's law (throughput targets × latency of stored loads) against the server's max_connections. "
+         "Stored with the design; use its figures instead of estimating sizes by hand.",
+         {"type": "object", "properties": {
+             "database": {"type": "string", "enum": ["sandbox", "postgres", "mysql"],
+                          "description": "the engine that measures (default: sandbox, SQLite)"},
+             "rows": {"type": "integer", "minimum": 100, "maximum": 1_000_000,
+                      "description": "sample rows per table (default 10,000)"},
+             "years": {"type": "array", "items": {"type": "number", "exclusiveMinimum": 0},
+                       "description": "horizons in years (default [1, 3, 5])"},
+             "partition_gb": {"type": "number", "exclusiveMinimum": 0,
+                              "description": "partitioning threshold per table, data and indexes (default 100)"},
+             "partition_rows": {"type": "number", "exclusiveMinimum": 0,
+                                "description": "also a threshold in rows (default: none)"}},
+          "additionalProperties": False},
+         plan_capacity, DESIGN),
     Tool("define_api",
          "Define an API contract: an OpenAPI 3.x document (YAML or JSON), a GraphQL schema (SDL, checked by "
          "graphql-core), a protobuf/gRPC file (compiled by protoc) or an AsyncAPI 2/3 document for event channels "

@@ -324,13 +324,27 @@ class Design:
 
     def record_requirement(self, statement: str, metric: str, *, id: str | None = None, value: float | None = None,
                            transaction: str | None = None, load: str | None = None, sql: str | None = None,
-                           assumed: str | None = None, turn_id: int | None = None):
-        """Add (or revise, by id) a measurable requirement bound to a stored load or an invariant query; returns
-        (Requirement, version). See workbench.design.requirements for the metrics."""
+                           assumed: str | None = None, table: str | None = None, years: float | None = None,
+                           max_gb: float | None = None, turn_id: int | None = None):
+        """Add (or revise, by id) a measurable requirement bound to a stored load or an invariant query, or a
+        volume (`table` grows by `value` rows a year; `years`, `max_gb`); returns (Requirement, version). See
+        workbench.design.requirements for the metrics."""
         from .requirements import record_requirement
 
         return record_requirement(self, statement, metric, id=id, value=value, transaction=transaction, load=load,
-                                  sql=sql, assumed=assumed, turn_id=turn_id)
+                                  sql=sql, assumed=assumed, table=table, years=years, max_gb=max_gb,
+                                  turn_id=turn_id)
+
+    def capacity(self, database: str = "sandbox", *, rows: int = 10_000, years: tuple | list = (1, 3, 5),
+                 partition_gb: float = 100.0, partition_rows: float | None = None, turn_id: int | None = None):
+        """Plan capacity: bytes per row and per index measured by the engine on `rows` seeded rows per table, the
+        volume requirements' tables projected at `years`, flagged where they cross the partitioning threshold
+        (`partition_gb`, or `partition_rows`), and connections from Little's law against max_connections.
+        Stored as capacity `database`; returns the CapacityPlan (see workbench.design.capacity)."""
+        from .capacity import plan_capacity
+
+        return plan_capacity(self, database, rows=rows, years=years, partition_gb=partition_gb,
+                             partition_rows=partition_rows, turn_id=turn_id)
 
     def targets(self) -> list:
         """The requirements as measurable targets (newest version of each), in the order first recorded."""
@@ -490,7 +504,8 @@ class Design:
                                              ramp_to=ramp_to)
         label = name or "-".join(t.name for t in traffic.transactions)[:64]
         inputs = {"traffic": traffic.to_dict(), "clients": clients, "duration": duration, "count": count,
-                  "ramp_up": ramp_up, "database": database, "rate": rate, "ramp_to": ramp_to}
+                  "ramp_up": ramp_up, "database": database, "rows": self.labs.seeded_rows(self, database),
+                  "rate": rate, "ramp_to": ramp_to}
         version = self.add_version(LOAD, label, {"input": inputs, **result.to_dict()},
                                    summary=result.summary().splitlines()[0], turn_id=turn_id)
         return LoadRecord(label, version, inputs, result)
@@ -519,8 +534,8 @@ class Design:
                 result = target.run_load(spec, clients=clients, duration=duration, count=count, ramp_up=ramp_up,
                                          live=live, rate=rate, ramp_to=ramp_to)
             inputs = {"traffic": spec.to_dict(), "clients": clients, "duration": duration, "count": count,
-                      "ramp_up": ramp_up, "database": database, "variant": variant, "rate": rate,
-                      "ramp_to": ramp_to}
+                      "ramp_up": ramp_up, "database": database, "variant": variant,
+                      "rows": self.labs.seeded_rows(self, database), "rate": rate, "ramp_to": ramp_to}
             stored = f"{label} [{vname}]"
             version = self.add_version(LOAD, stored, {"input": inputs, **result.to_dict()},
                                        summary=result.summary().splitlines()[0], turn_id=turn_id)
@@ -557,6 +572,18 @@ class Design:
                                              summary=rehearsal.summary().splitlines()[0], turn_id=turn_id)
         rehearsal.name = label
         return rehearsal
+
+    def project_migration(self, name: str | None = None, from_version: int | None = None,
+                          to_version: int | None = None, *, sizes: tuple | list = (25_000, 100_000, 250_000),
+                          target_rows: int | None = None, database: str = "postgres", clients: int = 4,
+                          turn_id: int | None = None) -> Any:
+        """How long the migration between two schema versions takes at the stated volume: rehearsed at `sizes`
+        rows per table, seconds fitted against rows, each statement projected to `target_rows` (default: the
+        largest volume requirement), with the lock it holds and the fit's error. Stored."""
+        from .projections import project_migration
+
+        return project_migration(self, name, from_version, to_version, sizes=sizes, target_rows=target_rows,
+                                 database=database, clients=clients, turn_id=turn_id)
 
     def rehearsals(self) -> list[Any]:
         """Stored migration rehearsals, oldest first (each with `.name` and `.version`)."""

@@ -15,6 +15,9 @@ REHEARSAL = "rehearsal"
 QUERY = "query"
 REQUIREMENT = "requirement"
 VERIFICATION = "verification"
+PROJECTION = "projection"  # a migration rehearsed at a few sizes, projected to the stated volume
+CAPACITY = "capacity"
 
 # in the order a design document and the design-state summary list them
-LISTED = (REQUIREMENT, SCHEMA, ARCHITECTURE, API, CONTRACT, DECISION, EXPERIMENT, LOAD, REHEARSAL, VERIFICATION)
+LISTED = (REQUIREMENT, SCHEMA, ARCHITECTURE, API, CONTRACT, DECISION, EXPERIMENT, LOAD, REHEARSAL, PROJECTION,
+          VERIFICATION, CAPACITY)

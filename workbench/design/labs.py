@@ -159,6 +159,11 @@ class DesignLabs:
         self._labs[key] = (lab, stamp)
         return lab
 
+    def seeded_rows(self, design: Any, database: str | None = "sandbox") -> Any:
+        """The rows per table the design's lab on `database` was seeded with (an int or a per-table dict)."""
+        cached = self._labs.get((design.name, NAMES.get((database or "sandbox").lower(), "sandbox")))
+        return json.loads(cached[1])["rows"] if cached is not None else DEFAULT_ROWS
+
     def reset(self, design: Any, database: str | None = None) -> list[str]:
         """Close and remove a design's labs (all, or one database): server namespaces are dropped, the
         sandbox file deleted; the next use builds them again. Returns what was removed."""

@@ -9,7 +9,11 @@ statement is the person's words; its target is measurable and bound to the desig
 | `p50` … `max`| latency at most `value` ms              | the stored load `load`, that transaction      |
 | `error_rate` | at most `value` % of attempts failed    | the stored load `load`                        |
 | `invariant`  | `sql` returns no rows                   | the lab's data after the load (or the seed)   |
-| `volume`, `retention`, `availability`, `other` | recorded, shown as unmeasured: the lab does not measure them yet |
+| `volume`     | `table` grows by `value` rows a year; at `years` (default 5) at most `max_gb` GB if given | the capacity plan (capacity.py): bytes per row measured on a seeded sample |
+| `retention`, `availability`, `other` | recorded, shown as unmeasured: the lab does not measure them yet |
+
+A volume requirement stored before it named a table (`volume: 50,000,000`) still reads, and stays
+unmeasured until it names one.
 
 `assumed` says what the target takes for granted that the statement did not say (the agent derives
 targets from prose and must say which numbers it chose). See verify.py for how targets are checked.
@@ -43,6 +47,9 @@ class Requirement:
     load: str | None = None         # the stored load whose run measures it
     sql: str | None = None          # invariant: a query that must return no rows
     assumed: str | None = None      # what the target assumes beyond the statement
+    table: str | None = None        # volume: the table that grows by `value` rows a year
+    years: float | None = None      # volume: the horizon the target holds for (default: the plan's last year)
+    max_gb: float | None = None     # volume: the most the table (with its indexes) may take at `years`, in GB
 
     @property
     def measurable(self) -> bool:
@@ -59,6 +66,10 @@ class Requirement:
             return f"errors({what}) ≤ {self.value:g} %"
         if self.metric == "invariant":
             return f"no rows from: {' '.join((self.sql or '').split())}"
+        if self.metric == "volume" and self.table:
+            years = f" for {self.years:g} years" if self.years else ""
+            limit = f", ≤ {self.max_gb:g} GB" if self.max_gb is not None else ""
+            return f"{self.table}: {self.value or 0:,.0f} rows/year{years}{limit}"
         return f"{self.metric}: {self.value:,.0f}" if self.value is not None else self.metric
 
     def to_dict(self) -> dict:
@@ -87,6 +98,15 @@ def check(req: Requirement) -> Requirement:
     elif req.metric == "invariant":
         if not (req.sql or "").strip():
             problems.append("sql: an invariant is a query that returns the rows that break it (none when it holds)")
+    elif req.metric == "volume":
+        if req.table is not None and (not isinstance(req.value, int | float) or req.value < 0):
+            problems.append("value: the rows a year the table grows by (a number ≥ 0)")
+        for name in ("years", "max_gb"):
+            got = getattr(req, name)
+            if got is not None and (not isinstance(got, int | float) or got <= 0):
+                problems.append(f"{name}: a number > 0")
+        if req.table is None and (req.years is not None or req.max_gb is not None):
+            problems.append("table: the table that grows (years and max_gb are about a table)")
     elif req.measurable:
         if req.value is None or not isinstance(req.value, int | float) or req.value < 0:
             unit = "per second" if req.metric == "throughput" else "ms" if req.metric in LATENCY else "%"
@@ -111,25 +131,40 @@ def requirements(design: Any) -> list[Requirement]:
 
 def record_requirement(design: Any, statement: str, metric: str, *, id: str | None = None,
                        value: float | None = None, transaction: str | None = None, load: str | None = None,
-                       sql: str | None = None, assumed: str | None = None,
+                       sql: str | None = None, assumed: str | None = None, table: str | None = None,
+                       years: float | None = None, max_gb: float | None = None,
                        turn_id: int | None = None) -> tuple[Requirement, int]:
     """Store a requirement (a new version when its id exists); returns it and its version."""
     existing = requirements(design)
     if id is None:
         numbers = [int(r.id[1:]) for r in existing if re.fullmatch(r"R\d+", r.id)]
         id = f"R{max(numbers, default=0) + 1}"
-    req = check(Requirement(id, (statement or "").strip(), metric, value, transaction or None, load or None,
-                            sql, assumed or None))
-    if req.load and design.latest("load", req.load) is None:
-        known = ", ".join(design.names("load")) or "none yet"
-        raise DesignError(f"Requirement {req.id} is bound to load {req.load!r}, which the design does not have.",
-                          hint=f"Stored loads: {known}. Run the workload with run_load (name it) first.")
+    req = bound(design, check(Requirement(id, _text(statement), metric, value, transaction or None, load or None,
+                                          sql, assumed or None, table or None, years, max_gb)))
     head = design.latest(KIND, req.id)
     if head is not None and head["body"] == req.to_dict():
         return req, head["version"]  # recorded word for word before (a rerun): nothing new
     version = design.add_version(KIND, req.id, req.to_dict(), summary=f"{req.target()} — {req.statement[:80]}",
                                  turn_id=turn_id)
     return req, version
+
+
+def _text(value: Any) -> str:
+    """A statement as text: YAML reads `statement: 2000` as a number; it is still what the person wrote."""
+    return "" if value is None or value is False else str(value).strip()
+
+
+def bound(design: Any, req: Requirement) -> Requirement:
+    """The requirement, when what it names exists in the design: its load, its table; else a DesignError."""
+    if req.table is not None and design.schema() is not None:
+        from .capacity import resolve_table
+
+        resolve_table(design.schema(), req.table, req.id)
+    if req.load and design.latest("load", req.load) is None:
+        known = ", ".join(design.names("load")) or "none yet"
+        raise DesignError(f"Requirement {req.id} is bound to load {req.load!r}, which the design does not have.",
+                          hint=f"Stored loads: {known}. Run the workload with run_load (name it) first.")
+    return req
 
 
 def requirements_html(reqs: list[Requirement]) -> str:
@@ -160,7 +195,7 @@ class Targets(list):
         return "\n".join(lines)
 
 
-FIELDS = ("id", "statement", "metric", "value", "transaction", "load", "sql", "assumed")
+FIELDS = ("id", "statement", "metric", "value", "transaction", "load", "sql", "assumed", "table", "years", "max_gb")
 
 
 def record_from_yaml(design: Any, text: str, *, turn_id: int | None = None) -> Targets:
@@ -196,11 +231,20 @@ def record_from_yaml(design: Any, text: str, *, turn_id: int | None = None) -> T
     if problems:
         raise DesignError("The requirements were not stored:\n" + "\n".join(f"- {p}" for p in problems),
                           hint="Fix these and run the cell again; nothing was stored.")
-    for item in ready:  # each is checked before any is stored
-        check(Requirement(str(item.get("id") or "R0"), str(item.get("statement") or ""), str(item.get("metric")),
-                          item.get("value"), item.get("transaction"), item.get("load"), item.get("sql")))
+    for i, item in enumerate(ready, 1):  # each is checked, with what it names, before any is stored
+        try:
+            bound(design, check(Requirement(str(item.get("id") or f"R{i}"), _text(item.get("statement")),
+                                            str(item.get("metric")), item.get("value"), item.get("transaction"),
+                                            item.get("load"), item.get("sql"), None, item.get("table"),
+                                            item.get("years"), item.get("max_gb"))))
+        except DesignError as exc:
+            problems.append(f"item {i}: {exc}")
+    if problems:
+        raise DesignError("The requirements were not stored:\n" + "\n".join(f"- {p}" for p in problems),
+                          hint="Fix these and run the cell again; nothing was stored.")
     for item in ready:
         record_requirement(design, item.get("statement"), item.get("metric"), id=item.get("id"),
                            value=item.get("value"), transaction=item.get("transaction"), load=item.get("load"),
-                           sql=item.get("sql"), assumed=item.get("assumed"), turn_id=turn_id)
+                           sql=item.get("sql"), assumed=item.get("assumed"), table=item.get("table"),
+                           years=item.get("years"), max_gb=item.get("max_gb"), turn_id=turn_id)
     return Targets(requirements(design), design.requirements)

@@ -94,6 +94,9 @@ class Evidence:
     schemas: list[tuple[str, Any, int]] = field(default_factory=list)    # (label, Schema, versions)
     experiments: list[tuple[str, dict]] = field(default_factory=list)    # (label, body)
     loads: list[tuple[str, Any]] = field(default_factory=list)           # (label, LoadResult)
+    verified: list[str] = field(default_factory=list)                    # requirements a load run met
+    capacity: list[str] = field(default_factory=list)                    # a capacity plan that says to partition
+    capacity_partial: list[str] = field(default_factory=list)            # one that projects, nothing to partition
     decisions: list[Any] = field(default_factory=list)
     consistency: list[Any] = field(default_factory=list)                 # contracts vs schema (Inconsistency)
 
@@ -141,6 +144,21 @@ class Evidence:
             evidence.experiments.append((f"experiment {row['name']} v{row['version']}", row["body"]))
         for record in design.loads():
             evidence.loads.append((f"load {record.name} v{record.version}", record.result))
+        from .capacity import latest_capacity
+        from .verify import MET, latest_verification
+
+        plan = latest_capacity(design)
+        if plan is not None and any(t.rows_per_year is not None for t in plan.tables):  # grown from stated volumes
+            parts = [f"{t.table} in year {year:.1f}" for t, year in plan.partitions()]
+            label = f"capacity {plan.database} v{plan.version}: tables projected over {max(plan.years):g} years"
+            # a plan that says when to partition is a scaling strategy; one where nothing needs it is a start
+            (evidence.capacity if parts else evidence.capacity_partial).append(
+                label + (f"; partition {', '.join(parts)}" if parts else ", none crosses the threshold"))
+
+        verification = latest_verification(design)
+        if verification is not None:  # requirements the lab measured a load meeting: load tests passed
+            evidence.verified = [f"{c.id} met: {c.target} ({c.evidence.split(':')[0]})" for c in verification.checks
+                                 if c.status == MET and c.evidence.startswith("load ")]
         return evidence
 
     def words(self, pattern: str) -> list[str]:
@@ -301,16 +319,16 @@ def _alerting(e: Evidence, item: str) -> Coverage:
 
 
 def _tests(kind: str) -> Rule:
-    """Tests are shown by running them: for load tests, a load run that committed work without errors (an
-    experiment is partial); the lab does not run unit or integration tests, so test files and plans are claims."""
+    """Tests are shown by running them: for load tests, a requirement the lab verified on a load run, or a load
+    run that committed work without errors (an experiment, or a load with errors, is partial); the lab does not run unit or integration tests, so test files and plans are claims."""
     def rule(e: Evidence, item: str) -> Coverage:
         said = e.words(rf"{kind}[- ]tests?") + e.claims(rf"{kind}[- ]tests?")
         if kind != "load":
             files = e.file_matches(r"(^|/)tests?/|test_|_test\.|\.spec\.")
             return _result(item, [], f"Write the {kind} tests; the workbench cannot run them, so they stay claimed.",
                            claimed=[f"{f} (not run here)" for f in files] + said)
-        runs = [f"{label}: {r.clients} clients, {r.committed:,} committed, {r.throughput:,.0f}/s"
-                for label, r in e.loads if r.committed and not r.errors() and not r.interrupted]
+        runs = e.verified + [f"{label}: {r.clients} clients, {r.committed:,} committed, {r.throughput:,.0f}/s"
+                             for label, r in e.loads if r.committed and not r.errors() and not r.interrupted]
         failed = [f"{label}: errors {', '.join(r.errors())}" if r.errors() else f"{label}: nothing committed"
                   for label, r in e.loads if not (r.committed and not r.errors() and not r.interrupted)]
         scripts = e.file_matches(r"k6|locust|jmeter|gatling")
@@ -343,9 +361,10 @@ def _scaling(e: Evidence, item: str) -> Coverage:
     found = [f"{label}: {n.label or n.id} ×{n.replicas}" for label, arch in e.architectures
              for n in arch.spec.nodes if n.replicas > 1]
     words = r"scal(e|ing) (out|up|strategy|horizontally)|read replica|shard|partition"
-    return _result(item, found + e.words(words),
-                   "Record the scaling strategy (replicas, partitioning, sharding) in a decision.",
-                   e.nodes(roles={"load-balancer"}), e.claims(words))
+    return _result(item, found + e.capacity + e.words(words),
+                   "Record the scaling strategy (replicas, partitioning, sharding) in a decision, or plan capacity "
+                   "from the volume requirements (plan_capacity).",
+                   e.nodes(roles={"load-balancer"}) + e.capacity_partial, e.claims(words))
 
 
 def _ci_cd(e: Evidence, item: str) -> Coverage:

@@ -129,7 +129,7 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
         ["Agent", agent],
         ["Models", ", ".join(sorted({t["model"] for t in turns if t.get("model")})) or "—"],
         ["Turns", f"{len(turns)} ({usage.summary()})"],
-        ["Artifacts", ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items() if n) or "none"],
+        ["Artifacts", ", ".join(f"{n} {_plural(kind, n)}" for kind, n in counts.items() if n) or "none"],
         ["Readiness", scorecard.summary()],
     ]))
     b.heading(2, "Requirements")
@@ -143,7 +143,9 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
     _decisions(b, design)
     _experiments(b, design)
     _loads(b, design)
+    _capacity(b, design)
     _rehearsals(b, design)
+    _projections(b, design)
 
     b.heading(2, "Readiness")
     b.add(Note(f"The {scorecard.source or 'agent'} definition's Delivery Standards, checked against this "
@@ -166,6 +168,12 @@ def build(design: Any, *, conversation: bool = False, notes: list | None = None)
                 b.add(Prose(conversation_markdown(messages, agent)))
     subtitle = f"Design document · exported {time.strftime('%Y-%m-%d %H:%M')} · Architect Workbench"
     return Document(f"Design: {design.name}", subtitle, _redacted(b.blocks), b.toc)
+
+
+def _plural(kind: str, n: int) -> str:
+    if kind == "capacity":
+        kind = "capacity plan"
+    return kind if n == 1 else f"{kind}s"
 
 
 def _targets(b: _DocumentBuilder, design: Any) -> None:
@@ -401,6 +409,28 @@ def _loads(b: _DocumentBuilder, design: Any) -> None:
         _summary_notes(b, r.summary(), ("lock waits", "note"))
 
 
+def _capacity(b: _DocumentBuilder, design: Any) -> None:
+    """The newest capacity plan of each engine it was measured on: sizes, projections, partitions, connections."""
+    from ..design.capacity import latest_capacity
+    from ..design.kinds import CAPACITY
+
+    plans = [latest_capacity(design, name) for name in design.names(CAPACITY)]
+    if not plans:
+        return  # a capacity plan is optional: no empty section
+    b.heading(2, "Capacity plan")
+    for plan in plans:
+        first, *rest = plan.summary().splitlines()
+        b.heading(3, f"{plan.dialect} (v{plan.version})")
+        b.add(Note(first))
+        b.add(Grid(plan.headers(), plan.rows()))
+        if plan.index_rows():
+            b.add(Details("Bytes per index", [Grid(["table", "index", "B/row", "sample size"], plan.index_rows())]))
+        b.add(Figure(f"capacity-{plan.database}-v{plan.version}", f"projected table size over years: {plan.dialect}",
+                     plan.chart_svg))
+        for line in rest:
+            b.add(Note(line.strip()))
+
+
 def _rehearsals(b: _DocumentBuilder, design: Any) -> None:
     rehearsals = design.rehearsals()
     if not rehearsals:
@@ -414,6 +444,27 @@ def _rehearsals(b: _DocumentBuilder, design: Any) -> None:
                      ", ".join(s.rewritten) or "—", str(s.blocked_max), f"{s.longest_block_s:.2f}", s.error or ""]
                     for p in r.plans for s in p.steps]))
         _summary_notes(b, r.summary(), ("workload", "note"))
+
+
+def _projections(b: _DocumentBuilder, design: Any) -> None:
+    """Migrations projected to the stated volume: per statement, the measured seconds, the projection, the lock."""
+    from ..design.kinds import PROJECTION
+    from ..lab.projection import Projection, duration
+
+    rows = design.versions(PROJECTION)
+    if not rows:
+        return
+    b.heading(2, "Migrations at the stated volume")
+    for row in rows:
+        p = Projection.from_dict(row["body"])
+        b.heading(3, f"{row['name']} (v{row['version']})")
+        b.add(Note(p.summary().splitlines()[0]))
+        b.add(Grid(["plan", "statement", *[f"{n:,} rows s" for n in p.sizes], f"at {p.target_rows:,}", "locks",
+                    "fit residual"],
+                   [[s.plan, s.statement, *[f"{t:.3f}" for t in s.seconds], duration(s.projected_s), s.lock_text(),
+                     f"{s.residual:.0%}"] for s in p.steps]))
+        for note in p.notes:
+            b.add(Note(note))
 
 
 def _experiments(b: _DocumentBuilder, design: Any) -> None:

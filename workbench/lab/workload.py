@@ -68,8 +68,8 @@ class QueryResult:
 
     def stats(self) -> dict[str, float]:
         ms = [t * 1000 for t in self.timings]
-        return {"runs": len(ms), "p50_ms": statistics.median(ms), "p95_ms": float(np.percentile(ms, 95)),
-                "max_ms": max(ms)}
+        return {"runs": len(ms), "min_ms": min(ms), "p50_ms": statistics.median(ms),
+                "p95_ms": float(np.percentile(ms, 95)), "max_ms": max(ms)}
 
     def timing_line(self) -> str:
         s = self.stats()

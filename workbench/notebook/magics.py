@@ -398,26 +398,42 @@ class WorkbenchMagics(Magics):
         _display(record_from_yaml(self.state.design(args.design), cell))
 
     @magic_arguments()
-    @argument("action", choices=["rehearse"], help="rehearse: apply the migration to seeded copies under load")
+    @argument("action", choices=["rehearse", "project"],
+              help="rehearse: apply the migration to seeded copies under load; project: rehearse it at --sizes "
+                   "and project it to --target rows")
     @argument("name", nargs="?", help="schema name (default: the newest)")
     @argument("--from", dest="from_version", type=int, help="from this version (default: the one before --to)")
     @argument("--to", dest="to_version", type=int, help="to this version (default: the newest)")
     @argument("--rows", type=int, default=100_000, help="rows per table (default 100,000)")
     @argument("--db", default="postgres", help="postgres (default), mysql or sandbox")
     @argument("--clients", type=int, default=4, help="workload clients while it runs (default 4)")
+    @argument("--sizes", help="project: rows per table to rehearse at, comma-separated (default 25000,100000,250000)")
+    @argument("--target", type=int, help="project: rows to project to (default: the largest volume requirement)")
     @argument("-d", "--design", help="design (default: the current one)")
     @line_magic
     @guarded
     def migrate(self, line: str) -> None:
-        """%migrate rehearse
+        """%migrate rehearse | project
 
-        The migration between two schema versions ([NAME] [--from N] [--to M]), applied statement by statement
-        to seeded copies (--rows, --db postgres|mysql|sandbox) while reads and updates run: locks, rewrites and
-        blocked sessions per statement, and the safe form side by side."""
+        rehearse: the migration between two schema versions ([NAME] [--from N] [--to M]), applied statement by
+        statement to seeded copies (--rows, --db postgres|mysql|sandbox) while reads and updates run: locks,
+        rewrites and blocked sessions per statement, and the safe form side by side. project: the same at each
+        of --sizes, seconds fitted against rows and projected to --target rows (or the volume requirement)."""
         args = _parse(self.migrate, line)
+        design = self.state.design(args.design)
+        if args.action == "project":
+            try:
+                sizes = [int(n.replace("_", "")) for n in args.sizes.split(",")] if args.sizes else None
+            except ValueError:
+                raise UsageError(f"--sizes takes row counts separated by commas, e.g. 25000,100000 (got "
+                                 f"{args.sizes!r}).") from None
+            _display(design.project_migration(args.name, args.from_version, args.to_version,
+                                              **({"sizes": sizes} if sizes else {}), target_rows=args.target,
+                                              database=args.db, clients=args.clients))
+            return
         if args.rows < 1:
             raise UsageError("--rows must be at least 1.")
-        rehearsal = self.state.design(args.design).rehearse_migration(
+        rehearsal = design.rehearse_migration(
             args.name, args.from_version, args.to_version, rows=args.rows, database=args.db, clients=args.clients)
         _display(rehearsal)
 
@@ -446,11 +462,12 @@ class WorkbenchMagics(Magics):
     @line_magic
     @guarded
     def design(self, line: str) -> None:
-        """%design show | list | use NAME | requirements [TEXT] | verify [DB] | export PATH [--conversation] | explore | experiment
+        """%design show | list | use NAME | requirements [TEXT] | verify [DB] | capacity [DB] | export PATH [--conversation] | explore | experiment
 
         show: requirements, artifacts, decisions and the readiness scorecard; requirements: the prose and
         the measurable targets (record them with %%requirements); verify: check every target in the lab
-        (met, missed, unmeasured), stored; export: the design
+        (met, missed, unmeasured), stored; capacity: bytes per row measured on a seeded sample, the volume
+        requirements projected at 1, 3 and 5 years, connections by Little's law, stored; export: the design
         document (.html self-contained, or .md with an assets folder); explore: the design explorer
         widget; experiment: the experiment panel (workload of the last experiment).
         """
@@ -458,11 +475,12 @@ class WorkbenchMagics(Magics):
         command = words[0] if words else "show"
         rest = words[1].strip() if len(words) > 1 else ""
         handler = {"list": self._design_list, "use": self._design_use, "requirements": self._design_requirements,
-                   "verify": self._design_verify, "show": self._design_show, "export": self._design_export,
+                   "verify": self._design_verify, "capacity": self._design_capacity,
+                   "show": self._design_show, "export": self._design_export,
                    "explore": self._design_explore, "experiment": self._design_experiment}.get(command)
         if handler is None:
             raise UsageError(f"Unknown %design subcommand {command!r}: use show, list, use, requirements, verify, "
-                             "export, explore or experiment.")
+                             "capacity, export, explore or experiment.")
         handler(rest)
 
     def _design_list(self, rest: str) -> None:
@@ -493,6 +511,12 @@ class WorkbenchMagics(Magics):
         if database not in ("sandbox", "postgres", "mysql"):
             raise UsageError(f"Usage: %design verify [sandbox|postgres|mysql] (got {database!r}).")
         _display(self.state.design().verify(database=database, progress=lambda text: _show(_bundle(text))))
+
+    def _design_capacity(self, rest: str) -> None:
+        database = rest or "sandbox"
+        if database not in ("sandbox", "postgres", "mysql"):
+            raise UsageError(f"Usage: %design capacity [sandbox|postgres|mysql] (got {database!r}).")
+        _display(self.state.design().capacity(database))
 
     def _design_show(self, rest: str) -> None:
         _display(self.state.design(rest or None))

@@ -295,6 +295,19 @@ class Driver:
         """Whether a statement gave up waiting for a lock (a safe form's lock timeout: retried)."""
         return False
 
+    # -- capacity (workbench.design.capacity) ------------------------------------------------------
+    allocation_unit = 8192  # bytes the engine grows a table by: a sample of a few of them over-counts per row
+
+    def storage(self, conn: Any) -> list[tuple[str, str | None, int]]:
+        """Bytes on disk of the lab's tables and indexes, as the engine counts them: (table, index name or None
+        for the table's own data, bytes); an index name of "" stands for all of a table's indexes together."""
+        raise LabError(f"The {self.dialect} driver cannot read table sizes.")
+
+    def connection_limit(self, conn: Any) -> tuple[int, int] | None:
+        """(max_connections, connections reserved for superusers) as the server reports them; None when the
+        engine has no server and so no connection limit."""
+        return None
+
     # -- housekeeping ----------------------------------------------------------------------------
     def analyze(self, conn: Any, tables: list[Table]) -> None:
         """Fresh statistics, so plans reflect the seeded data."""

@@ -197,6 +197,24 @@ class MySQLDriver(Driver):
     def is_timeout(self, message: str) -> bool:
         return "max_statement_time" in message or "Query execution was interrupted" in message
 
+    allocation_unit = 1 << 20  # InnoDB grows a table's segment by 1 MB extents once it has 32 pages
+
+    def storage(self, conn: Any) -> list[tuple[str, str | None, int]]:
+        """InnoDB's statistics (information_schema.TABLES, fresh after ANALYZE TABLE): the clustered index as
+        the table's data, its secondary indexes together (it gives no size per index)."""
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT table_name, data_length, index_length FROM information_schema.TABLES "
+                           "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'")
+            rows = cursor.fetchall()
+        return [item for table, data, index in rows for item in ((table, None, int(data or 0)),
+                                                                  (table, "", int(index or 0)))]
+
+    def connection_limit(self, conn: Any) -> tuple[int, int] | None:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT @@max_connections")
+            total = int(cursor.fetchone()[0])
+        return total, 0  # the one extra connection for a SUPER / CONNECTION ADMIN user comes on top of these
+
     def analyze(self, conn: Any, tables: list) -> None:
         names = ", ".join(self.quote(t.key) for t in tables)
         if names:

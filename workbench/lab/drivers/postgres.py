@@ -230,8 +230,9 @@ class PostgresDriver(Driver):
             login = Login(principal_name(f"{me[4]}/{database}/{me[2]}", prefix="wb_ro_"), new_password())
             admin.ensure_role(conn, login, timeout)
             role = sql.Identifier(login.user)
-            conn.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(role))
-            conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), role))
+            with admin.serialized(conn):  # the database's ACL row, which other principals' grants rewrite too
+                conn.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(role))
+                conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), role))
             schemas = [r[0] for r in conn.execute(  # not the labs' schemas, nor the admin's registry
                 "SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', %s) "
                 "AND nspname NOT LIKE 'pg_toast%%' AND nspname NOT LIKE 'pg_temp%%' AND nspname NOT LIKE %s",
@@ -326,6 +327,25 @@ class PostgresDriver(Driver):
 
     def is_timeout(self, message: str) -> bool:
         return "canceling statement due to statement timeout" in message
+
+    def storage(self, conn: Any) -> list[tuple[str, str | None, int]]:
+        """Each table of the lab's schema (pg_table_size: heap, TOAST and maps) and each of its indexes
+        (pg_relation_size)."""
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.relname, NULL, pg_table_size(c.oid) FROM pg_class c "
+                "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') "
+                "UNION ALL SELECT t.relname, i.relname, pg_relation_size(i.oid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+                "WHERE t.relnamespace = current_schema()::regnamespace")
+            return [(table, index, int(size)) for table, index, size in cursor.fetchall()]
+
+    def connection_limit(self, conn: Any) -> tuple[int, int] | None:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT current_setting('max_connections')::int, "
+                           "current_setting('superuser_reserved_connections')::int")
+            total, reserved = cursor.fetchone()
+        return int(total), int(reserved)
 
     def after_seed(self, conn: Any, tables: list) -> None:
         """Move serial and identity sequences past the seeded keys, so new inserts work; then ANALYZE."""

@@ -24,6 +24,8 @@ breaks clients and is not supported; so lab schema and role names are digests th
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ...errors import LabError, PrivilegeError
@@ -128,12 +130,26 @@ def _like(prefix: str) -> str:
 
 
 # -- principals -----------------------------------------------------------------------------------------
+PRINCIPAL_LOCK = 0x776B_7072  # the advisory lock key principals are made and dropped under ('wkpr')
+SERIALIZED_WAIT_S = 60  # the longest a principal's making or dropping waits for a lock (then the lab says so)
+
+
+@contextmanager
+def serialized(conn: Any) -> Iterator[None]:
+    """One transaction, holding the principals' advisory lock until it commits. Every principal's GRANT … ON
+    DATABASE (and DROP OWNED, which revokes it) rewrites the one pg_database row's ACL: two sessions doing it at
+    once fail with "tuple concurrently updated", so on a server principals are made and dropped one at a time."""
+    with conn.transaction():  # a savepoint inside a caller's transaction: the lock is then held to its end
+        # bounded: a DROP OWNED stuck behind a lab session's locks must not stall every other lab on the server
+        conn.execute(f"SET LOCAL lock_timeout = '{SERIALIZED_WAIT_S}s'")
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (PRINCIPAL_LOCK,))
+        yield
 def create_principal(conn: Any, login: Login, info: dict, timeout: float) -> None:
     """The role and its registry record, in one transaction (gc never sees the one without the other)."""
     from psycopg import sql
 
     ensure_registry(conn)
-    with conn.transaction():
+    with serialized(conn):
         ensure_role(conn, login, timeout)
         record(conn, login.user, PRINCIPAL, info)
     me = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
@@ -148,15 +164,22 @@ def ensure_role(conn: Any, login: Login, timeout: float) -> None:
     """Create the role, or bring an existing one back to its limits, with a new password (as a SCRAM
     verifier computed here: the password itself never travels to the server or its logs). What the role
     stored for itself (ALTER ROLE … SET, in any database) is wiped."""
-    import psycopg
     from psycopg import sql
 
     verifier = conn.pgconn.encrypt_password(login.password.encode(), login.user.encode(), b"scram-sha-256").decode()
     role = sql.Identifier(login.user)
+    with serialized(conn):
+        _ensure_role(conn, login, role, verifier, timeout)
+
+
+def _ensure_role(conn: Any, login: Login, role: Any, verifier: str, timeout: float) -> None:
+    import psycopg
+    from psycopg import sql
+
     exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (login.user,)).fetchone()
     try:
         if not exists:
-            with conn.transaction():  # a savepoint when the caller's transaction is open
+            with conn.transaction():  # a savepoint: a duplicate leaves the transaction usable
                 conn.execute(sql.SQL("CREATE ROLE {} LOGIN " + ROLE_LIMITS + " CONNECTION LIMIT 200 PASSWORD {}")
                              .format(role, sql.Literal(verifier)))
     except psycopg.errors.DuplicateObject:
@@ -181,8 +204,9 @@ def drop_role(conn: Any, user: str) -> bool:
                  "AND pid <> pg_backend_pid()", (user,))
     if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone():
         try:
-            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(user)))
-            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(user)))
+            with serialized(conn):
+                conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(user)))
+                conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(user)))
         except Exception:  # noqa: BLE001 - it owns objects in another database
             return False
     forget(conn, user)

@@ -194,6 +194,20 @@ class SQLiteDriver(Driver):
         rows = conn.execute("PRAGMA foreign_key_check").fetchall()
         return [f"{r[0]} row {r[1]} → {r[2]}" for r in rows]
 
+    allocation_unit = 4096  # a page
+
+    def storage(self, conn: Any) -> list[tuple[str, str | None, int]]:
+        """Pages of each table and index (the dbstat virtual table, built into the usual SQLite builds)."""
+        try:
+            rows = conn.execute("SELECT m.tbl_name, CASE WHEN m.type = 'index' THEN m.name END, sum(s.pgsize) "
+                                "FROM dbstat s JOIN sqlite_schema m ON m.name = s.name "
+                                "WHERE m.type IN ('table', 'index') GROUP BY m.name").fetchall()
+        except sqlite3.Error as exc:
+            raise LabError(f"This SQLite ({sqlite3.sqlite_version}) cannot report page sizes: {exc}.",
+                           hint="It needs the dbstat virtual table (SQLITE_ENABLE_DBSTAT_VTAB); measure on "
+                                "postgres or mysql instead.") from None
+        return [(table, index, int(size)) for table, index, size in rows]
+
     def idle(self, conn: Any) -> None:
         conn.execute("PRAGMA shrink_memory")  # the page cache fills up again when the lab is used
 
