@@ -395,7 +395,8 @@ def _transactions(driver: Any, cursor: Any, fast: Any, plan: dict, rng: random.R
         taken, first, every = arrivals.taken, arrivals.worker, arrivals.workers
         step, slope = 1 / arrivals.schedule.rate, arrivals.schedule._slope
         span, cap = arrivals.schedule.duration, arrivals.schedule.intended()  # by count: k·step may round below span
-        late_n = 0
+        late_n, late_s = 0, LATE_S
+        service = [values.append for values in tally.service]
     try:
         while not stop.is_set() and (arrivals is not None or time.perf_counter() < deadline) and (
                 quota is None or done < quota):
@@ -419,7 +420,7 @@ def _transactions(driver: Any, cursor: Any, fast: Any, plan: dict, rng: random.R
                     started = time.perf_counter()
                 else:  # behind: at once (the time just read is its start)
                     started = now
-                if started - intended >= LATE_S:
+                if started - intended >= late_s:
                     late_n += 1
             index = 0 if single else bisect_left(cumulative, rng.random() * cumulative[-1])
             name, statements = transactions[index]["name"], bound[index]
@@ -456,7 +457,7 @@ def _transactions(driver: Any, cursor: Any, fast: Any, plan: dict, rng: random.R
                 took = ended - (started if intended is None else intended)
                 tally.latencies[index].append(took)
                 if intended is not None:
-                    tally.service[index].append(ended - started)
+                    service[index](ended - started)
                 second = int(started - t0)
                 tally.timeline[second] = tally.timeline.get(second, 0) + 1
                 tally.by_second.setdefault(second, []).append(took)
