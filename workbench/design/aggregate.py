@@ -548,19 +548,11 @@ class Design:
         """Rehearse the migration between two versions of a schema (default: the newest and the one before) on
         copies of seeded data while a workload runs: per statement its duration, locks, table rewrites and the
         sessions it blocked, with the engine's safe form side by side (see workbench.lab.rehearsal)."""
-        from ..errors import DesignError
         from ..lab.lab import Lab
+        from .projections import migration_versions
 
-        latest = self.latest(SCHEMA, name)
-        if latest is None:
-            raise DesignError("The design has no schema to migrate yet.", hint="Propose one with propose_schema.")
-        name = latest["name"]
-        to_version = to_version or latest["version"]
-        from_version = from_version or to_version - 1
-        old, new = self.schema(name, from_version), self.schema(name, to_version)
-        if old is None or new is None or from_version >= to_version:
-            raise DesignError(f"Schema {name!r} has no versions {from_version} → {to_version} to rehearse.",
-                              hint=f"It has versions 1 to {latest['version']}; a migration needs two of them.")
+        name, from_version, to_version, old, new = migration_versions(self, name, from_version, to_version,
+                                                                      "rehearse")
         kind = {"sandbox": None, "sqlite": None}.get(database, database)
         with Lab(kind, name=f"{self.name}-rehearsal", owner=f"{self.home.resolve()}/{self.name}") as base:
             migration = old.diff(new).sql(base.dialect)

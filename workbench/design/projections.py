@@ -22,6 +22,23 @@ def stated_rows(design: Any) -> tuple[int, str] | None:
     return max(volumes) if volumes else None
 
 
+def migration_versions(design: Any, name: str | None, from_version: int | None, to_version: int | None,
+                       verb: str) -> tuple[str, int, int, Any, Any]:
+    """(name, from, to, old Schema, new Schema) of a migration between two stored versions (default: the newest
+    and the one before), or a DesignError saying which versions there are."""
+    latest = design.latest(SCHEMA, name)
+    if latest is None:
+        raise DesignError("The design has no schema to migrate yet.", hint="Propose one with propose_schema.")
+    name = latest["name"]
+    to_version = to_version or latest["version"]
+    from_version = from_version or to_version - 1
+    old, new = design.schema(name, from_version), design.schema(name, to_version)
+    if old is None or new is None or from_version >= to_version:
+        raise DesignError(f"Schema {name!r} has no versions {from_version} → {to_version} to {verb}.",
+                          hint=f"It has versions 1 to {latest['version']}; a migration needs two of them.")
+    return name, from_version, to_version, old, new
+
+
 def project_migration(design: Any, name: str | None = None, from_version: int | None = None,
                       to_version: int | None = None, *, sizes: tuple | list = DEFAULT_SIZES,
                       target_rows: int | None = None, database: str = "postgres", clients: int = 4,
@@ -31,16 +48,7 @@ def project_migration(design: Any, name: str | None = None, from_version: int | 
     from ..lab.lab import Lab
     from ..lab.projection import project
 
-    latest = design.latest(SCHEMA, name)
-    if latest is None:
-        raise DesignError("The design has no schema to migrate yet.", hint="Propose one with propose_schema.")
-    name = latest["name"]
-    to_version = to_version or latest["version"]
-    from_version = from_version or to_version - 1
-    old, new = design.schema(name, from_version), design.schema(name, to_version)
-    if old is None or new is None or from_version >= to_version:
-        raise DesignError(f"Schema {name!r} has no versions {from_version} → {to_version} to project.",
-                          hint=f"It has versions 1 to {latest['version']}; a migration needs two of them.")
+    name, from_version, to_version, old, new = migration_versions(design, name, from_version, to_version, "project")
     source = None
     if target_rows is None:
         stated = stated_rows(design)
