@@ -156,3 +156,17 @@ def test_the_redactor_is_the_only_one():
     others = [p.name for p in package.rglob("*.py") if p.name != "secrets.py" and
               re.search(r"def (redact|mask_url|mask_secret)", p.read_text())]
     assert others == []
+
+
+def test_a_credential_set_changed_or_removed_between_redactions_is_seen(monkeypatch):
+    """redact keeps the environment's credentials between calls (hundreds a turn): a change is still seen."""
+    from workbench.secrets import redact
+
+    monkeypatch.setenv("SHOP_API_TOKEN", "first-value-0001")
+    assert redact("a first-value-0001 b") == "a *** b"
+    monkeypatch.setenv("SHOP_API_TOKEN", "second-value-0002")
+    assert redact("first-value-0001 second-value-0002") == "first-value-0001 ***"
+    monkeypatch.setenv("BILLING_PASSWORD", "third-value-0003")
+    assert redact("third-value-0003") == "***"
+    monkeypatch.delenv("BILLING_PASSWORD")
+    assert redact("third-value-0003") == "third-value-0003"

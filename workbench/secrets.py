@@ -120,10 +120,27 @@ def _credential_name(name: str) -> bool:
     return name in CREDENTIAL_VARS or bool(_CREDENTIAL_NAME.search(name) and not _NOT_CREDENTIAL.match(name))
 
 
+_seen: tuple[int, dict[str, str], list[str]] | None = None  # (hash of the names, credential name → value, values)
+
+
 def _credential_values() -> list[str]:
-    """Values of credential variables in the environment now (longest first, so overlaps mask fully)."""
-    values = {value for name, value in os.environ.items() if value and len(value) >= 8 and _credential_name(name)}
-    return sorted(values, key=len, reverse=True)
+    """Values of credential variables in the environment now (longest first, so overlaps mask fully).
+
+    Read on every redact (hundreds per turn), so the answer is kept while the environment's names are the same
+    and its credential variables hold the same values: both are checked on every call (the names as CPython
+    keeps them, undecoded), so a variable set, changed or removed since is always seen."""
+    global _seen
+    data = getattr(os.environ, "_data", None)
+    names = hash(tuple(data)) if isinstance(data, dict) else None
+    if names is not None and _seen is not None and _seen[0] == names and \
+            all(os.environ.get(name) == value for name, value in _seen[1].items()):
+        return _seen[2]
+    found = {name: value for name, value in os.environ.items()
+             if value and len(value) >= 8 and _credential_name(name)}
+    values = sorted(set(found.values()), key=len, reverse=True)
+    if names is not None:
+        _seen = (names, found, values)
+    return values
 
 
 def _mask(pattern: _Pattern) -> Callable[[re.Match], str]:
