@@ -28,12 +28,9 @@ HUB = 10
 
 def clusters(tables: list[Any], mode: str | None = None) -> tuple[str, list[tuple[str, list[Any]]]]:
     """(how the clusters were chosen, [(label, tables)]): the last one holds the tables without foreign keys."""
-    keys = {t.key for t in tables}
-    linked: set[str] = set()
-    for t in tables:
-        for fk in t.foreign_keys:
-            if fk.ref_table in keys and fk.ref_table != t.key:
-                linked.update((t.key, fk.ref_table))
+    from .er_pack import linked_keys
+
+    linked = linked_keys(tables)
     joined = [t for t in tables if t.key in linked]
     alone = [t for t in tables if t.key not in linked]
     namespaces = Counter(t.namespace or "" for t in joined)

@@ -39,14 +39,20 @@ def aspect(svg: bytes) -> float:
     return max(width, height) / max(1.0, min(width, height))
 
 
-def unlinked(tables: list[Any]) -> list[Any]:
-    """The tables with no foreign key to or from another drawn table."""
+def linked_keys(tables: list[Any]) -> set[str]:
+    """The keys of the tables with a foreign key to or from another of `tables` (a self-reference does not count)."""
     keys = {t.key for t in tables}
     linked: set[str] = set()
     for t in tables:
         for fk in t.foreign_keys:
             if fk.ref_table in keys and fk.ref_table != t.key:
                 linked.update((t.key, fk.ref_table))
+    return linked
+
+
+def unlinked(tables: list[Any]) -> list[Any]:
+    """The tables with no foreign key to or from another drawn table."""
+    linked = linked_keys(tables)
     return [t for t in tables if t.key not in linked]
 
 
